@@ -1,0 +1,43 @@
+"""What a probe is and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+from components.judges.base import JudgeItem
+from components.schemas import Judgment, Pair
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    resamples: int = 1000
+    seed: int = 0
+
+
+@dataclass
+class ProbeResult:
+    probe: str
+    judge: str
+    metric: str
+    value: float
+    low: float
+    high: float
+    flagged: bool
+    verdict: str
+    details: dict = field(default_factory=dict)
+    flipped: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Probe(Protocol):
+    name: str
+
+    def build(self, pairs: Sequence[Pair]) -> list[JudgeItem]:
+        """The items the judge under test must judge."""
+
+    def measure(self, judge: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment], bootstrap: Bootstrap) -> ProbeResult:
+        """The bias, from the judgments of ``build``'s items (same order)."""

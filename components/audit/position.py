@@ -1,0 +1,60 @@
+"""Position bias: the same pair judged in both orders (JudgeLM's consistency, prefer-first,
+prefer-second and delta bias). Pairs whose gold data already holds both orders (PandaLM's 65
+swapped twins) need no new items -- ``twins`` measures them directly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from components.audit.base import Bootstrap, ProbeResult
+from components.judges.base import JudgeItem, both_orders
+from components.metrics import consistency_metrics, with_ci
+from components.schemas import Judgment, Pair, mirror
+
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class PositionProbe:
+    flag_below: float = 0.8
+    name: str = "position"
+
+    def build(self, pairs: Sequence[Pair]) -> list[JudgeItem]:
+        return both_orders(pairs)
+
+    def measure(self, judge: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment], bootstrap: Bootstrap) -> ProbeResult:
+        by_pair: dict[str, dict[str, Judgment]] = {}
+        pairs: dict[str, Pair] = {}
+        for item, judgment in zip(items, judgments):
+            by_pair.setdefault(item.pair.id, {})[item.order] = judgment
+            pairs[item.pair.id] = item.pair
+        ids = [pid for pid, orders in by_pair.items() if len(orders) == 2]
+        rows = [(by_pair[pid]["original"].verdict, by_pair[pid]["swapped"].verdict) for pid in ids]
+        return self._result(judge, rows, [pairs[pid].question_id for pid in ids], ids, by_pair, bootstrap)
+
+    def _result(self, judge, rows, groups, ids, by_pair, bootstrap: Bootstrap) -> ProbeResult:
+        summary = consistency_metrics([a for a, _ in rows], [b for _, b in rows])
+        ci = with_ci(
+            rows,
+            lambda sample: sum(b is not None and b == mirror(a) for a, b in sample) / len(sample),
+            groups,
+            n_resamples=bootstrap.resamples,
+            seed=bootstrap.seed,
+        )
+        flipped = [
+            {"pair_id": pid, "original": by_pair[pid]["original"].raw, "swapped": by_pair[pid]["swapped"].raw}
+            for pid, (a, b) in zip(ids, rows)
+            if a is not None and b is not None and b != mirror(a)
+        ][:MAX_EXAMPLES]
+        flagged = ci["value"] < self.flag_below
+        verdict = (
+            f"position: consistency {ci['value']:.1%} (95% CI {ci['low']:.1%}-{ci['high']:.1%}), "
+            f"prefer-first {summary['prefer_first']:.1%}, prefer-second {summary['prefer_second']:.1%}, "
+            f"{summary['failures']} with a parse failure"
+            + (f" -- FLAGGED: below {self.flag_below:.0%}" if flagged else "")
+        )
+        return ProbeResult(
+            probe=self.name, judge=judge, metric="consistency", value=ci["value"], low=ci["low"], high=ci["high"],
+            flagged=flagged, verdict=verdict, details=summary, flipped=flipped,
+        )

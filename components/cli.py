@@ -1,0 +1,185 @@
+"""`judgeops`: one command per pipeline stage (what dvc.yaml runs) and the user's tools.
+
+Expected errors (bad params, bad input files, a missing base model, a failed gate) print one
+clear message and exit 1 -- no traceback -- so the Prefect flow can show the stage's own words.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from components.config import ConfigError
+from components.io import RecordError
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+import_app = typer.Typer(no_args_is_help=True, help="Convert published judge data into judgeops pairs.")
+app.add_typer(import_app, name="import")
+
+
+def _stage(name: str) -> None:
+    from components.stages import execute
+
+    metrics = execute(name)
+    typer.echo(json.dumps(metrics, indent=2, sort_keys=True, default=str))
+
+
+@app.command("base-model")
+def base_model() -> None:
+    """Materialise the base model (params: base_model) as safetensors."""
+    _stage("base_model")
+
+
+@app.command()
+def generate() -> None:
+    """Questions, candidate answers, teacher-labelled pairs and splits (params: generate)."""
+    _stage("generate")
+
+
+@app.command()
+def validate(
+    dataset: Optional[Path] = typer.Argument(None, help="A file to check; without it, run the pipeline's gate."),
+    suite: str = typer.Option("pairs", help="Suite for DATASET: questions, answers, pairs, judgments."),
+) -> None:
+    """Great Expectations gates on the generated data, or one suite on your own file."""
+    if dataset is None:
+        _stage("validate")
+        return
+    from components.config import load_params
+    from components.validation import validate_file
+
+    result = validate_file(dataset, suite, load_params().validate_)
+    typer.echo(result.to_markdown())
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def finetune() -> None:
+    """LoRA SFT of the base model into a judge, registered in MLflow (params: finetune)."""
+    _stage("finetune")
+
+
+@app.command()
+def judge() -> None:
+    """The fine-tuned and the base judge on the test split, both orders (params: judge)."""
+    _stage("judge")
+
+
+@app.command()
+def audit() -> None:
+    """Bias probes on every pipeline judge (params: audit)."""
+    _stage("audit")
+
+
+@app.command()
+def report() -> None:
+    """Metrics with CIs, plots, the audit summary and the champion decision (params: report)."""
+    _stage("report")
+
+
+@app.command()
+def profile(name: str = typer.Argument(..., help="A file name in profiles/, without .yaml")) -> None:
+    """Apply a profile's overrides to params.yaml, the way `dvc exp run -S` edits it."""
+    from components.profiles import apply_profile
+
+    changed = apply_profile(name)
+    typer.echo(f"applied profile {name!r}: {len(changed)} keys changed in params.yaml")
+
+
+@app.command()
+def score(
+    gold: Path,
+    pred: Path,
+    gold_format: str = typer.Option("auto", help="auto | canonical | pandalm | judgelm"),
+    id_field: Optional[str] = typer.Option(None, help="Id field of PRED records"),
+    verdict_field: Optional[str] = typer.Option(None, help="Verdict field of PRED records"),
+    failures: str = typer.Option("separate", help="separate (failures are wrong) | tie (as PandaLM/JudgeLM published)"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write every metric as JSON here"),
+) -> None:
+    """Score any predictions file against gold verdicts, aligned by id."""
+    from components.io import write_json
+    from components.scoring import render_table, score_files
+
+    metrics = score_files(gold, pred, gold_format, id_field, verdict_field, failures)
+    typer.echo(render_table(metrics))
+    if json_out:
+        write_json(json_out, metrics)
+
+
+@import_app.command("pandalm")
+def import_pandalm(path: Path, out: Path = typer.Option(..., help="Where to write the pairs (JSONL)")) -> None:
+    """PandaLM's human-labelled test set (testset-v1.json)."""
+    from components.data.importers.pandalm import import_pandalm as run_import
+    from components.io import write_jsonl
+
+    result = run_import(path)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    count = write_jsonl(out, result.pairs)
+    typer.echo(f"wrote {count} pairs to {out}")
+
+
+@app.command()
+def summary() -> None:
+    """The headline metrics of the last run, and where its report, runs and judge are."""
+    from components import paths
+    from components.tracking import alias_version, tracking_uri
+
+    headline = json.loads((paths.REPORTS / "headline.json").read_text())
+    for name in ("finetuned", "base"):
+        typer.echo(
+            f"{name:10} agreement {headline[f'{name}.accuracy']:.3f} "
+            f"[{headline[f'{name}.accuracy_low']:.3f}, {headline[f'{name}.accuracy_high']:.3f}]  "
+            f"F1 {headline[f'{name}.f1_macro']:.3f}  consistency {headline.get(f'{name}.consistency', float('nan')):.3f}  "
+            f"parse failures {headline[f'{name}.parse_failure_rate']:.1%}"
+        )
+    typer.echo(f"report:   {(paths.REPORTS / 'report.md').resolve()} (and report.html)")
+    typer.echo(f"MLflow:   {tracking_uri()}  (make ui -> http://127.0.0.1:5000)")
+    for alias in ("candidate", "champion"):
+        found = alias_version(alias)
+        if found:
+            typer.echo(f"judge:    models:/judge@{alias} = version {found['version']}")
+
+
+@app.command()
+def templates() -> None:
+    """List the registered judge prompt templates."""
+    from components.judges.templates import get_template, list_templates
+
+    for name in list_templates():
+        t = get_template(name)
+        typer.echo(f"{name:22} {t.kind:9} output={t.output}")
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("JUDGEOPS_LOG", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "alembic", "mlflow", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished records are kept; rerun to resume", err=True)
+        sys.exit(130)
+    except Exception as exc:  # expected failure kinds get one clean line, anything else a traceback
+        if not _expected(exc):
+            raise
+        typer.echo(f"judgeops: error: {exc}", err=True)
+        sys.exit(1)
+
+
+def _expected(exc: Exception) -> bool:
+    from components.models import BaseModelMissing
+    from components.stages import StageFailed
+
+    return isinstance(exc, (ConfigError, RecordError, BaseModelMissing, StageFailed, FileNotFoundError, ValueError))

@@ -1,0 +1,184 @@
+"""Typed views of params.yaml: one pydantic model per section.
+
+An unknown or ill-typed key fails before any work starts, with a message that names the key
+and the allowed values or type.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PARAMS_FILE = Path("params.yaml")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BaseModelParams(Section):
+    kind: Literal["smollm2", "tiny", "path"] = "smollm2"
+    path: str | None = None
+    tiny_hidden_size: int = Field(64, ge=8)
+    tiny_layers: int = Field(2, ge=1)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _path_given(self):
+        if self.kind == "path" and not self.path:
+            raise ValueError("base_model.kind=path needs base_model.path (a local folder with safetensors)")
+        return self
+
+
+class Decoding(Section):
+    name: str
+    temperature: float = Field(0.0, ge=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+
+
+class Split(Section):
+    train: float = Field(0.7, gt=0)
+    val: float = Field(0.1, ge=0)
+    test: float = Field(0.2, gt=0)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self):
+        total = self.train + self.val + self.test
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"generate.split must sum to 1, got {total:g}")
+        return self
+
+
+# The built-in task families (components/data/families registers one module for each).
+Family = Literal[
+    "arithmetic", "word_problem", "capitals", "elements", "planets", "logic", "text_ops", "lowercase",
+    "word_count", "json_format", "bullets", "keyword", "extraction", "units", "dates", "writing",
+]
+Variant = Literal["correct", "wrong", "partial", "verbose", "truncated", "off_format", "refusal", "irrelevant"]
+
+
+class GenerateParams(Section):
+    seed: int = 1234
+    families: list[Family]
+    questions_per_family: int = Field(12, ge=1)
+    dedup_threshold: float = Field(0.9, gt=0, le=1)
+    model_answers: bool = True
+    decodings: list[Decoding] = Field(default_factory=lambda: [Decoding(name="greedy")])
+    max_new_tokens: int = Field(40, ge=1)
+    batch_size: int = Field(16, ge=1)
+    variants: list[Variant]
+    pairs_per_question: int = Field(4, ge=1)
+    tie_share: float = Field(0.15, ge=0, le=1)
+    teacher: Literal["oracle"] = "oracle"
+    swap_filter: bool = True
+    split: Split = Field(default_factory=Split)
+
+
+class ValidateParams(Section):
+    max_tie_share: float = Field(0.45, ge=0, le=1)
+    min_class_share: float = Field(0.1, ge=0, le=1)
+    max_parse_failure_rate: float = Field(0.0, ge=0, le=1)
+    min_teacher_consistency: float = Field(0.95, ge=0, le=1)
+    max_text_chars: int = Field(4000, ge=1)
+
+
+class FinetuneParams(Section):
+    method: Literal["lora", "full"] = "lora"
+    lora_r: int = Field(16, ge=1)
+    lora_alpha: int = Field(32, ge=1)
+    lora_dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: str | list[str] = "all-linear"
+    output_format: Literal["judgelm", "pandalm", "pointwise"] = "judgelm"
+    template: str = "judgeops"
+    max_steps: int = Field(90, ge=1)
+    batch_size: int = Field(8, ge=1)
+    learning_rate: float = Field(3e-4, gt=0)
+    warmup_steps: int = Field(5, ge=0)
+    swap_prob: float = Field(0.5, ge=0, le=1)
+    reference_drop: float = Field(0.3, ge=0, le=1)
+    bf16: Literal["auto", True, False] = "auto"
+    checkpoint_every: int = Field(30, ge=1)
+    eval_every: int = Field(30, ge=1)
+    eval_items: int = Field(32, ge=1)
+    seed: int = 7
+
+
+class JudgeParams(Section):
+    mode: Literal["score_first", "logprob", "generate"] = "score_first"
+    batch_size: int = Field(16, ge=1)
+    max_new_tokens: int = Field(64, ge=1)
+    with_reference: bool = True
+    max_prompt_tokens: int = Field(1024, ge=64)
+
+
+class AuditParams(Section):
+    probes: list[Literal["position"]] = Field(default_factory=lambda: ["position"])
+    max_items: int = Field(200, ge=1)
+    bootstrap: int = Field(1000, ge=0)
+    seed: int = 11
+    flag_consistency_below: float = Field(0.8, ge=0, le=1)
+
+
+class ReportParams(Section):
+    bootstrap: int = Field(1000, ge=0)
+    seed: int = 13
+
+
+class Params(Section):
+    base_model: BaseModelParams = Field(default_factory=BaseModelParams)
+    generate: GenerateParams
+    validate_: ValidateParams = Field(default_factory=ValidateParams, alias="validate")
+    finetune: FinetuneParams = Field(default_factory=FinetuneParams)
+    judge: JudgeParams = Field(default_factory=JudgeParams)
+    audit: AuditParams = Field(default_factory=AuditParams)
+    report: ReportParams = Field(default_factory=ReportParams)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ConfigError(ValueError):
+    """params.yaml is wrong; the message names every bad key."""
+
+
+def load_params(path: Path | str = PARAMS_FILE) -> Params:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{path} not found: run judgeops from the project root") from None
+    return parse_params(raw, source=str(path))
+
+
+def parse_params(raw: dict, source: str = "params.yaml") -> Params:
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{source} is invalid:\n" + "\n".join(_explain(e) for e in exc.errors())) from None
+
+
+def _explain(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"]).replace("validate_", "validate")
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(error["loc"][:-1])
+        return f"  {key}: unknown key; allowed keys here: {', '.join(allowed)}"
+    if error["type"] == "literal_error":
+        return f"  {key}: {error['msg']} (got {error.get('input')!r})"
+    return f"  {key}: {error['msg']} (got {error.get('input')!r})"
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    model: type[BaseModel] = Params
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part) or model.model_fields.get(f"{part}_")
+        annotation = info.annotation if info else None
+        if get_origin(annotation) is list:
+            annotation = get_args(annotation)[0]
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [info.alias or name for name, info in model.model_fields.items()]

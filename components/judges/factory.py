@@ -1,0 +1,50 @@
+"""The pipeline's judges by name, and the fingerprint that keys their judgment caches.
+
+The judge and audit stages both build judges here, so the audit's position probe finds the
+judge stage's both-order judgments in the cache instead of paying for them twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from components import paths
+from components.config import Params
+from components.judges.hf import HFJudge
+
+PIPELINE_JUDGES = ("finetuned", "base")
+
+
+def make_judge(name: str, params: Params) -> HFJudge:
+    if name not in PIPELINE_JUDGES:
+        raise ValueError(f"unknown judge {name!r}; the pipeline's judges: {', '.join(PIPELINE_JUDGES)}")
+    cfg = params.judge
+    return HFJudge(
+        name=name,
+        model_path=paths.BASE_MODEL,
+        adapter=paths.JUDGE_MODEL if name == "finetuned" else None,
+        template=params.finetune.template,
+        mode=cfg.mode,
+        with_reference=cfg.with_reference,
+        batch_size=cfg.batch_size,
+        max_new_tokens=cfg.max_new_tokens,
+        max_prompt_tokens=cfg.max_prompt_tokens,
+    )
+
+
+def cache_file(name: str, params: Params):
+    return paths.JUDGMENTS_CACHE / f"{name}-{fingerprint(name, params)}.jsonl"
+
+
+def fingerprint(name: str, params: Params) -> str:
+    """Changes whenever the model, adapter or judging params change, so a cache never serves
+    judgments made by another judge."""
+    parts = {"judge": params.judge.model_dump(mode="json"), "template": params.finetune.template}
+    parts["base"] = (paths.BASE_MODEL / "judgeops_model.json").read_text()
+    parts["base_weights"] = [
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(paths.BASE_MODEL.glob("*.safetensors"))
+    ]
+    if name == "finetuned":
+        parts["adapter"] = [hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(paths.JUDGE_MODEL.glob("*.safetensors"))]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]

@@ -1,0 +1,93 @@
+"""The default backend: a local transformers causal LM, optionally with a LoRA adapter.
+
+Speed comes from batching (both orders of a pair ride in one batch, prompts sorted by length)
+and from score-first decoding, which stops at the end of the score line the way JudgeLM's fast
+mode does; reasons are generated only in ``generate`` mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from components.judges.base import JudgeItem, to_judgment
+from components.judges.parsers import parse
+from components.judges.templates import get_template
+from components.schemas import Judgment, Pair
+from components.textgen import Decoding, chat_prompt, generate
+
+FIRST_LINE_FORMATS = {"judgelm", "pandalm", "pointwise"}
+
+
+@dataclass
+class HFJudge:
+    """Judge with a local model folder (``model_path``) and an optional adapter folder."""
+
+    name: str
+    model_path: Path | str
+    adapter: Path | str | None = None
+    template: str = "judgeops"
+    mode: str = "score_first"
+    with_reference: bool = True
+    batch_size: int = 16
+    max_new_tokens: int = 64
+    max_prompt_tokens: int = 1024
+    model: object = None
+    tokenizer: object = None
+
+    def __post_init__(self):
+        if self.mode not in ("score_first", "generate"):
+            raise ValueError(f"unknown judge mode {self.mode!r}; known: score_first, generate")
+        self._template = get_template(self.template)
+        if self._template.kind != "pairwise":
+            raise ValueError(f"template {self.template!r} is pointwise; the hf judge takes a pairwise template")
+        self.truncated = 0
+
+    def _load(self) -> None:
+        """Load the model on first use: a run whose judgments all come from the cache never pays for it."""
+        if self.model is None:
+            from components.models import load_causal_lm
+
+            self.model, self.tokenizer = load_causal_lm(self.model_path, self.adapter)
+
+    def prompt(self, pair: Pair) -> tuple[str, bool]:
+        """The templated prompt text, with the answers cut in the middle if it is too long."""
+        with_reference = self.with_reference and self._template.supports_reference and bool(pair.reference.strip())
+        text = chat_prompt(self.tokenizer, self._template.render(pair, with_reference))
+        excess = len(self.tokenizer(text, add_special_tokens=False)["input_ids"]) - self.max_prompt_tokens
+        if excess <= 0:
+            return text, False
+        shortened = truncate_answers(pair, self.tokenizer, excess)
+        return chat_prompt(self.tokenizer, self._template.render(shortened, with_reference)), True
+
+    def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
+        self._load()
+        prompts, cut = zip(*(self.prompt(item.shown) for item in items)) if items else ((), ())
+        self.truncated += sum(cut)
+        first_line = self.mode == "score_first" and self._template.output in FIRST_LINE_FORMATS
+        decoding = Decoding(max_new_tokens=self.max_new_tokens, stop_at_newline=first_line)
+        raws = generate(
+            self.model, self.tokenizer, list(prompts), decoding, self.batch_size, progress=self.name
+        )
+        return [
+            to_judgment(
+                item, self.name, self.template, raw, parse(self._template.output, raw), truncated=was_cut
+            )
+            for item, raw, was_cut in zip(items, raws, cut)
+        ]
+
+
+def truncate_answers(pair: Pair, tokenizer, excess: int) -> Pair:
+    """Remove ``excess`` tokens from the middle of the two answers, in proportion to their
+    length, keeping each answer's start and end (the instruction and score request stay whole)."""
+    ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in (pair.answer1, pair.answer2)]
+    total = sum(len(x) for x in ids) or 1
+    marker = " [...] "
+    shortened = []
+    for tokens in ids:
+        drop = min(len(tokens), -(-excess * len(tokens) // total) + 4)
+        keep = max(len(tokens) - drop, 0)
+        head, tail = tokens[: keep - keep // 2], tokens[len(tokens) - keep // 2 :] if keep // 2 else []
+        shortened.append(tokenizer.decode(head) + marker + tokenizer.decode(tail))
+    return pair.model_copy(update={"answer1": shortened[0], "answer2": shortened[1]})

@@ -1,0 +1,168 @@
+"""The records every stage reads and writes.
+
+Verdicts use PandaLM's encoding everywhere: 0 = tie, 1 = the first answer is better,
+2 = the second answer is better. A judgment that could not be parsed has ``verdict=None``
+and ``failed=True`` -- it is never a tie.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+TIE, FIRST, SECOND = 0, 1, 2
+VERDICTS = (TIE, FIRST, SECOND)
+VERDICT_NAMES = {TIE: "tie", FIRST: "1", SECOND: "2"}
+
+Order = Literal["original", "swapped"]
+
+
+def mirror(verdict: int | None) -> int | None:
+    """The verdict an order-consistent judge gives when the two answers trade places."""
+    if verdict is None:
+        return None
+    return {TIE: TIE, FIRST: SECOND, SECOND: FIRST}[verdict]
+
+
+def verdict_from_scores(score1: float, score2: float) -> int:
+    """JudgeLM's rule: the higher score wins, equal scores tie."""
+    if score1 > score2:
+        return FIRST
+    if score1 < score2:
+        return SECOND
+    return TIE
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NonEmpty(Record):
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_blank_strings(cls, value, info):
+        if isinstance(value, str) and info.field_name in cls.required_text and not value.strip():
+            raise ValueError("must be a non-empty string")
+        return value
+
+    required_text: ClassVar[tuple[str, ...]] = ()
+
+
+class Question(NonEmpty):
+    """A task with a reference answer. ``needs_knowledge`` marks questions a judge cannot
+    check without knowing a fact (the knowledge-bias probe uses it)."""
+
+    id: str
+    family: str
+    category: str
+    instruction: str
+    input: str = ""
+    reference: str
+    needs_knowledge: bool = False
+    check: dict = Field(default_factory=dict)
+
+    required_text: ClassVar[tuple[str, ...]] = ("id", "family", "category", "instruction", "reference")
+
+
+class Answer(NonEmpty):
+    """One candidate answer to a question; ``source`` names the model or variant that wrote it."""
+
+    id: str
+    question_id: str
+    source: str
+    text: str
+
+    required_text: ClassVar[tuple[str, ...]] = ("id", "question_id", "source")
+
+
+class Pair(NonEmpty):
+    """Two answers to one question with the teacher's scores, verdict and reason.
+
+    ``text`` is the JudgeLM training target: ``"s1 s2\\nreason"``.
+    """
+
+    id: str
+    question_id: str
+    family: str
+    category: str
+    instruction: str
+    input: str = ""
+    reference: str = ""
+    answer1: str
+    answer2: str
+    source1: str
+    source2: str
+    score1: float | None = None
+    score2: float | None = None
+    verdict: int | None = None
+    reason: str = ""
+    teacher: str = ""
+    needs_knowledge: bool = False
+    split: str = ""
+    annotators: list[int] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+
+    required_text: ClassVar[tuple[str, ...]] = ("id", "question_id", "instruction", "answer1", "answer2")
+
+    @field_validator("verdict")
+    @classmethod
+    def _known_verdict(cls, value):
+        if value is not None and value not in VERDICTS:
+            raise ValueError(f"must be one of {VERDICTS} (0 = tie, 1 = first, 2 = second)")
+        return value
+
+    @property
+    def text(self) -> str:
+        return f"{_fmt(self.score1)} {_fmt(self.score2)}\n{self.reason}"
+
+    def swapped(self) -> Pair:
+        """The same pair with the answers in the other order; scores, verdict and the
+        "Assistant 1/2" mentions in the reason follow the answers."""
+        return self.model_copy(
+            update=dict(
+                answer1=self.answer2,
+                answer2=self.answer1,
+                source1=self.source2,
+                source2=self.source1,
+                score1=self.score2,
+                score2=self.score1,
+                verdict=mirror(self.verdict),
+                reason=swap_assistant_mentions(self.reason),
+            )
+        )
+
+
+class Judgment(Record):
+    """One judge output for one pair in one order. Parsed fields are in the order the judge
+    saw the answers; ``verdict`` is None exactly when ``failed`` is True."""
+
+    pair_id: str
+    judge: str
+    order: Order = "original"
+    template: str
+    raw: str
+    score1: float | None = None
+    score2: float | None = None
+    verdict: int | None = None
+    confidence: float | None = None
+    failed: bool = False
+    failure: str = ""
+    truncated: bool = False
+
+
+def swap_assistant_mentions(text: str) -> str:
+    """Trade "Assistant 1" and "Assistant 2" (and "Answer 1/2", "Response 1/2") in a reason."""
+    import re
+
+    return re.sub(
+        r"\b(Assistant|Answer|Response)( ?)([12])\b",
+        lambda m: f"{m.group(1)}{m.group(2)}{'2' if m.group(3) == '1' else '1'}",
+        text,
+    )
+
+
+def _fmt(score: float | None) -> str:
+    if score is None:
+        return "?"
+    return str(int(score)) if float(score).is_integer() else f"{score:g}"

@@ -1,0 +1,368 @@
+"""The engine of ``judgeops score GOLD PRED``: score any judge's predictions file against a gold file.
+
+Predictions are matched to gold rows by id, never by position (PandaLM's own script zips the two
+files, which silently misaligns a file that was filtered or reordered), and an id on one side without
+a match on the other is an error that lists them. Both files may be JSONL or one JSON array. A verdict
+may be spelled "1" / "2" / "Tie", 0 / 1 / 2, or as a JudgeLM score line ("8 6", "8, 6\\nreason");
+anything else is a parse failure, kept apart from ties unless ``failures="tie"``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from components.data.importers import find_swapped_twins
+from components.data.importers.pandalm import import_pandalm
+from components.io import RecordError, iter_json_lines, read_records
+from components.metrics import (
+    Failures,
+    annotator_agreement,
+    consistency_metrics,
+    pairwise_cis,
+    pairwise_metrics,
+)
+from components.schemas import TIE, VERDICT_NAMES, VERDICTS, Pair, verdict_from_scores
+
+GoldFormat = Literal["auto", "canonical", "pandalm", "judgelm"]
+ID_FIELDS = ("id", "pair_id", "idx", "question_id")
+VERDICT_FIELDS = ("verdict", "pandalm_result", "gpt_result", "result", "prediction", "pred", "output", "text")
+SHOWN_IDS = 20
+_HEADLINE = (
+    "n",
+    "accuracy",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "cohen_kappa",
+    "agreement_without_ties",
+    "parse_failures",
+    "parse_failure_rate",
+    "swap_pairs",
+    "swap_consistency",
+    "order_consistency",
+    "order_delta_bias",
+    "kappa_a1_a2",
+    "kappa_a1_a3",
+    "kappa_a2_a3",
+    "fleiss_kappa",
+)
+
+
+class UnmatchedIdsError(ValueError):
+    """Gold ids without a prediction, or prediction ids without a gold row; lists the first few of each."""
+
+    def __init__(self, gold_path: Path | str, pred_path: Path | str, missing: list[str], unknown: list[str]):
+        self.missing, self.unknown = missing, unknown
+        parts = []
+        if missing:
+            parts.append(
+                f"{len(missing)} gold ids of {gold_path} have no prediction in {pred_path}: {_few(missing)}"
+            )
+        if unknown:
+            parts.append(
+                f"{len(unknown)} prediction ids of {pred_path} are not in {gold_path}: {_few(unknown)}"
+            )
+        super().__init__("; ".join(parts))
+
+
+@dataclass
+class Gold:
+    """Gold verdicts by id, in file order, with what the metrics beyond agreement need."""
+
+    format: str
+    verdicts: dict[str, int] = field(default_factory=dict)
+    questions: dict[str, str] = field(default_factory=dict)
+    annotators: dict[str, list[int]] = field(default_factory=dict)
+    twins: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Predictions:
+    """Parsed verdicts by id; ``swapped`` holds those a judge gave with the answers in the other order."""
+
+    original: dict[str, int | None] = field(default_factory=dict)
+    swapped: dict[str, int | None] = field(default_factory=dict)
+
+
+def score_files(
+    gold_path: Path | str,
+    pred_path: Path | str,
+    gold_format: GoldFormat = "auto",
+    id_field: str | None = None,
+    verdict_field: str | None = None,
+    failures: Failures = "separate",
+    n_resamples: int = 1000,
+) -> dict:
+    """Every metric of the predictions against the gold, as fractions; ``n_resamples=0`` skips the
+    bootstrap intervals (grouped by question) under ``ci``."""
+    gold = load_gold(gold_path, gold_format)
+    predictions = load_predictions(pred_path, id_field, verdict_field)
+    _check_ids(gold_path, pred_path, gold, predictions)
+    ids = list(gold.verdicts)
+    truth = [gold.verdicts[i] for i in ids]
+    pred = [predictions.original[i] for i in ids]
+    result = {"gold_format": gold.format, "failures": failures, **pairwise_metrics(truth, pred, failures)}
+    result.update(_swap_twin_metrics(gold.twins, predictions.original))
+    if predictions.swapped:
+        result.update(_order_metrics(predictions))
+    if len(gold.annotators) == len(ids):
+        result.update(annotator_agreement([gold.annotators[i] for i in ids]))
+    if n_resamples:
+        groups = [gold.questions[i] for i in ids]
+        result["ci"] = pairwise_cis(truth, pred, failures, groups, n_resamples=n_resamples)
+    return result
+
+
+def load_gold(path: Path | str, gold_format: GoldFormat = "auto") -> Gold:
+    """Gold verdicts from our Pair records, PandaLM's raw test set or JudgeLM's scored records."""
+    fmt = detect_gold_format(path) if gold_format == "auto" else gold_format
+    loaders = {"canonical": _canonical_gold, "pandalm": _pandalm_gold, "judgelm": _judgelm_gold}
+    if fmt not in loaders:
+        raise ValueError(f"unknown gold format {fmt!r}; use one of auto, {', '.join(loaders)}")
+    return loaders[fmt](path)
+
+
+def detect_gold_format(path: Path | str) -> str:
+    """Name the gold format from the fields of the first record."""
+    for line, record in iter_json_lines(path):
+        _require_object(path, line, record)
+        if "annotator1" in record and "idx" in record:
+            return "pandalm"
+        if "verdict" in record and "answer1" in record:
+            return "canonical"
+        if "question_id" in record and "score" in record:
+            return "judgelm"
+        fields = ", ".join(sorted(record)) or "none"
+        raise RecordError(
+            path, line, "<record>", f"cannot tell the gold format from fields {fields}; pass one"
+        )
+    raise ValueError(f"{path}: no records")
+
+
+def load_predictions(
+    path: Path | str, id_field: str | None = None, verdict_field: str | None = None
+) -> Predictions:
+    """Verdicts by id. Without explicit field names the first of ``ID_FIELDS`` / ``VERDICT_FIELDS``
+    present in the first record is used. Records with ``"order": "swapped"`` (our own judgments of
+    the pair shown the other way round) are kept apart for the consistency metrics."""
+    predictions = Predictions()
+    for line, record in iter_json_lines(path):
+        _require_object(path, line, record)
+        id_field = id_field or _first_present(path, line, record, ID_FIELDS, "--id-field")
+        verdict_field = verdict_field or _first_present(path, line, record, VERDICT_FIELDS, "--verdict-field")
+        for name in (id_field, verdict_field):
+            if name not in record:
+                raise RecordError(path, line, name, "missing")
+        order = record.get("order", "original")
+        if order not in ("original", "swapped"):
+            raise RecordError(path, line, "order", f"expected 'original' or 'swapped', got {order!r}")
+        target = predictions.original if order == "original" else predictions.swapped
+        key = str(record[id_field])
+        if key in target:
+            raise RecordError(path, line, id_field, f"duplicate id {key!r}")
+        target[key] = parse_verdict(record[verdict_field])
+    return predictions
+
+
+def parse_verdict(value) -> int | None:
+    """A verdict from any of the spellings judges and published files use; None when unparseable.
+
+    Strings are read from their first line: "1" / "2" / "0" / "Tie" (PandaLM), or two scores (JudgeLM:
+    commas become spaces, exactly two numbers, the higher wins; its failure value -1 -1 stays a failure).
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) if value in VERDICTS else None
+    if isinstance(value, list | tuple):
+        return _verdict_from_score_pair(value)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    first_line = value.strip().splitlines()[0].strip()
+    if first_line.lower() == VERDICT_NAMES[TIE]:
+        return TIE
+    if first_line in {str(v) for v in VERDICTS}:
+        return int(first_line)
+    return _verdict_from_score_pair(first_line.replace(",", " ").split())
+
+
+def render_table(metrics: dict) -> str:
+    """The headline metrics (with their intervals when present), then the confusion matrix, as text."""
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    console.print(_headline_table(metrics))
+    console.print(_confusion_table(metrics))
+    return console.file.getvalue()
+
+
+def _canonical_gold(path: Path | str) -> Gold:
+    pairs = read_records(path, Pair).records
+    lines = [line for line, _ in iter_json_lines(path)]
+    for line, pair in zip(lines, pairs, strict=True):
+        if pair.verdict is None:
+            raise RecordError(path, line, "verdict", "a gold pair needs a verdict")
+    return _gold_from_pairs("canonical", pairs)
+
+
+def _pandalm_gold(path: Path | str) -> Gold:
+    pairs = import_pandalm(path).pairs
+    for line, pair in enumerate(pairs, start=1):
+        if pair.verdict is None:
+            raise RecordError(path, line, "annotator1", "the three annotators have no majority")
+    return _gold_from_pairs("pandalm", pairs)
+
+
+def _gold_from_pairs(fmt: str, pairs: Sequence[Pair]) -> Gold:
+    gold = Gold(fmt, twins=find_swapped_twins(pairs))
+    for pair in pairs:
+        gold.verdicts[pair.id] = pair.verdict
+        gold.questions[pair.id] = pair.question_id
+        if pair.annotators:
+            gold.annotators[pair.id] = pair.annotators
+    return gold
+
+
+def _judgelm_gold(path: Path | str) -> Gold:
+    """JudgeLM records: the verdict follows ``score`` [s1, s2]. Swapped twins are looked for only when
+    every record carries the question and both answers."""
+    gold = Gold("judgelm")
+    pairs: list[Pair | None] = []
+    for line, record in iter_json_lines(path):
+        _require_object(path, line, record)
+        key = str(_required(path, line, record, "question_id"))
+        if key in gold.verdicts:
+            raise RecordError(path, line, "question_id", f"duplicate id {key!r}")
+        verdict = _verdict_from_score_pair(_required(path, line, record, "score"))
+        if verdict is None:
+            raise RecordError(path, line, "score", f"expected two scores, got {record['score']!r}")
+        gold.verdicts[key], gold.questions[key] = verdict, key
+        pairs.append(_judgelm_pair(path, line, record, key))
+    if all(pair is not None for pair in pairs):
+        gold.twins = find_swapped_twins(pairs)
+    return gold
+
+
+def _judgelm_pair(path: Path | str, line: int, record: dict, key: str) -> Pair | None:
+    bodies = ("question_body", "answer1_body", "answer2_body")
+    if not all(record.get(name) for name in bodies):
+        return None
+    try:
+        return Pair(
+            id=key,
+            question_id=key,
+            family="judgelm",
+            category="",
+            instruction=record["question_body"],
+            answer1=record["answer1_body"],
+            answer2=record["answer2_body"],
+            source1=str(record.get("answer1_model_id", "")),
+            source2=str(record.get("answer2_model_id", "")),
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise RecordError(path, line, ".".join(map(str, first["loc"])), first["msg"]) from None
+
+
+def _verdict_from_score_pair(scores: Sequence) -> int | None:
+    if len(scores) != 2 or any(isinstance(score, bool) for score in scores):
+        return None
+    try:
+        first, second = float(scores[0]), float(scores[1])
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(first) and math.isfinite(second)) or min(first, second) < 0:
+        return None
+    return verdict_from_scores(first, second)
+
+
+def _check_ids(gold_path: Path | str, pred_path: Path | str, gold: Gold, predictions: Predictions) -> None:
+    predicted = set(predictions.original)
+    missing = [i for i in gold.verdicts if i not in predicted]
+    unknown = [i for i in predictions.original if i not in gold.verdicts]
+    unknown += [i for i in predictions.swapped if i not in gold.verdicts]
+    if missing or unknown:
+        raise UnmatchedIdsError(gold_path, pred_path, missing, unknown)
+
+
+def _swap_twin_metrics(twins: list[tuple[str, str]], verdicts: dict[str, int | None]) -> dict:
+    """Consistency on gold rows that hold the same answers in swapped order (a free position probe)."""
+    if not twins:
+        return {"swap_pairs": 0, "swap_consistency": None}
+    result = consistency_metrics([verdicts[a] for a, _ in twins], [verdicts[b] for _, b in twins])
+    return {"swap_pairs": result.pop("n"), **{f"swap_{name}": value for name, value in result.items()}}
+
+
+def _order_metrics(predictions: Predictions) -> dict:
+    """Consistency of a judge that saw pairs in both orders (our Judgment files)."""
+    ids = list(predictions.swapped)
+    result = consistency_metrics(
+        [predictions.original[i] for i in ids], [predictions.swapped[i] for i in ids]
+    )
+    return {f"order_{name}": value for name, value in result.items()}
+
+
+def _first_present(path: Path | str, line: int, record: dict, names: Sequence[str], option: str) -> str:
+    for name in names:
+        if name in record:
+            return name
+    raise RecordError(
+        path, line, names[0], f"none of {', '.join(names)} present; name the field with {option}"
+    )
+
+
+def _required(path: Path | str, line: int, record: dict, name: str):
+    if name not in record:
+        raise RecordError(path, line, name, "missing")
+    return record[name]
+
+
+def _require_object(path: Path | str, line: int, record) -> None:
+    if isinstance(record, Exception):
+        raise RecordError(path, line, "<json>", f"not valid JSON: {record}")
+    if not isinstance(record, dict):
+        raise RecordError(path, line, "<record>", f"expected a JSON object, got {type(record).__name__}")
+
+
+def _few(ids: list[str]) -> str:
+    shown = ", ".join(ids[:SHOWN_IDS])
+    return shown + (f", ... ({len(ids) - SHOWN_IDS} more)" if len(ids) > SHOWN_IDS else "")
+
+
+def _headline_table(metrics: dict) -> Table:
+    table = Table(
+        title=f"judge vs gold ({metrics.get('gold_format', '?')}, failures={metrics.get('failures')})"
+    )
+    for column in ("metric", "value", "95% CI"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    intervals = metrics.get("ci", {})
+    for name in _HEADLINE:
+        if name in metrics:
+            interval = intervals.get(name)
+            shown = f"{_number(interval['low'])} - {_number(interval['high'])}" if interval else ""
+            table.add_row(name, _number(metrics[name]), shown)
+    return table
+
+
+def _confusion_table(metrics: dict) -> Table:
+    table = Table(title="confusion (rows gold, columns prediction)")
+    table.add_column("gold")
+    for label in VERDICTS:
+        table.add_column(f"pred {VERDICT_NAMES[label]}", justify="right")
+    table.add_column("failed", justify="right")
+    for label, row, failed in zip(VERDICTS, metrics["confusion"], metrics["confusion_failures"], strict=True):
+        table.add_row(VERDICT_NAMES[label], *map(str, row), str(failed))
+    return table
+
+
+def _number(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return str(value) if isinstance(value, int) else f"{value:.4f}"

@@ -1,0 +1,188 @@
+"""Stage report: headline metrics with CIs for each judge, plots, the audit summary, provenance,
+and the champion decision for the newly registered judge."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from components import paths
+from components.config import Params
+from components.io import read_jsonl, write_json, write_text
+from components.judges.factory import PIPELINE_JUDGES
+from components.metrics import pairwise_cis, pairwise_metrics
+from components.report import plot_calibration, plot_confusion, plot_scores, table, to_html
+from components.schemas import Judgment, Pair
+from components.stages import STAGES
+from components.tracking import alias_version, git_rev, set_alias, set_version_tags, stage_runs
+
+
+def run(params: Params, tracker) -> dict:
+    cfg = params.report
+    test = read_jsonl(paths.split_file("test"), Pair)
+    audit = json.loads((paths.AUDIT / "results.json").read_text())
+    evaluations = {
+        name: evaluate(test, read_jsonl(paths.judgments_file(name), Judgment), cfg.bootstrap, cfg.seed)
+        for name in PIPELINE_JUDGES
+    }
+    consistency = {r["judge"]: r for r in audit if r["probe"] == "position"}
+    decision = promote(evaluations["finetuned"], consistency.get("finetuned"))
+    plots = make_plots(test, evaluations)
+    markdown = render(params, test, evaluations, audit, decision, plots)
+    write_text(paths.REPORTS / "report.md", markdown)
+    write_text(paths.REPORTS / "report.html", to_html(markdown, paths.REPORTS))
+    tracker.artifact(paths.REPORTS, "report")
+
+    metrics: dict = {"test_pairs": len(test), "promoted": int(decision["promoted"])}
+    for name, ev in evaluations.items():
+        m = ev["metrics"]
+        for key in ("accuracy", "precision_macro", "recall_macro", "f1_macro", "cohen_kappa", "parse_failure_rate"):
+            metrics[f"{name}.{key}"] = m[key]
+        metrics[f"{name}.accuracy_low"] = ev["cis"]["accuracy"]["low"]
+        metrics[f"{name}.accuracy_high"] = ev["cis"]["accuracy"]["high"]
+        if name in consistency:
+            metrics[f"{name}.consistency"] = consistency[name]["value"]
+    metrics["agreement_gain"] = metrics["finetuned.accuracy"] - metrics["base.accuracy"]
+    write_json(paths.REPORTS / "headline.json", metrics)
+    return metrics
+
+
+def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: int) -> dict:
+    """Agreement of one judge with the teacher, on the original order (JudgeLM's protocol)."""
+    by_id = {j.pair_id: j for j in judgments if j.order == "original"}
+    missing = [p.id for p in test if p.id not in by_id]
+    if missing:
+        raise ValueError(f"{len(missing)} test pairs have no judgment, e.g. {missing[:5]}")
+    gold = [p.verdict for p in test]
+    pred = [by_id[p.id].verdict for p in test]
+    per_category = defaultdict(list)
+    for pair, verdict in zip(test, pred):
+        per_category[pair.category].append(verdict == pair.verdict)
+    return {
+        "metrics": pairwise_metrics(gold, pred),
+        "cis": pairwise_cis(gold, pred, groups=[p.question_id for p in test], n_resamples=resamples, seed=seed),
+        "per_category": {c: (sum(v) / len(v), len(v)) for c, v in sorted(per_category.items())},
+        "judgments": [by_id[p.id] for p in test],
+        "calibration": calibration(test, [by_id[p.id] for p in test]),
+    }
+
+
+def calibration(test: list[Pair], judgments: list[Judgment]) -> list[dict]:
+    buckets = defaultdict(list)
+    for pair, j in zip(test, judgments):
+        if j.score1 is not None and j.score2 is not None:
+            buckets[min(int(abs(j.score1 - j.score2)), 5)].append(j.verdict == pair.verdict)
+    return [{"margin": m, "agreement": sum(v) / len(v), "n": len(v)} for m, v in sorted(buckets.items())]
+
+
+def promote(candidate: dict, position: dict | None) -> dict:
+    """Make the new `candidate` version the `champion` only if it beats the current champion on
+    both agreement and consistency; say why not otherwise."""
+    version = alias_version("candidate")
+    if version is None:
+        return {"promoted": False, "why": "no registered candidate version"}
+    agreement = candidate["metrics"]["accuracy"]
+    consistency = position["value"] if position else float("nan")
+    set_version_tags(version["version"], {"test_agreement": agreement, "test_consistency": consistency})
+    champion = alias_version("champion")
+    if champion is None:
+        set_alias("champion", version["version"])
+        return {"promoted": True, "version": version["version"], "why": "there was no champion yet"}
+    if champion["version"] == version["version"]:
+        return {"promoted": False, "version": version["version"], "why": "the candidate is already the champion"}
+    best_agreement = float(champion["tags"].get("test_agreement", "nan"))
+    best_consistency = float(champion["tags"].get("test_consistency", "nan"))
+    if agreement > best_agreement and consistency >= best_consistency:
+        set_alias("champion", version["version"])
+        why = f"agreement {agreement:.3f} > {best_agreement:.3f} and consistency {consistency:.3f} >= {best_consistency:.3f}"
+        return {"promoted": True, "version": version["version"], "why": why}
+    why = (
+        f"champion v{champion['version']} keeps the title: candidate agreement {agreement:.3f} vs {best_agreement:.3f}, "
+        f"consistency {consistency:.3f} vs {best_consistency:.3f} (promotion needs higher agreement and no lower consistency)"
+    )
+    return {"promoted": False, "version": version["version"], "why": why}
+
+
+def make_plots(test: list[Pair], evaluations: dict) -> dict[str, str]:
+    plots = {}
+    for name, ev in evaluations.items():
+        m = ev["metrics"]
+        plot_confusion(m["confusion"], m["confusion_failures"], f"{name} judge vs teacher", paths.PLOTS / f"confusion_{name}.png")
+        plots[f"confusion_{name}"] = f"plots/confusion_{name}.png"
+    series = {"teacher": [s for p in test for s in (p.score1, p.score2) if s is not None]}
+    for name, ev in evaluations.items():
+        series[name] = [s for j in ev["judgments"] for s in (j.score1, j.score2) if s is not None]
+    plot_scores(series, "Scores on the test split", paths.PLOTS / "scores.png")
+    plots["scores"] = "plots/scores.png"
+    rows = [dict(row, judge=name) for name, ev in evaluations.items() for row in ev["calibration"]]
+    plot_calibration(rows, "Agreement by score margin", paths.PLOTS / "calibration.png")
+    plots["calibration"] = "plots/calibration.png"
+    return plots
+
+
+def render(params: Params, test, evaluations: dict, audit: list[dict], decision: dict, plots: dict) -> str:
+    headline = []
+    for name, ev in evaluations.items():
+        m, ci = ev["metrics"], ev["cis"]
+        position = next((r for r in audit if r["judge"] == name and r["probe"] == "position"), None)
+        headline.append([
+            name,
+            f"{ci['accuracy']['value']:.3f} [{ci['accuracy']['low']:.3f}, {ci['accuracy']['high']:.3f}]",
+            m["precision_macro"], m["recall_macro"],
+            f"{ci['f1_macro']['value']:.3f} [{ci['f1_macro']['low']:.3f}, {ci['f1_macro']['high']:.3f}]",
+            m["cohen_kappa"], f"{m['parse_failures']}/{m['n']}",
+            f"{position['value']:.3f} [{position['low']:.3f}, {position['high']:.3f}]" if position else "n/a",
+        ])
+    categories = sorted({c for ev in evaluations.values() for c in ev["per_category"]})
+    per_category = [[c] + [_share(evaluations[n]["per_category"].get(c)) for n in evaluations] for c in categories]
+    sections = [
+        "# judgeops report",
+        f"Test split: {len(test)} pairs labelled by the `{params.generate.teacher}` teacher; each judge saw every pair "
+        "in both orders. Agreement is on the original order; parse failures count as wrong, never as ties. "
+        "Brackets: 95% bootstrap intervals, resampling questions.",
+        "## Headline",
+        table(["judge", "agreement", "precision (macro)", "recall (macro)", "F1 (macro)", "Cohen's kappa", "parse failures", "consistency"], headline),
+        f"**Champion decision:** {'promoted' if decision['promoted'] else 'not promoted'} -- {decision['why']}.",
+        "## Confusion matrices",
+        " ".join(f"![{k}]({v})" for k, v in plots.items() if k.startswith("confusion")),
+        "## Agreement per category",
+        table(["category"] + list(evaluations), per_category),
+        "## Bias audit",
+        "\n".join(f"- **{r['judge']}** {r['verdict']}" for r in audit) or "No probes ran.",
+        "## Scores and calibration",
+        f"![scores]({plots['scores']}) ![calibration]({plots['calibration']})",
+        "## Wall time per stage",
+        table(["stage", "seconds"], wall_times()),
+        "## Provenance",
+        provenance(),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def wall_times() -> list[list]:
+    rows = []
+    for stage in STAGES:
+        file = paths.metrics_file(stage)
+        if stage != "report" and file.exists():
+            rows.append([stage, json.loads(file.read_text()).get("wall_seconds", float("nan"))])
+    return rows
+
+
+def provenance() -> str:
+    lines = [f"- git rev: `{git_rev()}`"]
+    lock = Path("dvc.lock")
+    if lock.exists():
+        stages = (yaml.safe_load(lock.read_text()) or {}).get("stages", {})
+        for stage, body in stages.items():
+            for out in body.get("outs", []):
+                lines.append(f"- dvc `{stage}` out `{out['path']}`: md5 `{out.get('md5', '?')}`")
+    for stage, run_id in stage_runs(STAGES).items():
+        lines.append(f"- MLflow run `{stage}`: `{run_id}`")
+    return "\n".join(lines)
+
+
+def _share(value) -> str:
+    return "n/a" if value is None else f"{value[0]:.2f} (n={value[1]})"

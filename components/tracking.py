@@ -1,0 +1,207 @@
+"""The only module that imports mlflow.
+
+Every stage logs into one run. When the Prefect flow drives the pipeline it opens a parent run
+and passes its id through ``JUDGEOPS_PARENT_RUN_ID``; each stage's run is then nested under it.
+The store lives inside the project (``sqlite:///mlflow.db``, artifacts in ``mlartifacts/``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+
+PARENT_ENV = "JUDGEOPS_PARENT_RUN_ID"
+EXPERIMENT_ENV = "JUDGEOPS_EXPERIMENT"
+DEFAULT_EXPERIMENT = "judgeops"
+REGISTERED_MODEL = "judge"
+
+log = logging.getLogger(__name__)
+
+
+def tracking_uri() -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path('mlflow.db').resolve()}"
+
+
+def _mlflow():
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri())
+    return mlflow
+
+
+def experiment_id(name: str | None = None) -> str:
+    mlflow = _mlflow()
+    name = name or os.environ.get(EXPERIMENT_ENV, DEFAULT_EXPERIMENT)
+    found = mlflow.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    return mlflow.create_experiment(name, artifact_location=Path("mlartifacts").resolve().as_uri())
+
+
+def git_rev() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+class Tracker:
+    """A thin handle on one MLflow run; values are flattened and stringified as MLflow wants."""
+
+    def __init__(self, mlflow, run):
+        self._mlflow = mlflow
+        self.run_id = run.info.run_id
+
+    def params(self, values: dict, prefix: str = "") -> None:
+        flat = {k: _short(v) for k, v in _flatten(values, prefix).items()}
+        self._mlflow.log_params(flat)
+
+    def metrics(self, values: dict, step: int | None = None, prefix: str = "") -> None:
+        flat = {
+            k: float(v)
+            for k, v in _flatten(values, prefix).items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+        }
+        if flat:
+            self._mlflow.log_metrics(flat, step=step)
+
+    def tags(self, values: dict) -> None:
+        self._mlflow.set_tags({k: _short(v) for k, v in values.items()})
+
+    def artifact(self, path: Path | str, folder: str | None = None) -> None:
+        path = Path(path)
+        if path.is_dir():
+            self._mlflow.log_artifacts(str(path), artifact_path=folder)
+        elif path.exists():
+            self._mlflow.log_artifact(str(path), artifact_path=folder)
+
+    @property
+    def mlflow(self):
+        """The mlflow module itself, for the registry calls that only tracking's callers make."""
+        return self._mlflow
+
+
+@contextmanager
+def stage_run(stage: str, params: dict | None = None):
+    """Open the run for one stage (nested under the flow's run when there is one)."""
+    mlflow = _mlflow()
+    tags = {"judgeops.stage": stage, "mlflow.source.git.commit": git_rev()}
+    parent = os.environ.get(PARENT_ENV)
+    if parent:
+        tags["mlflow.parentRunId"] = parent
+    with mlflow.start_run(experiment_id=experiment_id(), run_name=stage, tags=tags) as run:
+        tracker = Tracker(mlflow, run)
+        if params:
+            tracker.params(params)
+        yield tracker
+
+
+@contextmanager
+def parent_run(name: str, params: dict | None = None):
+    """The flow's run; yields its id for the stages to nest under."""
+    mlflow = _mlflow()
+    with mlflow.start_run(experiment_id=experiment_id(), run_name=name, tags={"judgeops.flow": name}) as run:
+        if params:
+            Tracker(mlflow, run).params(params)
+        yield run.info.run_id
+
+
+def _flatten(values: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def register_model(tracker: Tracker, folder: Path | str, artifact_path: str, tags: dict, alias: str) -> str:
+    """Log ``folder`` (an adapter: a few MB, not the base weights) and register it as a new
+    version of the model ``judge``, with ``alias`` pointing at it. Returns the version."""
+    from mlflow import MlflowClient
+
+    mlflow = tracker.mlflow
+    mlflow.log_artifacts(str(folder), artifact_path=artifact_path)
+    client = MlflowClient()
+    if not _model_exists(client):
+        client.create_registered_model(REGISTERED_MODEL, description="Judges fine-tuned by judgeops (LoRA adapters).")
+    version = client.create_model_version(
+        REGISTERED_MODEL,
+        source=mlflow.get_artifact_uri(artifact_path),
+        run_id=tracker.run_id,
+        tags={k: _short(v) for k, v in tags.items()},
+    )
+    client.set_registered_model_alias(REGISTERED_MODEL, alias, version.version)
+    return version.version
+
+
+def _model_exists(client) -> bool:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_registered_model(REGISTERED_MODEL)
+        return True
+    except MlflowException:
+        return False
+
+
+def alias_version(alias: str) -> dict | None:
+    """The registered judge version behind ``alias`` with its tags, or None."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    _mlflow()
+    try:
+        version = MlflowClient().get_model_version_by_alias(REGISTERED_MODEL, alias)
+    except MlflowException:
+        return None
+    return {"version": version.version, "run_id": version.run_id, "tags": dict(version.tags)}
+
+
+def set_alias(alias: str, version: str) -> None:
+    from mlflow import MlflowClient
+
+    _mlflow()
+    MlflowClient().set_registered_model_alias(REGISTERED_MODEL, alias, version)
+
+
+def download_model(uri: str, dst: Path | str) -> Path:
+    """A registered adapter (``models:/judge@champion``) copied to a local folder."""
+    mlflow = _mlflow()
+    return Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(dst)))
+
+
+def stage_runs(stages: tuple[str, ...]) -> dict[str, str]:
+    """The run id of each stage's latest run (under the current flow run, when there is one)."""
+    mlflow = _mlflow()
+    parent = os.environ.get(PARENT_ENV)
+    found = {}
+    for stage in stages:
+        query = f"tags.`judgeops.stage` = '{stage}'"
+        if parent:
+            query += f" and tags.`mlflow.parentRunId` = '{parent}'"
+        runs = mlflow.search_runs([experiment_id()], query, order_by=["start_time DESC"], max_results=1, output_format="list")
+        if runs:
+            found[stage] = runs[0].info.run_id
+    return found
+
+
+def set_version_tags(version: str, tags: dict) -> None:
+    from mlflow import MlflowClient
+
+    _mlflow()
+    client = MlflowClient()
+    for key, value in tags.items():
+        client.set_model_version_tag(REGISTERED_MODEL, version, key, _short(value))

@@ -1,0 +1,54 @@
+"""Tokenisation with the loss on the judgment only, dynamic padding, and length-grouped batches."""
+
+from __future__ import annotations
+
+import random
+
+import torch
+
+from components.textgen import chat_prompt
+from components.training.examples import Example
+
+IGNORE = -100
+
+
+def encode(example: Example, tokenizer, max_tokens: int = 1024) -> dict:
+    """input_ids and labels for one example; labels are IGNORE on the prompt, so the loss is
+    on the judgment tokens (and the end-of-turn token that teaches the judge to stop)."""
+    prompt = chat_prompt(tokenizer, example.messages)
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    target_ids = tokenizer(example.target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    prompt_ids = prompt_ids[-(max_tokens - len(target_ids)) :] if len(prompt_ids) + len(target_ids) > max_tokens else prompt_ids
+    return {"input_ids": prompt_ids + target_ids, "labels": [IGNORE] * len(prompt_ids) + target_ids}
+
+
+def collate(encoded: list[dict], pad_id: int) -> dict:
+    """Pad to the longest row of this batch only (right padding; masked out of the loss)."""
+    width = max(len(row["input_ids"]) for row in encoded)
+    ids = torch.full((len(encoded), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(encoded), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(encoded), width), dtype=torch.long)
+    for i, row in enumerate(encoded):
+        n = len(row["input_ids"])
+        ids[i, :n] = torch.tensor(row["input_ids"])
+        labels[i, :n] = torch.tensor(row["labels"])
+        mask[i, :n] = 1
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+def length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Random, bucket: int = 8) -> list[list[int]]:
+    """Shuffle, sort within buckets of ``bucket`` batches by length, then shuffle the batches:
+    rows of a batch have similar lengths (little padding) but batch order stays random."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    span = batch_size * bucket
+    batches = []
+    for start in range(0, len(order), span):
+        chunk = sorted(order[start : start + span], key=lambda i: lengths[i])
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def tokens_in(batch: dict) -> int:
+    return int(batch["attention_mask"].sum())

@@ -1,0 +1,218 @@
+"""The SFT loop: LoRA (or full) fine-tuning of a causal LM into a judge, resumable and checkpointed.
+
+A hand-written loop rather than HF Trainer because the three things that matter here --
+per-batch augmentation from immutable records, resume-after-SIGKILL without redoing steps,
+and checkpoint selection by a judging pass -- are each a few lines in a loop and awkward
+as Trainer callbacks. HF Trainer defaults are the baseline in benchmarks/finetune_throughput.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from components.io import Appender
+from components.schemas import Pair
+from components.training import checkpoints
+from components.training.collate import collate, encode, length_grouped_batches, tokens_in
+from components.training.examples import Augment, epoch_examples
+from components.training.hardware import set_threads, use_bf16
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    method: str = "lora"
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    target_modules: str | list[str] = "all-linear"
+    template: str = "judgeops"
+    output_format: str = "judgelm"
+    max_steps: int = 60
+    batch_size: int = 8
+    learning_rate: float = 3e-4
+    warmup_steps: int = 5
+    bf16: str | bool = "auto"
+    checkpoint_every: int = 30
+    eval_every: int = 30
+    seed: int = 7
+    augment: Augment = field(default_factory=Augment)
+    max_tokens: int = 1024
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    resumed_from: int
+    best_step: int
+    best_score: float | None
+    losses: list[float]
+    tokens: int
+    seconds: float
+    bf16: bool
+    peak_rss_mb: float
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+
+Evaluate = Callable[[object], float]
+Log = Callable[[int, dict], None]
+
+
+def prepare(model, cfg: TrainConfig):
+    """Wrap the model for LoRA, or leave every weight trainable for full fine-tuning."""
+    if cfg.method == "full":
+        return model
+    from peft import LoraConfig, get_peft_model
+
+    lora = LoraConfig(
+        r=cfg.lora_r,
+        lora_alpha=cfg.lora_alpha,
+        lora_dropout=cfg.lora_dropout,
+        target_modules=cfg.target_modules,
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, lora)
+
+
+def train(
+    model,
+    tokenizer,
+    pairs: list[Pair],
+    cfg: TrainConfig,
+    workdir: Path,
+    evaluate: Evaluate | None = None,
+    log: Log | None = None,
+) -> TrainResult:
+    """Train for ``cfg.max_steps`` optimizer steps, resuming from ``workdir`` if a checkpoint is
+    there. Returns where the best checkpoint (by ``evaluate``, higher is better) was taken;
+    it is saved under ``workdir/best``."""
+    set_threads()
+    torch.manual_seed(cfg.seed)
+    bf16 = use_bf16(cfg.bf16)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=0.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_then_linear(cfg.warmup_steps, cfg.max_steps))
+    state = {"best_step": 0, "best_score": None, "losses": [], "tokens": 0, "seconds": 0.0}
+    found = checkpoints.latest(workdir / "checkpoints")
+    if found is not None:
+        state = checkpoints.load_state(found, model, optimizer, scheduler, lora=cfg.method == "lora")
+    start = state.get("step", 0)
+    progress = Appender(workdir / "progress.jsonl")
+    model.train()
+    schedule = _batches(pairs, tokenizer, cfg)
+    began = time.perf_counter() - state["seconds"]
+    bar = tqdm(total=cfg.max_steps, initial=start, desc="finetune", leave=False)
+    for step in range(start + 1, cfg.max_steps + 1):
+        batch = collate(next_batch(schedule, step), tokenizer.pad_token_id)
+        loss = _step(model, batch, optimizer, scheduler, bf16)
+        state["losses"].append(loss)
+        state["tokens"] += tokens_in(batch)
+        state["seconds"] = time.perf_counter() - began
+        progress.append({"step": step, "loss": loss, "tokens": tokens_in(batch)})
+        if log:
+            log(step, {"loss": loss, "learning_rate": scheduler.get_last_lr()[0], "tokens_per_s": state["tokens"] / state["seconds"]})
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.3f}")
+        if evaluate and (step % cfg.eval_every == 0 or step == cfg.max_steps):
+            _evaluate(model, evaluate, step, state, workdir, log)
+        if step % cfg.checkpoint_every == 0 or step == cfg.max_steps:
+            checkpoints.save(workdir / "checkpoints", step, model, optimizer, scheduler, state)
+    bar.close()
+    progress.close()
+    if not evaluate:
+        model.save_pretrained(workdir / "best", safe_serialization=True)
+        state["best_step"] = cfg.max_steps
+    return TrainResult(
+        steps=cfg.max_steps - start,
+        resumed_from=start,
+        best_step=state["best_step"],
+        best_score=state["best_score"],
+        losses=state["losses"],
+        tokens=state["tokens"],
+        seconds=state["seconds"],
+        bf16=bf16,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+
+
+def _step(model, batch: dict, optimizer, scheduler, bf16: bool) -> float:
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+    with autocast:
+        loss = model(**batch).loss
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return float(loss.detach())
+
+
+def _evaluate(model, evaluate: Evaluate, step: int, state: dict, workdir: Path, log: Log | None) -> None:
+    model.eval()
+    score = evaluate(model)
+    model.train()
+    if log:
+        log(step, {"val_agreement": score})
+    if state["best_score"] is None or score > state["best_score"]:
+        state["best_score"], state["best_step"] = score, step
+        tmp = workdir / ".tmp-best"
+        model.save_pretrained(tmp, safe_serialization=True)
+        checkpoints.copy_model(tmp, workdir / "best")
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class _Schedule:
+    """Batches for any step, recomputed deterministically from (seed, epoch): a resumed run
+    sees exactly the batches the killed run would have seen."""
+
+    def __init__(self, pairs, tokenizer, cfg: TrainConfig):
+        self.pairs, self.tokenizer, self.cfg = pairs, tokenizer, cfg
+        self._epoch, self._batches = -1, []
+
+    def epoch(self, epoch: int) -> list[list[dict]]:
+        if epoch != self._epoch:
+            cfg = self.cfg
+            examples = epoch_examples(self.pairs, epoch, cfg.template, cfg.output_format, cfg.augment)
+            encoded = [encode(e, self.tokenizer, cfg.max_tokens) for e in examples]
+            order = length_grouped_batches(
+                [len(e["input_ids"]) for e in encoded], cfg.batch_size, random.Random(f"{cfg.seed}:{epoch}")
+            )
+            self._epoch, self._batches = epoch, [[encoded[i] for i in batch] for batch in order]
+        return self._batches
+
+    def per_epoch(self) -> int:
+        return -(-len(self.pairs) // self.cfg.batch_size)
+
+
+def _batches(pairs, tokenizer, cfg: TrainConfig) -> _Schedule:
+    if not pairs:
+        raise ValueError("no training pairs: the train split is empty")
+    return _Schedule(pairs, tokenizer, cfg)
+
+
+def next_batch(schedule: _Schedule, step: int) -> list[dict]:
+    per_epoch = schedule.per_epoch()
+    epoch, index = divmod(step - 1, per_epoch)
+    return schedule.epoch(epoch)[index]
+
+
+def _warmup_then_linear(warmup: int, total: int):
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        return max(0.0, (total - step) / max(1, total - warmup))
+
+    return factor

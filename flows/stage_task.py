@@ -1,0 +1,79 @@
+"""A Prefect task that runs one DVC stage in its own process group.
+
+DVC decides what is stale; Prefect passes no data between tasks, only success or failure.
+On timeout, cancellation or Ctrl-C the whole group is killed, so the stage's own command is
+never orphaned (an orphan would keep writing and later dirty the outputs).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import deque
+from pathlib import Path
+
+from prefect import get_run_logger, task
+
+ROOT = Path(__file__).resolve().parents[1]
+ERROR_PREFIX = "judgeops: error:"
+KILL_GRACE_S = 10
+
+
+class StageError(RuntimeError):
+    """A stage failed; the message is the stage's own error, not a bare exit code."""
+
+
+def venv_env(extra: dict | None = None) -> dict:
+    """The environment a stage needs: this interpreter's bin/ first on PATH (for dvc and
+    judgeops), project-local state, telemetry off."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("DVC_NO_ANALYTICS", "1")
+    env.setdefault("DVC_SITE_CACHE_DIR", str(ROOT / ".state" / "dvc-site"))
+    env.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlflow.db'}")
+    env.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.update(extra or {})
+    return env
+
+
+@task(name="dvc-repro", task_run_name="dvc repro {stage}")
+def repro_stage(stage: str, env: dict, timeout_s: float = 3600) -> None:
+    logger = get_run_logger()
+    command = [str(Path(sys.executable).parent / "dvc"), "repro", stage]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    tail: deque[str] = deque(maxlen=40)
+    try:
+        for line in process.stdout:
+            line = line.rstrip()
+            tail.append(line)
+            logger.info(line)
+        code = process.wait(timeout=timeout_s)
+    except BaseException:
+        kill_group(process)
+        raise
+    if code != 0:
+        raise StageError(f"stage {stage} failed (exit {code}): {stage_error(tail)}")
+
+
+def stage_error(lines) -> str:
+    """The stage's own error line if it printed one, else the end of its output."""
+    own = [line[len(ERROR_PREFIX) :].strip() for line in lines if line.startswith(ERROR_PREFIX)]
+    if own:
+        return own[-1]
+    return "\n".join(list(lines)[-15:])
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=KILL_GRACE_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
