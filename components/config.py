@@ -83,6 +83,15 @@ class ValidateParams(Section):
     max_parse_failure_rate: float = Field(0.0, ge=0, le=1)
     min_teacher_consistency: float = Field(0.95, ge=0, le=1)
     max_text_chars: int = Field(4000, ge=1)
+    min_sources_per_question: int = Field(2, ge=1)
+    min_score: float = 1.0
+    max_score: float = 10.0
+
+    @model_validator(mode="after")
+    def _score_bounds(self):
+        if self.min_score > self.max_score:
+            raise ValueError(f"validate.min_score {self.min_score:g} exceeds max_score {self.max_score:g}")
+        return self
 
 
 class FinetuneParams(Section):

@@ -237,9 +237,9 @@ def _mtbench_agreement(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     named a winner. A parse failure names no tie, so under "separate" it stays in and counts as wrong."""
     decisive = (y_true != TIE) & (y_pred != TIE)
     n_decisive = int(decisive.sum())
-    without = float(np.mean(y_true[decisive] == y_pred[decisive])) if n_decisive else math.nan
+    without = float(accuracy_score(y_true[decisive], y_pred[decisive])) if n_decisive else math.nan
     return {
-        "agreement_with_ties": float(np.mean(y_true == y_pred)),
+        "agreement_with_ties": float(accuracy_score(y_true, y_pred)),
         "agreement_without_ties": without,
         "n_without_ties": n_decisive,
     }
@@ -250,10 +250,12 @@ def _f1_macro(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
 
 
 def _kappa(a: Sequence[int], b: Sequence[int]) -> float:
-    """Cohen's kappa, NaN (not a warning) when both raters used one label only and chance agreement is 1."""
+    """Cohen's kappa; NaN, without sklearn's warnings, when both raters used one label only and the
+    chance agreement is 1 (a degenerate subset, e.g. a bootstrap resample, is not an error)."""
     with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
-        return float(cohen_kappa_score(a, b))
+        return float(cohen_kappa_score(a, b, replace_undefined_by=math.nan))
 
 
 def _text_level(records: Sequence[tuple[str, str, float, float]]) -> dict:

@@ -80,6 +80,9 @@ def build_tiny(out: Path, hidden_size: int = 64, layers: int = 2, seed: int = 0)
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
+        # A wider init than Llama's 0.02: with tied, frozen embeddings that small, no adapter can
+        # move the logits far from uniform and a tiny model could not show that training works.
+        initializer_range=0.2,
     )
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config)

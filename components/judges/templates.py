@@ -28,6 +28,7 @@ OutputFormat = Literal[
 ]
 Messages = list[dict[str, str]]
 Build = Callable[[Pair, bool], tuple[str, str]]
+JUDGE_SYSTEM = "You are a judge."
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,10 @@ def _question(item: Pair) -> str:
 
 
 def _judgeops(item: Pair, with_reference: bool) -> tuple[str, str]:
-    """Our training layout: short, because every prompt token costs training time on a CPU."""
+    """Our training layout: short, because every prompt token costs training time on a CPU. The
+    one-line system message also replaces chat templates' default one (about 20 tokens in SmolLM2's)."""
     reference = f"[Reference]\n{item.reference}\n" if with_reference else ""
-    return "", (
+    return JUDGE_SYSTEM, (
         f"[Question]\n{_question(item)}\n{reference}[Answer 1]\n{item.answer1}\n[Answer 2]\n{item.answer2}\n"
         "Score both answers 1-10 on the first line as 's1 s2', then explain."
     )
@@ -79,7 +81,7 @@ def _judgeops(item: Pair, with_reference: bool) -> tuple[str, str]:
 def _pointwise(item: Pair, with_reference: bool) -> tuple[str, str]:
     """The single-answer twin of ``judgeops``."""
     reference = f"[Reference]\n{item.reference}\n" if with_reference else ""
-    return "", (
+    return JUDGE_SYSTEM, (
         f"[Question]\n{_question(item)}\n{reference}[Answer]\n{item.answer1}\n"
         "Score the answer 1-10 on the first line, then explain."
     )

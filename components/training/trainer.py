@@ -108,6 +108,7 @@ def train(
     if found is not None:
         state = checkpoints.load_state(found, model, optimizer, scheduler, lora=cfg.method == "lora")
     start = state.get("step", 0)
+    _forget_after(workdir / "progress.jsonl", start)
     progress = Appender(workdir / "progress.jsonl")
     model.train()
     schedule = _batches(pairs, tokenizer, cfg)
@@ -144,6 +145,16 @@ def train(
         bf16=bf16,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
+
+
+def _forget_after(progress: Path, step: int) -> None:
+    """Steps logged after the checkpoint we resume from are about to be redone: drop them."""
+    if not progress.exists():
+        return
+    from components.io import iter_json_lines, write_jsonl
+
+    rows = [row for _, row in iter_json_lines(progress) if isinstance(row, dict) and row.get("step", 0) <= step]
+    write_jsonl(progress, rows)
 
 
 def _step(model, batch: dict, optimizer, scheduler, bf16: bool) -> float:

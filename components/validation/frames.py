@@ -7,6 +7,7 @@ by its type check, and not again by every range or length check on that column.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Mapping
 
@@ -21,8 +22,7 @@ WHERE = "_where"
 SPLIT = "_split"
 PY_TYPES = {
     "str": (str,),
-    "int": (numbers.Real,),
-    "float": (numbers.Real,),
+    "number": (numbers.Real,),
     "bool": (bool, np.bool_),
     "list": (list,),
     "dict": (dict,),
@@ -53,13 +53,34 @@ def split_frame(data) -> pd.DataFrame:
     return frame
 
 
+def schema_columns(raw: pd.DataFrame, model: type[BaseModel], text: list[str]) -> pd.DataFrame:
+    """``raw`` plus two per-row summaries for the schema checks: ``_type_errors`` ("answer1: bool,
+    expected str") and ``_null_fields`` (non-optional fields that are null, other than the ``text``
+    columns, which have a not-null check each); None where the row is fine."""
+    fields = {name: field_types(info.annotation) for name, info in model.model_fields.items() if name in raw}
+    type_errors, null_fields = [], []
+    for row in raw[list(fields)].itertuples(index=False, name=None):
+        bad_types, nulls = [], []
+        for (name, (names, nullable)), value in zip(fields.items(), row, strict=True):
+            if _is_null(value):
+                if not nullable and name not in text:
+                    nulls.append(name)
+            elif not isinstance(value, _allowed(names)):
+                bad_types.append(f"{name}: {type(value).__name__}, expected {'/'.join(names)}")
+        type_errors.append("; ".join(bad_types) or None)
+        null_fields.append(", ".join(nulls) or None)
+    return raw.assign(_type_errors=pd.Series(type_errors, index=raw.index, dtype=object)).assign(
+        _null_fields=pd.Series(null_fields, index=raw.index, dtype=object)
+    )
+
+
 def coerce(raw: pd.DataFrame, model: type[BaseModel]) -> pd.DataFrame:
     """A copy where values of the wrong type are None (their type check reports them) and absent
     optional fields take the model's default, as pydantic would fill them in."""
     rows = raw.copy()
     for name, info in model.model_fields.items():
         if name in rows.columns:
-            allowed = tuple(t for n in field_types(info.annotation)[0] for t in PY_TYPES[n])
+            allowed = _allowed(field_types(info.annotation)[0])
             rows[name] = _map(rows[name], lambda v, ok=allowed: v if isinstance(v, ok) else None)
         elif not info.is_required():
             default = info.get_default(call_default_factory=True)
@@ -73,15 +94,13 @@ def verdicts(series: pd.Series) -> pd.Series:
 
 
 def score_verdicts(rows: pd.DataFrame) -> pd.Series:
-    """The verdict each row's two scores imply (JudgeLM's rule); None where a score is missing."""
-    return pd.Series(
-        [
-            verdict_from_scores(a, b) if _is_number(a) and _is_number(b) else None
-            for a, b in zip(rows["score1"], rows["score2"])
-        ],
-        index=rows.index,
-        dtype=object,
-    )
+    """The verdict each row's two scores imply (JudgeLM's rule); None where a score is missing or
+    the row's own verdict is invalid (the in-set check reports that one)."""
+    implied = [
+        verdict_from_scores(a, b) if _is_number(a) and _is_number(b) and _is_verdict(v) else None
+        for a, b, v in zip(rows["score1"], rows["score2"], rows["verdict"], strict=True)
+    ]
+    return pd.Series(implied, index=rows.index, dtype=object)
 
 
 def label_shares(series: pd.Series) -> pd.DataFrame:
@@ -109,12 +128,16 @@ def swap_consistency(rows: pd.DataFrame) -> tuple[float | None, int, str]:
     agree: list[bool] = []
     sources = []
     if "swap_verdict" in rows.columns:
-        both = [(v, s) for v, s in zip(verdict, verdicts(rows["swap_verdict"])) if v is not None and s is not None]
+        both = [
+            (v, s)
+            for v, s in zip(verdict, verdicts(rows["swap_verdict"]), strict=True)
+            if v is not None and s is not None
+        ]
         agree += [s == mirror(v) for v, s in both]
         sources.append(f"{len(both)} swap_verdict values")
     twins = _twins(rows) if "id" in rows.columns else set()
     if twins:
-        by_id = dict(zip(rows["id"], verdict))
+        by_id = dict(zip(rows["id"], verdict, strict=True))
         both = [(by_id.get(a), by_id.get(b)) for a, b in sorted(twins)]
         both = [(a, b) for a, b in both if a is not None and b is not None]
         agree += [b == mirror(a) for a, b in both]
@@ -129,7 +152,9 @@ def flag_columns(rows: pd.DataFrame) -> pd.DataFrame:
     flags = [_flag_list(f) for f in rows["flags"]]
     return pd.DataFrame(
         {
-            "duplicate_of": [next((f.split(":", 1)[1] for f in fs if f.startswith("duplicate_of:")), None) for fs in flags],
+            "duplicate_of": [
+                next((f.split(":", 1)[1] for f in fs if f.startswith("duplicate_of:")), None) for fs in flags
+            ],
             "bool_cast": ["bool_cast" in fs for fs in flags],
             "empty_text": [any(f.startswith("empty_") for f in fs) for fs in flags],
         },
@@ -180,10 +205,18 @@ def share(mask: pd.Series) -> float:
 def _twins(rows: pd.DataFrame) -> set[tuple[str, str]]:
     return {
         tuple(sorted((pair_id, flag.split(":", 1)[1])))
-        for pair_id, flags in zip(rows["id"], rows["flags"])
+        for pair_id, flags in zip(rows["id"], rows["flags"], strict=True)
         for flag in _flag_list(flags)
         if flag.startswith("swapped_twin:")
     }
+
+
+def _allowed(names: tuple[str, ...]) -> tuple[type, ...]:
+    return tuple(t for n in names for t in PY_TYPES[n])
+
+
+def _is_null(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _map(series: pd.Series, fn) -> pd.Series:

@@ -9,7 +9,7 @@ frame, so they report offending labels, questions or splits the same way row che
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from pydantic import BaseModel
@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from components.config import ValidateParams
 from components.schemas import VERDICTS, Answer, Judgment, Pair, Question
 from components.validation import frames
-from components.validation.checks import CRITICAL, WARNING, Check, max_length, record_checks
+from components.validation.checks import CRITICAL, WARNING, Check, max_length, not_blank, record_checks
 
 SPLITS = ("train", "val", "test")
 REQUIRED_SPLITS = ("train", "test")  # val may be empty: generate.split.val can be 0
@@ -45,24 +45,37 @@ def questions(raw: pd.DataFrame, params: ValidateParams, extra: dict) -> Plan:
     plan.checks += [
         _unique("id"),
         *max_length(["instruction", "input", "reference"], params.max_text_chars),
-        Check("instruction+input:unique", WARNING, "ExpectCompoundColumnsToBeUnique", {"column_list": ["instruction", "input"]}),
+        Check(
+            "instruction+input:unique",
+            WARNING,
+            "ExpectCompoundColumnsToBeUnique",
+            {"column_list": ["instruction", "input"]},
+        ),
     ]
     return plan
 
 
 def answers(raw: pd.DataFrame, params: ValidateParams, extra: dict) -> Plan:
     """An empty answer text is legal in the schema (a model may say nothing) but worth a warning."""
-    plan = _records(raw, Answer, list(Answer.required_text))
+    plan = _records(raw, Answer, [*Answer.required_text, "text"], blank=list(Answer.required_text))
     rows = plan.tables["rows"].frame
     sources = frames.sources_per_question(rows) if {"question_id", "source"} <= set(rows.columns) else None
     minimum = params.min_sources_per_question
     plan.checks += [
-        Check("text:not_blank", WARNING, "ExpectColumnValuesToNotMatchRegex", {"column": "text", "regex": r"^\s*$"}),
+        *not_blank(["text"], WARNING),
         _unique("id"),
         *max_length(["text"], params.max_text_chars),
         _aggregate(
-            plan, "sources", sources, ["question_id", "sources"],
-            Check(f"question_id:min_{minimum}_sources", CRITICAL, "ExpectColumnValuesToBeBetween", {"column": "n_sources", "min_value": minimum}),
+            plan,
+            "sources",
+            sources,
+            ["question_id", "sources"],
+            Check(
+                f"question_id:min_{minimum}_sources",
+                CRITICAL,
+                "ExpectColumnValuesToBeBetween",
+                {"column": "n_sources", "min_value": minimum},
+            ),
         ),
         *_known_questions(extra),
     ]
@@ -79,7 +92,9 @@ def pairs(raw: pd.DataFrame, params: ValidateParams, extra: dict) -> Plan:
     labels = frames.label_shares(rows["verdict"])
     tie_share = float(labels.loc[labels["label"] == "tie", "share"].iloc[0])
     consistency, compared, sources = frames.swap_consistency(rows)
-    stats = pd.DataFrame({"_where": ["all pairs"], "tie_share": [tie_share], "teacher_swap_consistency": [consistency]})
+    stats = pd.DataFrame(
+        {"_where": ["all pairs"], "tie_share": [tie_share], "teacher_swap_consistency": [consistency]}
+    )
     plan.tables["stats"] = Table(stats.astype(object), ["_where"])
     plan.checks += [
         _unique("id"),
@@ -87,37 +102,78 @@ def pairs(raw: pd.DataFrame, params: ValidateParams, extra: dict) -> Plan:
         _in_set("verdict", list(VERDICTS)),
         *_score_range(params),
         Check(
-            "verdict:follows_scores", CRITICAL, "ExpectColumnPairValuesToBeEqual",
+            "verdict:follows_scores",
+            CRITICAL,
+            "ExpectColumnPairValuesToBeEqual",
             {"column_A": "verdict", "column_B": "score_verdict", "ignore_row_if": "either_value_is_missing"},
         ),
         Check(
-            "verdict:teacher_parse_failure_rate", CRITICAL, "ExpectColumnValuesToNotBeNull",
-            {"column": "verdict", "mostly": 1 - max_failures}, "raw", observed=failure_rate,
+            "verdict:teacher_parse_failure_rate",
+            CRITICAL,
+            "ExpectColumnValuesToNotBeNull",
+            {"column": "verdict", "mostly": 1 - max_failures},
+            "raw",
+            observed=failure_rate,
             note=f"share of pairs with no verdict; at most {max_failures:g}",
         ),
         Check(
-            "label:tie_share", CRITICAL, "ExpectColumnValuesToBeBetween", {"column": "tie_share", "max_value": params.max_tie_share},
-            "stats", observed=tie_share, note=f"at most {params.max_tie_share:g}",
+            "label:tie_share",
+            CRITICAL,
+            "ExpectColumnValuesToBeBetween",
+            {"column": "tie_share", "max_value": params.max_tie_share},
+            "stats",
+            observed=tie_share,
+            note=f"at most {params.max_tie_share:g}",
         ),
         _aggregate(
-            plan, "labels", labels, ["label"],
+            plan,
+            "labels",
+            labels,
+            ["label"],
             Check(
-                "label:class_share", CRITICAL, "ExpectColumnValuesToBeBetween", {"column": "share", "min_value": params.min_class_share},
-                observed=dict(zip(labels["label"], labels["share"])), note=f"each label at least {params.min_class_share:g}",
+                "label:class_share",
+                CRITICAL,
+                "ExpectColumnValuesToBeBetween",
+                {"column": "share", "min_value": params.min_class_share},
+                observed=dict(zip(labels["label"], labels["share"], strict=True)),
+                note=f"each label at least {params.min_class_share:g}",
             ),
         ),
         Check(
-            "teacher:swap_consistency", CRITICAL, "ExpectColumnValuesToBeBetween",
-            {"column": "teacher_swap_consistency", "min_value": params.min_teacher_consistency}, "stats",
-            observed=consistency, skip=consistency is None,
+            "teacher:swap_consistency",
+            CRITICAL,
+            "ExpectColumnValuesToBeBetween",
+            {"column": "teacher_swap_consistency", "min_value": params.min_teacher_consistency},
+            "stats",
+            observed=consistency,
+            skip=consistency is None,
             note=(
                 f"over {compared} comparisons ({sources}); at least {params.min_teacher_consistency:g}"
-                if compared else "no swap information: neither a swap_verdict column nor swapped_twin:<id> flags"
+                if compared
+                else "no swap information: neither a swap_verdict column nor swapped_twin:<id> flags"
             ),
         ),
-        Check("flags:duplicate_of", WARNING, "ExpectColumnValuesToBeNull", {"column": "duplicate_of"}, note="rows repeating another pair under a new id"),
-        Check("flags:bool_cast", WARNING, "ExpectColumnValuesToBeInSet", {"column": "bool_cast", "value_set": [False]}, note="JSON boolean answers cast to text"),
-        Check("flags:empty_text", WARNING, "ExpectColumnValuesToBeInSet", {"column": "empty_text", "value_set": [False]}, note="empty text replaced by a placeholder"),
+        Check(
+            "flags:duplicate_of",
+            WARNING,
+            "ExpectColumnValuesToBeNull",
+            {"column": "duplicate_of"},
+            note="rows repeating another pair under a new id",
+        ),
+        Check(
+            "flags:bool_cast",
+            WARNING,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "bool_cast", "value_set": [False]},
+            note="JSON boolean answers cast to text",
+        ),
+        Check(
+            "flags:empty_text",
+            WARNING,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "empty_text", "value_set": [False]},
+            note="empty text replaced by a placeholder",
+        ),
         *_known_questions(extra),
     ]
     return plan
@@ -133,17 +189,39 @@ def splits(raw: pd.DataFrame, params: ValidateParams, extra: dict) -> Plan:
     plan.checks += [
         Check("id:exists", CRITICAL, "ExpectColumnToExist", {"column": "id"}, "raw"),
         Check("question_id:exists", CRITICAL, "ExpectColumnToExist", {"column": "question_id"}, "raw"),
-        Check("split:known_name", CRITICAL, "ExpectColumnValuesToBeInSet", {"column": frames.SPLIT, "value_set": list(SPLITS)}, "raw"),
+        Check(
+            "split:known_name",
+            CRITICAL,
+            "ExpectColumnValuesToBeInSet",
+            {"column": frames.SPLIT, "value_set": list(SPLITS)},
+            "raw",
+        ),
         _aggregate(
-            plan, "sizes", sizes, ["split"],
-            Check("split:not_empty", CRITICAL, "ExpectColumnValuesToBeBetween", {"column": "records", "min_value": 1},
-                  observed=dict(zip(sizes["split"], sizes["records"]))),
+            plan,
+            "sizes",
+            sizes,
+            ["split"],
+            Check(
+                "split:not_empty",
+                CRITICAL,
+                "ExpectColumnValuesToBeBetween",
+                {"column": "records", "min_value": 1},
+                observed=dict(zip(sizes["split"], sizes["records"], strict=True)),
+            ),
         ),
         Check("id:unique_across_splits", CRITICAL, "ExpectColumnValuesToBeUnique", {"column": "id"}, "raw"),
         _aggregate(
-            plan, "leakage", leaks, ["question_id", "splits"],
-            Check("question_id:no_leakage", CRITICAL, "ExpectColumnValuesToBeBetween", {"column": "n_splits", "max_value": 1},
-                  note="a question's pairs must all be in one split"),
+            plan,
+            "leakage",
+            leaks,
+            ["question_id", "splits"],
+            Check(
+                "question_id:no_leakage",
+                CRITICAL,
+                "ExpectColumnValuesToBeBetween",
+                {"column": "n_splits", "max_value": 1},
+                note="a question's pairs must all be in one split",
+            ),
         ),
     ]
     return plan
@@ -155,7 +233,7 @@ def judgments(raw: pd.DataFrame, params: ValidateParams, extra: dict) -> Plan:
     reverse, is a broken record."""
     plan = _records(raw, Judgment, ["pair_id", "judge", "template"], key=("pair_id", "judge", "order"))
     rows = plan.tables["rows"].frame
-    rows["verdict_missing"] = frames.verdicts(rows["verdict"]).isna().astype(object)
+    rows["verdict_missing"] = rows["verdict"].isna().astype(object)
     max_failures = params.max_parse_failure_rate
     failed = rows["failed"].map(lambda v: v is True)
     plan.checks += [
@@ -163,13 +241,24 @@ def judgments(raw: pd.DataFrame, params: ValidateParams, extra: dict) -> Plan:
         _in_set("verdict", list(VERDICTS)),
         *_score_range(params),
         Check(
-            "verdict:missing_iff_failed", CRITICAL, "ExpectColumnPairValuesToBeEqual",
+            "verdict:missing_iff_failed",
+            CRITICAL,
+            "ExpectColumnPairValuesToBeEqual",
             {"column_A": "verdict_missing", "column_B": "failed", "ignore_row_if": "either_value_is_missing"},
         ),
-        Check("pair_id+judge+order+template:unique", CRITICAL, "ExpectCompoundColumnsToBeUnique", {"column_list": ["pair_id", "judge", "order", "template"]}),
         Check(
-            "failed:judge_parse_failure_rate", WARNING, "ExpectColumnValuesToBeInSet", {"column": "failed", "value_set": [False], "mostly": 1 - max_failures},
-            observed=frames.share(failed) if "failed" in raw.columns else None, note=f"share of judgments that failed to parse; at most {max_failures:g}",
+            "pair_id+judge+order+template:unique",
+            CRITICAL,
+            "ExpectCompoundColumnsToBeUnique",
+            {"column_list": ["pair_id", "judge", "order", "template"]},
+        ),
+        Check(
+            "failed:judge_parse_failure_rate",
+            WARNING,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "failed", "value_set": [False], "mostly": 1 - max_failures},
+            observed=frames.share(failed) if "failed" in raw.columns else None,
+            note=f"share of judgments that failed to parse; at most {max_failures:g}",
         ),
     ]
     return plan
@@ -185,8 +274,6 @@ SUITES: dict[str, tuple[type[BaseModel], Builder]] = {
 
 
 def build(suite: str, raw: pd.DataFrame, params: ValidateParams, extra: dict) -> Plan:
-    if suite not in SUITES:
-        raise ValueError(f"unknown suite {suite!r}; suites: {', '.join(SUITES)}")
     return SUITES[suite][1](raw, params, extra)
 
 
@@ -194,16 +281,19 @@ def _records(
     raw: pd.DataFrame,
     model: type[BaseModel],
     text: list[str],
+    blank: list[str] | None = None,
     key: tuple[str, ...] = ("id",),
     extra_columns: tuple[str, ...] = (),
 ) -> Plan:
     """The row-level part every record suite shares: schema and types on the raw frame, value checks
-    on the type-clean ``rows`` copy."""
+    on the type-clean ``rows`` copy. ``text`` columns must not be null, ``blank`` ones (default: the
+    same) not whitespace-only either."""
     index = [c for c in (*key, frames.WHERE) if c in raw.columns]
-    rows = frames.coerce(raw, model)
+    checked = frames.schema_columns(raw, model, text)
     return Plan(
-        {"raw": Table(raw, index), "rows": Table(rows, index)},
-        record_checks(model, list(raw.columns), text, extra_columns),
+        {"raw": Table(checked, index), "rows": Table(frames.coerce(raw, model), index)},
+        record_checks(model, list(checked.columns), text, extra_columns)
+        + not_blank(text if blank is None else blank),
     )
 
 
@@ -211,9 +301,9 @@ def _aggregate(plan: Plan, name: str, frame: pd.DataFrame | None, index: list[st
     """Register a computed frame and point ``check`` at it; with no frame (its inputs are missing,
     which their own checks report) the check is skipped."""
     if frame is None:
-        return Check(check.name, check.severity, check.expectation, check.kwargs, name, skip=True, note="inputs missing")
+        return replace(check, table=name, skip=True, note="its input columns are missing")
     plan.tables[name] = Table(frame, index)
-    return Check(check.name, check.severity, check.expectation, check.kwargs, name, check.observed, check.note)
+    return replace(check, table=name)
 
 
 def _unique(column: str) -> Check:
@@ -221,12 +311,17 @@ def _unique(column: str) -> Check:
 
 
 def _in_set(column: str, values: list) -> Check:
-    return Check(f"{column}:in_set", CRITICAL, "ExpectColumnValuesToBeInSet", {"column": column, "value_set": values})
+    return Check(
+        f"{column}:in_set", CRITICAL, "ExpectColumnValuesToBeInSet", {"column": column, "value_set": values}
+    )
 
 
 def _score_range(params: ValidateParams) -> list[Check]:
     bounds = {"min_value": params.min_score, "max_value": params.max_score}
-    return [Check(f"{c}:range", CRITICAL, "ExpectColumnValuesToBeBetween", {"column": c, **bounds}) for c in ("score1", "score2")]
+    return [
+        Check(f"{c}:range", CRITICAL, "ExpectColumnValuesToBeBetween", {"column": c, **bounds})
+        for c in ("score1", "score2")
+    ]
 
 
 def _known_questions(extra: dict) -> list[Check]:
@@ -234,4 +329,11 @@ def _known_questions(extra: dict) -> list[Check]:
     if extra.get("question_ids") is None:
         return []
     ids = sorted(extra["question_ids"])
-    return [Check("question_id:known", CRITICAL, "ExpectColumnValuesToBeInSet", {"column": "question_id", "value_set": ids})]
+    return [
+        Check(
+            "question_id:known",
+            CRITICAL,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "question_id", "value_set": ids},
+        )
+    ]

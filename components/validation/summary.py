@@ -54,20 +54,27 @@ def markdown(gate: GateResult) -> str:
         if rows:
             lines += ["", f"## {title}", "", "| dataset | expectation | observed | unexpected | examples |"]
             lines.append("|---|---|---|---:|---|")
-            lines += [
-                f"| {row.dataset} | `{row.expectation}` | {_cell(_fmt(row.observed))} | {row.unexpected_count}"
-                f" | {_cell('; '.join(format_example(e) for e in row.examples))} |"
-                for row in rows
-            ]
+            lines += [_failure_line(row) for row in rows]
     if skipped:
         lines += ["", "## Not run", ""]
         lines += [f"- {row.dataset}: `{row.expectation}`: {row.note}" for row in skipped]
     return "\n".join(lines) + "\n"
 
 
+def _failure_line(row: ExpectationRow) -> str:
+    examples = "; ".join(format_example(e) for e in row.examples)
+    return (
+        f"| {row.dataset} | `{row.expectation}` | {_cell(_fmt(row.observed))} | {row.unexpected_count}"
+        f" | {_cell(examples)} |"
+    )
+
+
 def format_example(example: dict) -> str:
-    """``pairs.jsonl:4 id=p3 verdict=3``: where first, then the row's fields."""
+    """``pairs.jsonl:4 id='p3' verdict=3``: where first, then the row's fields. A line that did not
+    parse reads like the RecordError it came from: ``pairs.jsonl:6: field 'verdict': ...``."""
     where = example.get("_where")
+    if where is not None and example.get("error"):
+        return f"{where}: {example['error']}"
     fields = " ".join(f"{k}={_fmt(v)}" for k, v in example.items() if k != "_where")
     return f"{where} {fields}".strip() if where is not None else fields
 

@@ -220,3 +220,9 @@ def test_pairwise_cis_value_matches_point_metrics():
     for name in ("accuracy", "f1_macro"):
         assert cis[name]["value"] == pytest.approx(point[name])
         assert cis[name]["low"] <= cis[name]["value"] <= cis[name]["high"]
+
+
+@pytest.mark.filterwarnings("error")
+def test_degenerate_kappa_is_nan_without_warnings():
+    m = pairwise_metrics([2, 2], [2, 2])
+    assert m["accuracy"] == 1.0 and math.isnan(m["cohen_kappa"])

@@ -150,7 +150,7 @@ def test_training_template_stays_short(item: Pair) -> None:
     fixed = len(text) - sum(
         len(FIELDS[name]) for name in ("instruction", "input", "reference", "answer1", "answer2")
     )
-    assert fixed <= 130
+    assert fixed <= 150  # including the one-line system message that replaces the chat default
     assert text.endswith("Score both answers 1-10 on the first line as 's1 s2', then explain.")
 
 

@@ -1,0 +1,34 @@
+"""Stage validate: the Great Expectations gate on everything generate wrote.
+
+A critical failure fails the stage (and so the Prefect flow) with a message that names the
+expectation, the dataset and up to five offending rows; warnings go to the report.
+"""
+
+from __future__ import annotations
+
+from components import paths
+from components.config import Params
+from components.io import write_json, write_text
+from components.stages import StageFailed
+from components.validation import run_gate
+
+SPLITS = ("train", "val", "test")
+
+
+def run(params: Params, tracker) -> dict:
+    gate = run_gate(
+        {
+            "questions": ("questions", paths.QUESTIONS),
+            "answers": ("answers", paths.ANSWERS),
+            "pairs": ("pairs", paths.PAIRS),
+            "splits": ("splits", {split: paths.split_file(split) for split in SPLITS}),
+        },
+        params.validate_,
+    )
+    summary = gate.to_json()
+    write_json(paths.VALIDATION / "results.json", summary)
+    write_text(paths.VALIDATION / "summary.md", gate.to_markdown())
+    tracker.artifact(paths.VALIDATION, "validation")
+    if not gate.passed:
+        raise StageFailed(gate.failure_message())
+    return {k: v for k, v in summary.items() if isinstance(v, (int, float, bool))}

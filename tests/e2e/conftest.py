@@ -1,0 +1,47 @@
+"""A fresh copy of the project (a new git repo, no state) for each end-to-end test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+BIN = Path(sys.executable).parent
+LEAVE_OUT = {".venv", ".git", "data", "models", "metrics", "reports", "mlflow.db", "mlartifacts", ".state", ".pytest_cache"}
+
+
+def project_env(root: Path) -> dict:
+    return {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
+        "PREFECT_HOME": str(root / ".state" / "prefect"),
+        "DVC_SITE_CACHE_DIR": str(root / ".state" / "dvc-site"),
+        "DVC_NO_ANALYTICS": "1",
+        "HF_HUB_OFFLINE": "1",
+        "JUDGEOPS_LOG": "WARNING",
+        "PYTHONPATH": str(root),
+    }
+
+
+def run(command: list[str], root: Path, env: dict, timeout: float = 900) -> subprocess.CompletedProcess:
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(REPO, root, ignore=lambda folder, names: [n for n in names if n in LEAVE_OUT and Path(folder) == REPO])
+    env = project_env(root)
+    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "copy"]):
+        run(command, root, env)
+    run([str(BIN / "judgeops"), "profile", "tiny"], root, env)
+    return root

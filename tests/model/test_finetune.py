@@ -1,0 +1,94 @@
+"""The trainer on a tiny random Llama: it learns, touches only what it should, and resumes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from components.io import write_jsonl
+from components.models import load_causal_lm
+from components.training.examples import Augment
+from components.training.trainer import TrainConfig, prepare, train
+from tests.conftest import REPO
+from tests.factories import arithmetic_pairs
+
+pytestmark = pytest.mark.slow
+
+FAST = dict(batch_size=4, learning_rate=3e-2, warmup_steps=1, lora_r=8, lora_alpha=16, bf16=False, seed=0)
+
+
+def test_loss_falls_and_only_lora_weights_change(tiny_model_dir, tmp_path):
+    model, tokenizer = load_causal_lm(tiny_model_dir)
+    cfg = TrainConfig(max_steps=10, checkpoint_every=100, eval_every=100, augment=Augment(0.0, 0.0), **FAST)
+    model = prepare(model, cfg)
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    result = train(model, tokenizer, arithmetic_pairs(24), cfg, tmp_path)
+    assert sum(result.losses[-3:]) / 3 < sum(result.losses[:3]) / 3 * 0.8
+    changed = {name for name, p in model.named_parameters() if not torch.equal(p.detach(), before[name])}
+    assert changed and all("lora_" in name for name in changed)
+    frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
+    assert frozen and not changed.intersection(frozen)
+
+
+def test_a_saved_adapter_reloads_and_judges_identically(tiny_model_dir, tmp_path):
+    from components.judges.base import both_orders
+    from components.judges.hf import HFJudge
+
+    model, tokenizer = load_causal_lm(tiny_model_dir)
+    cfg = TrainConfig(max_steps=4, checkpoint_every=100, eval_every=100, **FAST)
+    model = prepare(model, cfg)
+    train(model, tokenizer, arithmetic_pairs(12), cfg, tmp_path)
+    model.eval()
+    items = both_orders(arithmetic_pairs(3))
+    in_memory = HFJudge("mem", "", model=model, tokenizer=tokenizer, max_new_tokens=6).judge(items)
+    reloaded = HFJudge("disk", tiny_model_dir, adapter=tmp_path / "best", max_new_tokens=6).judge(items)
+    assert [j.raw for j in in_memory] == [j.raw for j in reloaded]
+
+
+KILLED_RUN = """
+import sys
+from components.io import read_jsonl
+from components.models import load_causal_lm
+from components.schemas import Pair
+from components.training.trainer import TrainConfig, prepare, train
+model_dir, pairs_file, workdir = sys.argv[1:4]
+model, tokenizer = load_causal_lm(model_dir)
+cfg = TrainConfig(max_steps=40, checkpoint_every=5, eval_every=1000, batch_size=4, learning_rate=1e-3, bf16=False, seed=0)
+train(prepare(model, cfg), tokenizer, read_jsonl(pairs_file, Pair), cfg, __import__("pathlib").Path(workdir))
+"""
+
+
+def test_a_sigkilled_run_resumes_from_its_last_checkpoint_without_redoing_steps(tiny_model_dir, tmp_path):
+    pairs_file = tmp_path / "pairs.jsonl"
+    write_jsonl(pairs_file, arithmetic_pairs(16))
+    workdir = tmp_path / "work"
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, str(tiny_model_dir), str(pairs_file), str(workdir)], cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    deadline = time.time() + 120
+    while not (workdir / "checkpoints" / "step-000010").exists():
+        assert process.poll() is None, "the training run ended before it could be killed"
+        assert time.time() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = _steps(workdir)[-1]
+    assert killed_at < 40
+
+    model, tokenizer = load_causal_lm(tiny_model_dir)
+    cfg = TrainConfig(max_steps=40, checkpoint_every=5, eval_every=1000, batch_size=4, learning_rate=1e-3, bf16=False, seed=0)
+    result = train(prepare(model, cfg), tokenizer, arithmetic_pairs(16), cfg, workdir)
+    assert result.resumed_from >= 10 and result.resumed_from % 5 == 0
+    assert result.steps == 40 - result.resumed_from
+    assert _steps(workdir) == list(range(1, 41)), "every step logged exactly once"
+
+
+def _steps(workdir: Path) -> list[int]:
+    return [json.loads(line)["step"] for line in (workdir / "progress.jsonl").read_text().splitlines()]

@@ -1,0 +1,78 @@
+"""The hf backend on a tiny random Llama: one judgment per item, failures explicit, resumable."""
+
+import pytest
+
+from components.judges.base import JudgeItem, both_orders
+from components.judges.cache import judge_cached
+from components.judges.hf import HFJudge, truncate_answers
+from tests.factories import arithmetic_pairs, make_pair
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def judge(tiny_model):
+    model, tokenizer = tiny_model
+    return HFJudge("tiny", "", model=model, tokenizer=tokenizer, max_new_tokens=6, batch_size=4)
+
+
+def test_every_item_gets_one_judgment_in_order_and_unparseable_output_is_a_failure(judge):
+    items = both_orders(arithmetic_pairs(5))
+    judgments = judge.judge(items)
+    assert [(j.pair_id, j.order) for j in judgments] == [(i.pair.id, i.order) for i in items]
+    for j in judgments:
+        assert j.failed == (j.verdict is None)
+        if j.failed:
+            assert j.failure and j.verdict is None, "a failure is never a tie"
+
+
+def test_batched_judging_matches_one_at_a_time(judge, tiny_model):
+    model, tokenizer = tiny_model
+    single = HFJudge("tiny", "", model=model, tokenizer=tokenizer, max_new_tokens=6, batch_size=1)
+    items = both_orders(arithmetic_pairs(3))
+    assert [j.raw for j in judge.judge(items)] == [j.raw for j in single.judge(items)]
+
+
+def test_the_swapped_order_shows_the_answers_the_other_way_round(judge):
+    pair = make_pair(answer1="FIRST ANSWER", answer2="SECOND ANSWER")
+    original, swapped = judge.prompt(pair)[0], judge.prompt(JudgeItem(pair, "swapped").shown)[0]
+    assert original.index("FIRST ANSWER") < original.index("SECOND ANSWER")
+    assert swapped.index("SECOND ANSWER") < swapped.index("FIRST ANSWER")
+
+
+def test_long_answers_are_cut_in_the_middle_keeping_the_score_request(tiny_model):
+    model, tokenizer = tiny_model
+    short = HFJudge("tiny", "", model=model, tokenizer=tokenizer, max_prompt_tokens=120)
+    long_pair = make_pair(answer1="start " + "filler " * 300 + "finish", answer2="begin " + "more " * 200 + "end")
+    text, cut = short.prompt(long_pair)
+    assert cut
+    assert len(tokenizer(text, add_special_tokens=False)["input_ids"]) <= 120
+    assert "start" in text and "finish" in text and "[...]" in text
+    assert "Score both answers" in text
+    shortened = truncate_answers(long_pair, tokenizer, 400)
+    assert len(shortened.answer1) < len(long_pair.answer1)
+
+
+def test_a_killed_run_resumes_without_rejudging_or_duplicates(judge, tmp_path):
+    cache = tmp_path / "cache.jsonl"
+    items = both_orders(arithmetic_pairs(6))
+    first, reused = judge_cached(judge, items[:5], cache)
+    assert reused == 0
+    with open(cache, "a") as handle:  # a crash mid-append leaves a torn line
+        handle.write('{"key": "torn')
+
+    calls = []
+    real = judge.judge
+
+    def counting(batch):
+        calls.append(len(batch))
+        return real(batch)
+
+    judge.judge = counting
+    try:
+        everything, reused = judge_cached(judge, items, cache)
+    finally:
+        del judge.judge
+    assert reused == 5 and calls == [7]
+    assert everything[:5] == first
+    assert len(cache.read_text().splitlines()) == 12

@@ -1,0 +1,62 @@
+from components.training.collate import IGNORE, collate, length_grouped_batches
+from components.training.examples import Augment, epoch_examples, view
+from tests.factories import arithmetic_pairs, make_pair
+
+
+def test_swap_augmentation_never_mutates_the_stored_records():
+    pairs = arithmetic_pairs(30)
+    before = [p.model_dump() for p in pairs]
+    augment = Augment(swap_prob=0.5, reference_drop=0.0, seed=1)
+    for epoch in range(3):
+        epoch_examples(pairs, epoch, "judgeops", "judgelm", augment)
+    assert [p.model_dump() for p in pairs] == before
+
+
+def test_unswapped_items_carry_the_same_labels_in_every_epoch():
+    pairs = arithmetic_pairs(40)
+    augment = Augment(swap_prob=0.5, reference_drop=0.0, seed=3)
+    first = epoch_examples(pairs, 0, "judgeops", "judgelm", augment)
+    second = epoch_examples(pairs, 1, "judgeops", "judgelm", augment)
+    unswapped = [(a, b) for a, b in zip(first, second) if not a.swapped and not b.swapped]
+    assert unswapped, "with p=0.5 over 40 items some stay unswapped in both epochs"
+    assert all(a.target == b.target and a.messages == b.messages for a, b in unswapped)
+    assert any(a.swapped != b.swapped for a, b in zip(first, second))
+
+
+def test_a_swapped_example_trades_answers_scores_and_mentions():
+    pair = make_pair()
+    always = Augment(swap_prob=1.0, reference_drop=0.0)
+    shown, swapped, _ = view(pair, 0, 0, always)
+    assert swapped
+    assert (shown.answer1, shown.score1, shown.score2) == (pair.answer2, pair.score2, pair.score1)
+    example = epoch_examples([pair], 0, "judgeops", "judgelm", always)[0]
+    assert example.target.startswith("2 9\n")
+    assert "Assistant 2 is right" in example.target
+
+
+def test_reference_drop_removes_the_reference_at_the_given_rate():
+    pairs = arithmetic_pairs(400)
+    examples = epoch_examples(pairs, 0, "judgeops", "judgelm", Augment(swap_prob=0.0, reference_drop=0.3, seed=5))
+    dropped = sum(not e.with_reference for e in examples) / len(examples)
+    assert 0.22 < dropped < 0.38
+    kept = next(e for e in examples if e.with_reference)
+    gone = next(e for e in examples if not e.with_reference)
+    assert "Reference" in kept.messages[-1]["content"]
+    assert "Reference" not in gone.messages[-1]["content"]
+
+
+def test_collate_pads_to_the_batch_longest_and_masks_padding():
+    batch = collate([{"input_ids": [5, 6, 7], "labels": [IGNORE, 6, 7]}, {"input_ids": [8], "labels": [8]}], pad_id=0)
+    assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert batch["labels"].tolist() == [[IGNORE, 6, 7], [8, IGNORE, IGNORE]]
+    assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+
+
+def test_length_grouped_batches_cover_every_item_once_with_similar_lengths():
+    import random
+
+    lengths = [random.Random(i).randint(10, 400) for i in range(200)]
+    batches = length_grouped_batches(lengths, 8, random.Random(0))
+    assert sorted(i for b in batches for i in b) == list(range(200))
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
+    assert spread < 120, "rows of a batch should have similar lengths"

@@ -1,0 +1,262 @@
+"""The scorer behind `judgeops score`: alignment by id, formats, verdict spellings, errors that point
+at the bad input."""
+
+import json
+import random
+
+import pytest
+
+from components.io import RecordError, write_json, write_jsonl
+from components.schemas import Pair
+from components.scoring import UnmatchedIdsError, detect_gold_format, parse_verdict, render_table, score_files
+
+SPELLINGS = {"Tie": 0, "tie": 0, "0": 0, "1": 1, "2": 2, 0: 0, 1: 1, 2: 2}
+
+
+def _pair(pair_id: str, verdict: int, answer1: str, answer2: str, question: str = "q") -> Pair:
+    return Pair(
+        id=pair_id,
+        question_id=question,
+        family="test",
+        category="c",
+        instruction=f"instruction {question}",
+        answer1=answer1,
+        answer2=answer2,
+        source1="m1",
+        source2="m2",
+        verdict=verdict,
+    )
+
+
+@pytest.fixture
+def gold_path(tmp_path):
+    """Six canonical pairs; p5 holds p4's answers in swapped order."""
+    pairs = [
+        _pair("p0", 1, "a", "b", "q0"),
+        _pair("p1", 2, "c", "d", "q0"),
+        _pair("p2", 0, "e", "f", "q1"),
+        _pair("p3", 1, "g", "h", "q1"),
+        _pair("p4", 2, "x", "y", "q2"),
+        _pair("p5", 1, "y", "x", "q2"),
+    ]
+    path = tmp_path / "gold.jsonl"
+    write_jsonl(path, pairs)
+    return path
+
+
+def _predictions(tmp_path, verdicts: dict, name="pred.jsonl", as_array=False, shuffle=True, field="verdict"):
+    rows = [{"id": key, field: value} for key, value in verdicts.items()]
+    if shuffle:
+        random.Random(0).shuffle(rows)
+    path = tmp_path / name
+    if as_array:
+        write_json(path, rows)
+    else:
+        write_jsonl(path, rows)
+    return path
+
+
+GOLD_VERDICTS = {"p0": 1, "p1": 2, "p2": 0, "p3": 1, "p4": 2, "p5": 1}
+
+
+@pytest.mark.parametrize("as_array", [False, True])
+def test_shuffled_predictions_are_aligned_by_id(tmp_path, gold_path, as_array):
+    pred = _predictions(tmp_path, GOLD_VERDICTS, as_array=as_array)
+    m = score_files(gold_path, pred, n_resamples=0)
+    assert m["gold_format"] == "canonical"
+    assert (m["n"], m["accuracy"], m["f1_macro"], m["parse_failures"]) == (6, 1.0, 1.0, 0)
+    assert (m["swap_pairs"], m["swap_consistency"]) == (1, 1.0)
+    assert "ci" not in m
+
+
+def test_mixed_spellings_and_failures(tmp_path, gold_path):
+    verdicts = {
+        "p0": "1",
+        "p1": "8, 9\nAssistant 2 is better",
+        "p2": "Tie",
+        "p3": "garbage",
+        "p4": 2,
+        "p5": None,
+    }
+    m = score_files(gold_path, _predictions(tmp_path, verdicts), n_resamples=0)
+    assert m["parse_failures"] == 2
+    assert m["accuracy"] == pytest.approx(4 / 6)
+    assert m["confusion_failures"] == [0, 2, 0]
+    assert (m["swap_consistency"], m["swap_failures"]) == (0.0, 1)
+    as_tie = score_files(gold_path, _predictions(tmp_path, verdicts), failures="tie", n_resamples=0)
+    assert as_tie["accuracy"] == pytest.approx(4 / 6) and as_tie["confusion"][1][0] == 2
+
+
+def test_every_key_the_cli_reports(tmp_path, gold_path):
+    m = score_files(gold_path, _predictions(tmp_path, GOLD_VERDICTS), n_resamples=50)
+    keys = {"n", "accuracy", "precision_macro", "recall_macro", "f1_macro", "cohen_kappa", "parse_failures"}
+    assert keys | {"swap_pairs", "swap_consistency"} <= set(m)
+    assert m["ci"]["accuracy"]["value"] == 1.0
+    table = render_table(m)
+    assert "accuracy" in table and "swap_consistency" in table and "pred tie" in table
+    json.dumps(m)  # the --json output must serialise
+
+
+def test_missing_and_unknown_ids_are_listed(tmp_path, gold_path):
+    many = {f"p{i}": 1 for i in range(6)} | {f"extra{i}": 1 for i in range(25)}
+    with pytest.raises(UnmatchedIdsError) as caught:
+        score_files(gold_path, _predictions(tmp_path, many, shuffle=False), n_resamples=0)
+    message = str(caught.value)
+    assert "25 prediction ids" in message and "extra0" in message and "(5 more)" in message
+    assert len(caught.value.unknown) == 25 and caught.value.missing == []
+
+    partial = {key: value for key, value in GOLD_VERDICTS.items() if key not in ("p2", "p4")}
+    with pytest.raises(ValueError, match=r"2 gold ids .* p2, p4"):
+        score_files(gold_path, _predictions(tmp_path, partial), n_resamples=0)
+
+
+def test_judgelm_gold_and_score_lines(tmp_path):
+    gold_rows = [
+        {"question_id": 0, "score": [8, 6], "question_body": "Q0", "answer1_body": "A", "answer2_body": "B"},
+        {"question_id": 1, "score": [3, 9], "question_body": "Q0", "answer1_body": "B", "answer2_body": "A"},
+        {"question_id": 2, "score": [7, 7], "question_body": "Q2", "answer1_body": "C", "answer2_body": "D"},
+    ]
+    gold = tmp_path / "judgelm.jsonl"
+    write_jsonl(gold, gold_rows)
+    assert detect_gold_format(gold) == "judgelm"
+    preds = [
+        {"question_id": 2, "pred_text": "5 5\nequal"},
+        {"question_id": 0, "pred_text": "9, 2\nAssistant 1 is better"},
+        {"question_id": 1, "pred_text": "-1 -1"},
+    ]
+    pred = tmp_path / "judgelm_pred.jsonl"
+    write_jsonl(pred, preds)
+    m = score_files(gold, pred, verdict_field="pred_text", n_resamples=0)
+    assert (m["gold_format"], m["n"], m["parse_failures"]) == ("judgelm", 3, 1)
+    assert m["accuracy"] == pytest.approx(2 / 3)
+    assert (m["swap_pairs"], m["swap_consistency"]) == (1, 0.0)
+
+
+def _pandalm_row(idx, cmp_key, context, responses, labels):
+    return {
+        "idx": idx, "motivation_app": "A", "cmp_key": cmp_key, "instruction": context[0], "input": context[1],
+        "response1": responses[0], "response2": responses[1],
+        "annotator1": labels[0], "annotator2": labels[1], "annotator3": labels[2],
+    }  # fmt: skip
+
+
+def test_pandalm_gold_keeps_annotators(tmp_path):
+    rows = [
+        _pandalm_row(0, "m1_m2", ("i", ""), ("x", "y"), ("1", 1, 2)),
+        _pandalm_row(1, "m2_m1", ("i", ""), ("y", "x"), (2, 2, 2)),
+        _pandalm_row(2, "m1_m3", ("j", "k"), (True, "z"), (0, 0, 1)),
+    ]
+    gold = tmp_path / "testset.json"
+    write_json(gold, rows)
+    pred = tmp_path / "pred.json"
+    write_json(
+        pred,
+        [{"idx": 2, "pandalm_result": 0}, {"idx": 0, "pandalm_result": 1}, {"idx": 1, "pandalm_result": 1}],
+    )
+    m = score_files(gold, pred, n_resamples=0)
+    assert m["gold_format"] == "pandalm"
+    assert m["accuracy"] == pytest.approx(2 / 3)
+    assert {"kappa_a1_a2", "kappa_a1_a3", "kappa_a2_a3", "fleiss_kappa"} <= set(m)
+    assert (m["swap_pairs"], m["swap_consistency"], m["swap_prefer_first"]) == (1, 0.0, 1.0)
+
+
+def test_both_orders_give_order_consistency(tmp_path, gold_path):
+    rows = [{"pair_id": key, "order": "original", "verdict": value} for key, value in GOLD_VERDICTS.items()]
+    rows += [
+        {"pair_id": "p0", "order": "swapped", "verdict": 2},
+        {"pair_id": "p1", "order": "swapped", "verdict": 2},
+    ]
+    pred = tmp_path / "judgments.jsonl"
+    write_jsonl(pred, rows)
+    m = score_files(gold_path, pred, n_resamples=0)
+    assert m["accuracy"] == 1.0
+    assert (m["order_n"], m["order_consistency"], m["order_prefer_second"]) == (2, 0.5, 0.5)
+
+
+def test_bad_input_names_file_line_and_field(tmp_path, gold_path):
+    pred = tmp_path / "broken.jsonl"
+    pred.write_text('{"id": "p0", "verdict": 1}\n{"id": "p1", "verdict": \n')
+    with pytest.raises(RecordError, match=r"broken.jsonl:2: field '<json>'"):
+        score_files(gold_path, pred, n_resamples=0)
+    pred.write_text('{"id": "p0", "verdict": 1}\n{"id": "p0", "verdict": 2}\n')
+    with pytest.raises(RecordError, match=r"broken.jsonl:2: field 'id': duplicate id 'p0'"):
+        score_files(gold_path, pred, n_resamples=0)
+    pred.write_text('{"id": "p0", "verdict": 1}\n{"id": "p1"}\n')
+    with pytest.raises(RecordError, match=r"broken.jsonl:2: field 'verdict': missing"):
+        score_files(gold_path, pred, n_resamples=0)
+    pred.write_text('{"name": "p0", "answer": 1}\n')
+    with pytest.raises(RecordError, match="--id-field"):
+        score_files(gold_path, pred, n_resamples=0)
+
+
+def test_custom_field_names(tmp_path, gold_path):
+    rows = [{"key": key, "label": value} for key, value in GOLD_VERDICTS.items()]
+    pred = tmp_path / "custom.jsonl"
+    write_jsonl(pred, rows)
+    m = score_files(gold_path, pred, id_field="key", verdict_field="label", n_resamples=0)
+    assert m["accuracy"] == 1.0
+
+
+def test_gold_pair_without_verdict_is_an_error(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    write_jsonl(
+        gold, [_pair("p0", 1, "a", "b"), _pair("p1", 1, "c", "d").model_copy(update={"verdict": None})]
+    )
+    with pytest.raises(RecordError, match=r"gold.jsonl:2: field 'verdict'"):
+        score_files(gold, _predictions(tmp_path, {"p0": 1, "p1": 1}), n_resamples=0)
+
+
+@pytest.mark.parametrize("value, expected", list(SPELLINGS.items()))
+def test_parse_verdict_spellings(value, expected):
+    assert parse_verdict(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("8 6", 1),
+        ("8, 6\nAssistant 1 was more helpful", 1),
+        ("3 7", 2),
+        ("5 5\nboth fine", 0),
+        ("7.5 7", 1),
+        ("1\n### Reason: Response 1 is better", 1),
+        ("Tie\n### Reason: both", 0),
+        ([9, 4], 1),
+        ("-1 -1", None),
+        ([-1, -1], None),
+        ("garbage", None),
+        ("8 6 4", None),
+        ("Response 1 is better", None),
+        ("", None),
+        (None, None),
+        (True, None),
+        (3, None),
+        (1.5, None),
+        ("nan 3", None),
+    ],
+)
+def test_parse_verdict_failures_and_score_lines(value, expected):
+    assert parse_verdict(value) == expected
+
+
+@pytest.mark.parametrize(
+    "bad_row, field",
+    [
+        (_pandalm_row(1, "m1_m2", ("i", ""), ("x", "y"), (1, "3", 1)), "annotator2"),
+        (_pandalm_row(1, "m1-m2", ("i", ""), ("x", "y"), (1, 1, 1)), "cmp_key"),
+        (_pandalm_row(0, "m1_m2", ("i", ""), ("x", "y"), (1, 1, 1)), "idx"),
+        (_pandalm_row(1, "m1_m2", ("i", ""), (7, "y"), (1, 1, 1)), "response1"),
+    ],
+)
+def test_bad_pandalm_gold_names_element_and_field(tmp_path, bad_row, field):
+    gold = tmp_path / "testset.json"
+    write_json(gold, [_pandalm_row(0, "m1_m2", ("i", ""), ("a", "b"), (1, 1, 1)), bad_row])
+    with pytest.raises(RecordError, match=rf"testset.json:2: field '{field}'"):
+        score_files(gold, _predictions(tmp_path, {"0": 1, "1": 1}), n_resamples=0)
+
+
+def test_pandalm_empty_response_is_flagged_not_dropped(tmp_path):
+    gold = tmp_path / "testset.json"
+    write_json(gold, [_pandalm_row(0, "m1_m2", ("i", ""), ("", "b"), (2, 2, 1))])
+    m = score_files(gold, _predictions(tmp_path, {"0": 2}), n_resamples=0)
+    assert (m["n"], m["accuracy"]) == (1, 1.0)
