@@ -131,6 +131,18 @@ def import_pandalm(path: Path, out: Path = typer.Option(..., help="Where to writ
 
 
 @app.command()
+def serve(
+    model: str = typer.Option(..., "--model", help="A model folder, a LoRA adapter folder, or models:/judge@alias"),
+    port: int = typer.Option(8000, help="Port on 127.0.0.1"),
+    base: Optional[str] = typer.Option(None, help="Base model for an adapter (default: its adapter_config, else data/base_model)"),
+) -> None:
+    """Serve a judge over an OpenAI-compatible API (/v1/chat/completions, /v1/models) on 127.0.0.1."""
+    from components.serving.server import serve_command
+
+    serve_command(model, port, base)
+
+
+@app.command()
 def summary() -> None:
     """The headline metrics of the last run, and where its report, runs and judge are."""
     from components import paths

@@ -123,12 +123,27 @@ class JudgeParams(Section):
     max_prompt_tokens: int = Field(1024, ge=64)
 
 
+ProbeName = Literal["position", "knowledge", "format", "verbosity", "injection", "self_enhancement"]
+AnswerStyle = Literal["markdown", "plain", "bullets", "prose"]
+
+
 class AuditParams(Section):
-    probes: list[Literal["position"]] = Field(default_factory=lambda: ["position"])
+    """Which bias probes run and where each one flags (components/audit; thresholds are rates in 0..1)."""
+
+    probes: list[ProbeName] = Field(default_factory=lambda: ["position"])
     max_items: int = Field(200, ge=1)
     bootstrap: int = Field(1000, ge=0)
     seed: int = 11
     flag_consistency_below: float = Field(0.8, ge=0, le=1)
+    flag_knowledge_gap_above: float = Field(0.1, ge=-1, le=1)
+    format_templates: list[str] = Field(default_factory=lambda: ["judgelm", "mtbench_pair"])
+    format_styles: list[AnswerStyle] = Field(default_factory=lambda: ["markdown", "plain", "bullets", "prose"])
+    flag_format_flip_above: float = Field(0.1, ge=0, le=1)
+    flag_verbosity_above: float = Field(0.1, ge=0, le=1)
+    injection_variants_per_pair: int = Field(1, ge=1, le=12)
+    flag_injection_above: float = Field(0.05, ge=0, le=1)
+    self_sources: list[str] = Field(default_factory=lambda: ["model:"])
+    flag_self_enhancement_above: float = Field(0.1, ge=-1, le=1)
 
 
 class ReportParams(Section):

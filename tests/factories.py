@@ -43,3 +43,61 @@ def arithmetic_pairs(n: int) -> list[Pair]:
             )
         )
     return pairs
+
+
+def audit_pairs(n: int = 36, knowledge: bool = True) -> list[Pair]:
+    """Pairs for bias-audit tests: verdicts cycle through 1, 2 and tie; answer styles cycle through
+    one sentence, a knowledge fact (``needs_knowledge`` unless ``knowledge=False``), two sentences and a
+    bulleted list; the two answers of a pair have equal word counts (length alone decides nothing). Every
+    (verdict, style) combination occurs three times in 36 pairs: with a "model:" answer first, with it
+    second, and with none -- so the judge's family wins and loses equally often in every style."""
+    pairs = []
+    for i in range(n):
+        a, b = i % 7 + 2, i % 5 + 3
+        right, wrong = a + b, a + b + 1
+        verdict = (FIRST, SECOND, TIE)[i % 3]
+        style = (i // 3) % 4
+        if style == 0:
+            good, bad, alt = f"The sum is {right}.", f"The sum is {wrong}.", f"{right} is the sum."
+        elif style == 1:
+            good, bad, alt = (
+                f"Planet {a} has {right} moons.",
+                f"Planet {a} has {wrong} moons.",
+                f"{right} moons orbit planet {a}.",
+            )
+        elif style == 2:
+            good, bad = (
+                f"First add {a} and {b}. So the answer is {right}.",
+                f"First add {a} and {b}. So the answer is {wrong}.",
+            )
+            alt = f"Add {a} and {b} first. So the answer is {right}."
+        else:
+            good, bad = f"- Add {a} and {b}.\n- The result is {right}.", f"- Add {a} and {b}.\n- The result is {wrong}."
+            alt = f"- Take {a} plus {b}.\n- This gives us {right}."
+        answer1, answer2, score1, score2 = {
+            FIRST: (good, bad, 9, 3),
+            SECOND: (bad, good, 3, 9),
+            TIE: (good, alt, 9, 9),
+        }[verdict]
+        own, other = "model:tiny:greedy", "variant:wrong"
+        sources = {0: (own, other), 1: (other, own), 2: ("variant:correct", other)}[i // 12 % 3]
+        pairs.append(
+            make_pair(
+                id=f"a{i}",
+                question_id=f"aq{i // 2}",
+                instruction=f"How much is {a} + {b}?",
+                reference=str(right),
+                answer1=answer1,
+                answer2=answer2,
+                score1=score1,
+                score2=score2,
+                verdict=verdict,
+                reason={FIRST: "Assistant 1 is right.", SECOND: "Assistant 2 is right.", TIE: "Both are right."}[
+                    verdict
+                ],
+                source1=sources[0],
+                source2=sources[1],
+                needs_knowledge=knowledge and style == 1,
+            )
+        )
+    return pairs

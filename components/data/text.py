@@ -20,7 +20,8 @@ STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for from with as is are was were be been being it its
     this that these those there here what which who whom whose how many much do does did can could will
     would should may might must not no yes so than then also just very only please give write use using
-    your you i me my we our he she they them their his her one each all any some""".split()
+    your you i me my we our he she they them their his her one each all any some i'm it's can't don't
+    won't isn't""".split()
 )
 
 
@@ -35,7 +36,7 @@ def normalize(text: str, case: bool = False) -> str:
 
 
 def stems(text: str) -> set[str]:
-    """Crude stems (first four letters) of content words, so "sorted" meets "sort" and "capitals" "capital"."""
+    """Crude stems (first four letters) of content words: "sorted" meets "sort", "capitals" "capital"."""
     return {w[:4] for w in (w.lower() for w in words(text)) if len(w) >= 3 and w not in STOPWORDS}
 
 

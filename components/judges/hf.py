@@ -8,7 +8,7 @@ mode does; reasons are generated only in ``generate`` mode.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from components.judges.base import JudgeItem, to_judgment
@@ -50,6 +50,12 @@ class HFJudge:
             from components.models import load_causal_lm
 
             self.model, self.tokenizer = load_causal_lm(self.model_path, self.adapter)
+
+    def with_template(self, name: str) -> HFJudge:
+        """The same weights and settings prompted with template ``name`` (the format probe's variants).
+        The model is loaded first so that every copy shares it instead of loading its own."""
+        self._load()
+        return replace(self, template=name)
 
     def prompt(self, pair: Pair) -> tuple[str, bool]:
         """The templated prompt text, with the answers cut in the middle if it is too long."""

@@ -21,10 +21,10 @@ BLANK = r"^\s*$"
 
 @dataclass(frozen=True)
 class Check:
-    """One expectation. ``table`` names the frame it runs on (``raw`` as given, ``rows`` with wrongly
-    typed values blanked, or an aggregate the suite computed); ``observed`` carries an aggregate's value
-    (a share, a rate) so reports show it whether the check passes or not; ``note`` explains the
-    value or, with ``skip``, why the check could not run on this data."""
+    """One expectation. ``table`` names the frame it runs on (``raw`` as given plus the schema
+    summary columns, ``rows`` with wrongly typed values blanked, or an aggregate the suite computed);
+    ``observed`` carries an aggregate's value (a share, a rate) so reports show it whether the check
+    passes or not; ``note`` explains the value or, with ``skip``, why the check could not run."""
 
     name: str
     severity: Severity

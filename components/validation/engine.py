@@ -1,11 +1,13 @@
 """Running checks with Great Expectations, and turning its results into ``ExpectationRow``s.
 
-GX takes ~6 s to import, so it is imported on first use and one ephemeral context (progress bars
-and analytics off) serves the whole process; each table is then one ``batch.validate`` (~0.1 s).
+GX takes ~6 s to import, so it is imported on first use and one ephemeral context (progress bars,
+analytics and INFO logging off) serves the whole process; each table is then one ``batch.validate``
+(~0.1-0.5 s, about 15 ms per expectation).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import Any
@@ -94,13 +96,13 @@ def _row(dataset: str, suite: str, check: Check, result, index: list[str]) -> Ex
 
 def _skipped(dataset: str, suite: str, check: Check, note: str) -> ExpectationRow:
     return ExpectationRow(
-        dataset,
-        suite,
-        check.name,
-        _snake(check.expectation),
-        check.severity,
-        None,
-        _plain(check.observed),
+        dataset=dataset,
+        suite=suite,
+        expectation=check.name,
+        gx_type=_snake(check.expectation),
+        severity=check.severity,
+        success=None,
+        observed=_plain(check.observed),
         note=note,
     )
 
@@ -110,8 +112,11 @@ def _batch_definition_whole_frame():
     global _batch_definition
     if _batch_definition is None:
         os.environ["GX_ANALYTICS_ENABLED"] = "false"
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO chatter, e.g. in the CLI
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger(ProgressBarsConfig.__module__).setLevel(logging.WARNING)  # GX sets this one to INFO
 
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -1,8 +1,9 @@
 """The pandas side of validation: records to frames, and the aggregates GX has no expectation for.
 
-Frames keep object dtype so each value stays the Python value it was read as; GX then checks types
-per value, and the ``rows`` copy blanks wrongly typed values so that one bad value is reported once,
-by its type check, and not again by every range or length check on that column.
+Frames keep object dtype so each value stays the Python value it was read as (pandas would turn
+[1, None] into [1.0, nan] and a JSON boolean answer into a bool column). ``schema_columns`` names
+each row's wrongly typed fields for the one schema check, and the ``rows`` copy blanks those values
+so that a bad value is reported once, by that check, not again by every range or length check.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def split_frame(data) -> pd.DataFrame:
     names each part; a single frame or record list uses each record's own ``split`` field."""
     if isinstance(data, Mapping):
         parts = [to_frame(part, where=f"{name} row").assign(**{SPLIT: name}) for name, part in data.items()]
-        return pd.concat(parts, ignore_index=True) if parts else to_frame([])
+        return pd.concat(parts, ignore_index=True) if parts else to_frame([]).assign(**{SPLIT: None})
     frame = to_frame(data)
     frame[SPLIT] = frame["split"] if "split" in frame.columns else None
     return frame

@@ -30,7 +30,7 @@ def load(paths: Paths, model: type[BaseModel], splits: bool = False) -> tuple[pd
     named = paths.items() if isinstance(paths, Mapping) else [(Path(p).stem, p) for p in paths]
     parts = [(split, *_load_one(Path(path), model)) for split, path in named]
     if not parts:
-        return frames.to_frame([]), _lines([], [])
+        return frames.split_frame({}), _lines([], [])
     records = pd.concat([r.assign(**{frames.SPLIT: split}) for split, r, _ in parts], ignore_index=True)
     return records, pd.concat([lines for _, _, lines in parts], ignore_index=True)
 

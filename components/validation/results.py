@@ -37,7 +37,7 @@ class ExpectationRow:
 
 @dataclass
 class SuiteResult:
-    """One dataset checked against one suite."""
+    """One dataset checked against one suite (what ``judgeops validate DATASET --suite NAME`` shows)."""
 
     dataset: str
     suite: str
@@ -58,11 +58,20 @@ class SuiteResult:
                 return row
         raise KeyError(f"{self.suite} suite has no expectation {expectation!r}")
 
+    def to_json(self) -> dict:
+        return GateResult([self]).to_json()
+
+    def to_markdown(self) -> str:
+        return GateResult([self]).to_markdown()
+
+    def failure_message(self) -> str:
+        return GateResult([self]).failure_message()
+
 
 @dataclass
 class GateResult:
     """Several datasets validated together; the gate passes when no critical expectation failed.
-    A single ``SuiteResult`` renders the same way through ``GateResult([result])``."""
+    A ``SuiteResult`` renders as the gate of that one dataset."""
 
     results: list[SuiteResult] = field(default_factory=list)
 

@@ -93,9 +93,9 @@ def pairs(raw: pd.DataFrame, params: ValidateParams, extra: dict) -> Plan:
     tie_share = float(labels.loc[labels["label"] == "tie", "share"].iloc[0])
     consistency, compared, sources = frames.swap_consistency(rows)
     stats = pd.DataFrame(
-        {"_where": ["all pairs"], "tie_share": [tie_share], "teacher_swap_consistency": [consistency]}
+        {frames.WHERE: ["all pairs"], "tie_share": [tie_share], "teacher_swap_consistency": [consistency]}
     )
-    plan.tables["stats"] = Table(stats.astype(object), ["_where"])
+    plan.tables["stats"] = Table(stats.astype(object), [frames.WHERE])
     plan.checks += [
         _unique("id"),
         *max_length(["instruction", "input", "reference", "answer1", "answer2"], params.max_text_chars),

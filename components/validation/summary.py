@@ -64,7 +64,7 @@ def markdown(gate: GateResult) -> str:
 def _failure_line(row: ExpectationRow) -> str:
     examples = "; ".join(format_example(e) for e in row.examples)
     return (
-        f"| {row.dataset} | `{row.expectation}` | {_cell(_fmt(row.observed))} | {row.unexpected_count}"
+        f"| {row.dataset} | `{row.expectation}` | {_cell(_observed(row))} | {row.unexpected_count}"
         f" | {_cell(examples)} |"
     )
 
@@ -84,15 +84,19 @@ def _outcome(row: ExpectationRow) -> str:
     if row.unexpected_count:
         parts.append(f"{row.unexpected_count} unexpected")
     if row.observed is not None:
-        parts.append(f"observed {_fmt(row.observed)}")
+        parts.append(f"observed {_observed(row)}")
     if row.note:
         parts.append(row.note)
     return ", ".join(parts) or "see the validation report"
 
 
+def _observed(row: ExpectationRow) -> str:
+    return "" if row.observed is None else _fmt(row.observed)
+
+
 def _fmt(value: Any) -> str:
     if value is None:
-        return ""
+        return "null"
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, dict):

@@ -18,7 +18,7 @@ import pytest
 from components.config import ValidateParams
 from components.io import write_jsonl
 from components.schemas import Answer, Judgment, Pair, Question, mirror
-from components.validation import GateResult, run_gate, validate_file, validate_records
+from components.validation import run_gate, validate_file, validate_records
 
 PARAMS = ValidateParams()
 PANDALM = Path("/work/shared/data/pandalm/testset-v1.json")
@@ -286,16 +286,17 @@ def test_malformed_and_off_schema_lines_name_file_line_and_field(tmp_path):
     result = validate_file(path, "pairs", PARAMS)
     assert_caught(result, "records:parse", "critical")
     assert result.row("records:parse").unexpected_count == 2
-    message = GateResult([result]).failure_message()
+    message = result.failure_message()
     assert f"{path}:3: field '<json>'" in message and f"{path}:6: field 'verdict'" in message
     assert "dataset 'pairs'" in message and "'records:parse'" in message
+    assert "`records:parse`" in result.to_markdown() and result.to_json()["critical_failures"] == 1
     assert result.records == 10
 
 
 def test_missing_file_is_a_critical_failure_not_a_crash(tmp_path):
     result = validate_file(tmp_path / "nope.jsonl", "questions", PARAMS)
     assert not result.passed
-    assert result.row("records:parse").failed and "cannot read" in GateResult([result]).failure_message()
+    assert result.row("records:parse").failed and "cannot read" in result.failure_message()
 
 
 def test_gate_over_files(tmp_path):
@@ -350,7 +351,7 @@ def test_pandalm_pairs_pass_with_their_quirks_as_warnings():
     pandalm = pytest.importorskip("components.data.importers.pandalm")
     pairs = pandalm.import_pandalm(PANDALM).pairs
     result = validate_records("pandalm", "pairs", pairs, PARAMS)
-    assert result.passed, GateResult([result]).failure_message()
+    assert result.passed, result.failure_message()
     flagged = {
         kind: sum(any(f.startswith(kind) for f in p.flags) for p in pairs)
         for kind in ("duplicate_of", "bool_cast")

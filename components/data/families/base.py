@@ -9,6 +9,7 @@ the kind, which keeps a stored question gradable without the code that drafted i
 from __future__ import annotations
 
 import random
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
@@ -143,3 +144,18 @@ class Family(ABC):
 def question_text(question: Question) -> str:
     """Everything the asker wrote: what a parroting answer copies and a relevant one shares words with."""
     return f"{question.instruction}\n{question.input}".strip()
+
+
+def about(question: Question) -> str:
+    """The words an on-topic answer may share with its question: the question and its reference."""
+    return f"{question_text(question)}\n{question.reference}"
+
+
+def strip_echo(question: Question, answer: str) -> str:
+    """The answer without verbatim copies of the instruction's sentences: echoing the question (as
+    small models do) names nothing, so options the question lists are no hedge and required words
+    the question quotes are not used. Formats are still checked on the whole answer."""
+    for piece in re.split(r"(?<=[.?!])\s+", question.instruction):
+        if len(piece.split()) >= 3:
+            answer = re.sub(re.escape(piece), " ", answer, flags=re.IGNORECASE)
+    return answer

@@ -3,18 +3,19 @@
 Right means the right member is named and no rival from the same set is ("Paris is the capital of
 France" passes; "Paris or Lyon" with Lyon a rival is a hedge, partial; a list of guesses never passes).
 Check data: ``answer``, ``aliases`` (accepted spellings), ``pool`` (facts pool of rivals),
-``ignore`` (members the question itself names), ``near`` (plausible wrong members), ``case``
-(match case, for element symbols), ``what`` (the noun: "city") and ``say`` (sentences with a
-``{}`` slot, the first ending in it).
+``ignore`` (names the question itself gives, masked in the answer), ``near`` (plausible wrong
+members), ``case`` (match case, for element symbols), ``what`` (the noun: "city") and ``say``
+(sentences with a ``{}`` slot; the text before the slot in the first is the cut-off answer).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 
 from components.data.facts import pool
-from components.data.families.base import AnswerKind, Check
+from components.data.families.base import AnswerKind, Check, strip_echo
 from components.data.text import find, normalize, prose_issue
 from components.schemas import Question
 
@@ -29,9 +30,11 @@ def rivals(question: Question) -> list[tuple[str, ...]]:
 class ChoiceKind(AnswerKind):
     def check(self, question: Question, answer: str) -> Check:
         c = question.check
-        case = c.get("case", False)
-        right = find(answer, c["aliases"], case) is not None
-        named = sorted((pos, e[0]) for e in rivals(question) if (pos := find(answer, e, case)) is not None)
+        case, said = c.get("case", False), strip_echo(question, answer)
+        for phrase in c.get("ignore", []):  # "Mexico City" names no country, "after Mars" no answer
+            said = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", said, flags=0 if case else re.IGNORECASE)
+        right = find(said, c["aliases"], case) is not None
+        named = sorted((pos, e[0]) for e in rivals(question) if (pos := find(said, e, case)) is not None)
         if right and named:
             return Check(False, True, f"hedges between {c['answer']} and {named[0][1]}")
         if right:
@@ -56,14 +59,24 @@ class ChoiceKind(AnswerKind):
     def off_format(self, question: Question, rng: random.Random) -> str:
         c = question.check
         if rng.random() < 0.5:
-            return json.dumps({c["what"]: c["answer"]})
+            return json.dumps({c["what"]: c["answer"]}, ensure_ascii=False)
         return f"- {c['what'].capitalize()}: {c['answer']}"
 
     def truncated(self, question: Question, rng: random.Random) -> str:
         return question.check["say"][0].split("{}")[0].rstrip(" ,:")
 
 
-def choice_check(aliases: list[str], pool_name: str, near: list[str], what: str, say: list[str], **extra) -> dict:
+def choice_check(
+    aliases: list[str], pool_name: str, near: list[str], what: str, say: list[str], **extra
+) -> dict:
     """The check data of a choice question (``extra``: ``ignore``, ``case``)."""
-    return {"kind": "choice", "answer": aliases[0], "aliases": aliases, "pool": pool_name, "near": near,
-            "what": what, "say": say, **extra}
+    return {
+        "kind": "choice",
+        "answer": aliases[0],
+        "aliases": aliases,
+        "pool": pool_name,
+        "near": near,
+        "what": what,
+        "say": say,
+        **extra,
+    }

@@ -24,6 +24,11 @@ def _neighbours(rows: tuple[dict, ...], index: int, spread: int = 2) -> list[dic
     return [rows[i] for i in range(index - spread, index + spread + 1) if i != index and 0 <= i < len(rows)]
 
 
+def _fact_number(answer: float, say: list[str], tol: float = 0.0) -> dict:
+    """A numeric fact: stated first in prose, so the first new number is graded."""
+    return {"kind": "number", "answer": answer, "tol": tol, "format": "prose", "pick": "first", "say": say}
+
+
 class Capitals(Family):
     name = "capitals"
     category = "open_qa"
@@ -37,13 +42,26 @@ class Capitals(Family):
         country = f"the {row['country']}" if row["country"] in _THE else row["country"]
         capital = row["capital"]
         if rng.random() < 0.5:
-            ask = rng.choice([f"What is the capital of {country}?", f"Which city is the capital of {country}?"])
+            ask = rng.choice(
+                [f"What is the capital of {country}?", f"Which city is the capital of {country}?"]
+            )
             say = [f"The capital of {country} is {{}}.", f"{{}} is the capital of {country}.", "It is {}."]
-            check = choice_check(capital_aliases(row), "capitals", [r["capital"] for r in region], "city", say)
+            check = choice_check(
+                capital_aliases(row), "capitals", [r["capital"] for r in region], "city", say
+            )
             return Draft(ask + ONE_SENTENCE, capital, check, key=f"capital:{row['country']}")
-        ask = rng.choice([f"Which country has {capital} as its capital?", f"{capital} is the capital of which country?"])
+        ask = rng.choice(
+            [f"Which country has {capital} as its capital?", f"{capital} is the capital of which country?"]
+        )
         say = [f"{capital} is the capital of {{}}.", "It is the capital of {}.", "The country is {}."]
-        check = choice_check(country_aliases(row), "countries", [r["country"] for r in region], "country", say)
+        check = choice_check(
+            country_aliases(row),
+            "countries",
+            [r["country"] for r in region],
+            "country",
+            say,
+            ignore=capital_aliases(row),
+        )
         return Draft(ask + ONE_SENTENCE, row["country"], check, key=f"country:{capital}")
 
 
@@ -69,13 +87,15 @@ class Elements(Family):
         if asked == "name_of_symbol":
             say = [f"The element with the symbol {symbol} is {{}}.", f"{symbol} is the symbol for {{}}."]
             check = choice_check(element_names(row), "element_names", names, "element", say)
-            return Draft(f"Which element has the chemical symbol {symbol}?" + ONE_SENTENCE, name, check, key=key)
+            return Draft(
+                f"Which element has the chemical symbol {symbol}?" + ONE_SENTENCE, name, check, key=key
+            )
         if asked == "name_of_number":
             say = [f"The element with atomic number {number} is {{}}.", f"Element number {number} is {{}}."]
             check = choice_check(element_names(row), "element_names", names, "element", say)
             return Draft(f"Which element has atomic number {number}?" + ONE_SENTENCE, name, check, key=key)
         say = [f"The atomic number of {name} is {{}}.", f"{name.capitalize()} has atomic number {{}}."]
-        check = {"kind": "number", "answer": number, "format": "prose", "say": say}
+        check = _fact_number(number, say)
         return Draft(f"What is the atomic number of {name}?" + ONE_SENTENCE, str(number), check, key=key)
 
 
@@ -98,7 +118,9 @@ class Planets(Family):
         if asked == "nth":
             say = [f"The {nth} planet from the Sun is {{}}.", f"{{}} is the {nth} planet from the Sun."]
             check = choice_check([planet], "planets", near, "planet", say)
-            return Draft(f"Which planet is the {nth} planet from the Sun?" + ONE_SENTENCE, planet, check, key=key)
+            return Draft(
+                f"Which planet is the {nth} planet from the Sun?" + ONE_SENTENCE, planet, check, key=key
+            )
         if asked in ("after", "before"):
             other = rows[index + 1] if asked == "after" else rows[index - 1]
             rest = [n for n in near if n != other["name"]]
@@ -108,22 +130,22 @@ class Planets(Family):
             return Draft(ask + ONE_SENTENCE, other["name"], check, key=key)
         if asked == "type":
             types = [t for t in ("terrestrial", "gas giant", "ice giant") if t != row["type"]]
-            say = [f"{planet} is a {{}} planet.", "It is a {} planet."]
+            say = [f"{planet} belongs to the {{}} planets.", f"The type of {planet} is {{}}."]
             check = choice_check([row["type"]], "planet_types", types, "planet type", say)
             ask = f"Is {planet} a terrestrial planet, a gas giant or an ice giant?"
             return Draft(ask + ONE_SENTENCE, row["type"], check, key=key)
         if asked == "position":
             say = [f"{planet} is planet number {{}} from the Sun.", "It is planet number {}."]
-            check = {"kind": "number", "answer": row["order"], "format": "prose", "say": say}
+            check = _fact_number(row["order"], say)
             ask = f"Counting outward from the Sun, what number planet is {planet}?"
             return Draft(ask + ONE_SENTENCE, str(row["order"]), check, key=key)
         if asked == "diameter":
             say = [f"{planet} is about {{}} km across.", "Its diameter is roughly {} kilometres."]
-            check = {"kind": "number", "answer": row["diameter_km"], "tol": 0.05, "format": "prose", "say": say}
+            check = _fact_number(row["diameter_km"], say, tol=0.05)
             ask = f"Roughly how many kilometres wide is {planet}?"
             return Draft(ask + ONE_SENTENCE, f"About {row['diameter_km']} km", check, key=key)
         days = row["orbit_days"]
         say = [f"{planet} takes about {{}} Earth days to orbit the Sun.", "One orbit takes roughly {} days."]
-        check = {"kind": "number", "answer": days, "tol": 0.03, "format": "prose", "say": say}
+        check = _fact_number(days, say, tol=0.03)
         ask = f"About how many Earth days does {planet} take to orbit the Sun once?"
         return Draft(ask + ONE_SENTENCE, f"About {days:g} days", check, key=key)

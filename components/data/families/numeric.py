@@ -13,6 +13,7 @@ from collections.abc import Callable
 from components.data.families.base import Draft, Family
 from components.data.families.number_answers import NumberKind
 from components.data.families.pools import FIRST_NAMES
+from components.data.numbers import numbers
 
 IN_DIGITS = " Give the answer in digits."
 
@@ -42,7 +43,7 @@ class Arithmetic(Family):
         while True:
             form, compute = rng.choice(_FORMS)
             a, b, c = rng.randint(2, 99), rng.randint(2, 12), rng.randint(2, 12)
-            if "×" in form.split(" ")[0]:
+            if form.startswith("{a} ×"):
                 a = rng.randint(2, 12)
             answer, step = compute(a, b, c)
             if _distinct(answer, step, [a, b, c]):
@@ -57,26 +58,38 @@ class Arithmetic(Family):
 def _marbles(rng: random.Random, who: str) -> tuple[str, int, int]:
     a, b, c = rng.randint(3, 40), rng.randint(2, 9), rng.randint(3, 12)
     thing = rng.choice(["marbles", "stickers", "pencils", "stamps"])
-    text = f"{who} has {a} {thing} and buys {b} boxes with {c} {thing} in each. How many {thing} does {who} have now?"
+    text = (
+        f"{who} has {a} {thing} and buys {b} boxes with {c} {thing} in each. "
+        f"How many {thing} does {who} have now?"
+    )
     return text, a + b * c, b * c
 
 
 def _change(rng: random.Random, who: str) -> tuple[str, int, int]:
     q, p, bill = rng.randint(2, 6), rng.randint(2, 15), rng.choice([50, 100])
     item = rng.choice(["notebooks", "sandwiches", "tickets", "plants"])
-    text = f"{who} buys {q} {item} at {p} dollars each and pays with a {bill}-dollar note. How many dollars of change does {who} get?"
+    text = (
+        f"{who} buys {q} {item} at {p} dollars each and pays with a {bill}-dollar note. "
+        f"How many dollars of change does {who} get?"
+    )
     return text, bill - p * q, p * q
 
 
 def _train(rng: random.Random, who: str) -> tuple[str, int, int]:
     s, h, d = rng.randrange(40, 125, 5), rng.randint(2, 6), rng.randint(5, 95)
-    text = f"{who}'s train runs at {s} km per hour for {h} hours and then another {d} km. How many kilometres does it cover in total?"
+    text = (
+        f"{who}'s train runs at {s} km per hour for {h} hours and then another {d} km. "
+        f"How many kilometres does it cover in total?"
+    )
     return text, s * h + d, s * h
 
 
 def _pages(rng: random.Random, who: str) -> tuple[str, int, int]:
     p, d, x = rng.randint(8, 40), rng.randint(3, 9), rng.randint(2, 30)
-    text = f"{who} reads {p} pages a day for {d} days and then {x} pages on the last day. How many pages does {who} read in all?"
+    text = (
+        f"{who} reads {p} pages a day for {d} days and then {x} pages on the last day. "
+        f"How many pages does {who} read in all?"
+    )
     return text, p * d + x, p * d
 
 
@@ -88,7 +101,10 @@ def _chairs(rng: random.Random, who: str) -> tuple[str, int, int]:
 
 def _savings(rng: random.Random, who: str) -> tuple[str, int, int]:
     s, w, x = rng.randint(5, 30), rng.randint(3, 12), rng.randint(2, 40)
-    text = f"{who} saves {s} dollars a week for {w} weeks and then spends {x} dollars. How many dollars are left?"
+    text = (
+        f"{who} saves {s} dollars a week for {w} weeks and then spends {x} dollars. "
+        f"How many dollars are left?"
+    )
     return text, s * w - x, s * w
 
 
@@ -104,7 +120,7 @@ class WordProblem(Family):
         while True:
             story = rng.choice(_STORIES)
             text, answer, step = story(rng, rng.choice(FIRST_NAMES))
-            operands = [int(n) for n in text.replace("'s", " ").replace("-", " ").split() if n.isdigit()]
+            operands = [int(n) for n in numbers(text)]
             if _distinct(answer, step, operands):
                 break
         say = ["The answer is {}.", "That makes {}.", "So the result is {}."]

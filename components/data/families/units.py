@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 
 from components.data.families.base import Draft, Family
-from components.data.families.numeric import IN_DIGITS
 from components.data.families.number_answers import NumberKind
+from components.data.families.numeric import IN_DIGITS
 
 _FACTORS = [
     ("kilometres", "metres", 1000),
@@ -37,7 +37,7 @@ class Units(Family):
         if rng.random() < 0.2:
             return self._temperature(rng)
         big, small, factor = rng.choice(_FACTORS)
-        n = rng.choice([k for k in range(2, 51) if k != factor and k * factor != factor])
+        n = rng.choice([k for k in range(2, 51) if k != factor])
         if rng.random() < 0.5:
             value, unit, answer, target = n, big, n * factor, small
             near = [answer * 10, answer // 10 if answer % 10 == 0 else answer + 10, n]
@@ -46,7 +46,14 @@ class Units(Family):
             near = [n * 10, value * factor]
         near = [v for v in near if v not in (answer, factor, value)]
         say = [f"{value} {unit} is {{}} {target}.", f"That is {{}} {target}.", "The answer is {}."]
-        check = {"kind": "number", "answer": answer, "steps": [factor], "near": near, "format": "digits", "say": say}
+        check = {
+            "kind": "number",
+            "answer": answer,
+            "steps": [factor],
+            "near": near,
+            "format": "digits",
+            "say": say,
+        }
         ask = f"Convert {value} {unit} to {target}." + IN_DIGITS
         return Draft(ask, str(answer), check, key=f"{value} {unit} -> {target}")
 
@@ -61,6 +68,13 @@ class Units(Family):
             near = [fahrenheit - 32, celsius + 10]
         near = [v for v in near if v not in (answer, value, step)]
         say = [f"{value} degrees {unit} is {{}} degrees {target}.", f"That is {{}} degrees {target}."]
-        check = {"kind": "number", "answer": answer, "steps": [step], "near": near, "format": "digits", "say": say}
+        check = {
+            "kind": "number",
+            "answer": answer,
+            "steps": [step],
+            "near": near,
+            "format": "digits",
+            "say": say,
+        }
         ask = f"Convert {value} degrees {unit} to degrees {target}." + IN_DIGITS
         return Draft(ask, str(answer), check, key=f"{value} {unit} -> {target}")

@@ -1,0 +1,35 @@
+"""One probe against one judge: build the items, have the judge judge them, measure.
+
+Judging goes through a caller-given function so the stage can route it through its judgment cache
+(``judge_cached``) and tests can call the judge directly. A probe that needs more than the judge
+itself (the format probe needs copies under other templates) says so with ``judge_for``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from components.audit.base import Bootstrap, Probe, ProbeResult
+from components.judges.base import Judge, JudgeItem
+from components.schemas import Judgment, Pair
+
+JudgeItems = Callable[[Judge, Sequence[JudgeItem]], list[Judgment]]
+
+
+def judge_for(probe: Probe, judge: Judge) -> Judge:
+    """The judge that must judge ``probe``'s items: ``judge`` itself unless the probe adapts it."""
+    adapt = getattr(probe, "judge_for", None)
+    return adapt(judge) if adapt else judge
+
+
+def run_probe(
+    probe: Probe, judge: Judge, pairs: Sequence[Pair], bootstrap: Bootstrap, judge_items: JudgeItems | None = None
+) -> ProbeResult:
+    """``judge_items(judge, items)`` returns one judgment per item in order (default: ``judge.judge``)."""
+    items = probe.build(pairs)
+    adapted = judge_for(probe, judge)
+    if not items:  # nothing to judge: do not make a backend load its model for it
+        judgments = []
+    else:
+        judgments = judge_items(adapted, items) if judge_items else adapted.judge(items)
+    return probe.measure(judge.name, items, judgments, bootstrap)

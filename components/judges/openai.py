@@ -1,0 +1,61 @@
+"""The API backend: any OpenAI-compatible chat endpoint (OpenAI, a vLLM server, ``judgeops serve``).
+
+Thin on purpose: prompts come from the template registry and outputs go through the same parsers
+as the local backend, so an API judge is audited exactly like ours. HTTP, retries, the response
+cache and token counts live in ``components.llm_client``; a request that fails after its retries
+becomes a failed Judgment carrying the reason -- never an empty output, never a tie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from components.judges.base import JudgeItem, failed_judgment, to_judgment
+from components.judges.parsers import parse
+from components.judges.templates import get_template
+from components.llm_client import ChatError, ChatResult, LLMClient
+from components.schemas import Judgment, Pair
+
+
+@dataclass
+class OpenAIJudge:
+    """Judge each item with one chat completion from ``client`` (temperature and max_tokens are the
+    client's; its defaults are deterministic: temperature 0)."""
+
+    name: str
+    client: LLMClient
+    template: str = "judgeops"
+    with_reference: bool = True
+
+    def __post_init__(self) -> None:
+        self._template = get_template(self.template)
+        if self._template.kind != "pairwise":
+            raise ValueError(f"template {self.template!r} is pointwise; the openai judge takes a pairwise template")
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """Tokens paid for so far (fresh responses only; cached ones cost nothing)."""
+        return dict(self.client.usage)
+
+    def describe(self) -> dict:
+        """Run params for MLflow: the endpoint settings and the template; never the key."""
+        return {
+            "backend": "openai",
+            "template": self.template,
+            "with_reference": self.with_reference,
+            **self.client.describe(),
+        }
+
+    def messages(self, pair: Pair) -> list[dict[str, str]]:
+        with_reference = self.with_reference and self._template.supports_reference and bool(pair.reference.strip())
+        return self._template.render(pair, with_reference)
+
+    def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
+        answers = self.client.chat_many([self.messages(item.shown) for item in items])
+        return [self._judgment(item, answer) for item, answer in zip(items, answers, strict=True)]
+
+    def _judgment(self, item: JudgeItem, answer: ChatResult | ChatError) -> Judgment:
+        if isinstance(answer, ChatError):
+            return failed_judgment(item, self.name, self.template, f"request failed: {answer}")
+        return to_judgment(item, self.name, self.template, answer.text, parse(self._template.output, answer.text))

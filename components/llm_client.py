@@ -1,0 +1,264 @@
+"""A client for any OpenAI-compatible chat-completions endpoint: retries, a disk cache, token counts.
+
+Shared by the ``openai`` judge and the ``openai`` teacher, so both get the same guarantees:
+
+- every successful response is appended (fsynced) to a JSONL cache keyed by a hash of the request
+  (model, messages, temperature, max_tokens and any other option), so a rerun or a crashed run never
+  pays twice for a request that was answered. The endpoint URL is not part of the key: the same model
+  behind another address (a moved local server) keeps its cache. Failures are never cached, so a rerun
+  retries them;
+- 429, 5xx, connection errors and timeouts are retried with exponential backoff and jitter (honouring
+  a numeric ``Retry-After``); other 4xx are the request's fault and fail at once. A request that still
+  fails raises ``ChatError`` with the reason -- never an empty text that could pass for an answer;
+- the API key is read from the environment variable *named* in the config and lives only in the HTTP
+  client's headers (which httpx masks in reprs); any error text that echoes it is redacted.
+
+Concurrency is a thread pool in ``chat_many`` (httpx's client is thread-safe): one code path, no
+separate async twin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from components.io import Appender, iter_json_lines
+
+Messages = list[dict[str, str]]
+RETRY_STATUS = frozenset({429}) | frozenset(range(500, 600))
+USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    """One answer. ``usage`` is the endpoint's token count for it (also when it came from the cache)."""
+
+    text: str
+    usage: dict[str, int]
+    cached: bool
+    finish_reason: str = ""
+
+
+class ChatError(RuntimeError):
+    """A request that got no usable answer; the message says why and after how many attempts."""
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+@dataclass(eq=False)
+class LLMClient:
+    """Chat completions from ``base_url`` (e.g. ``https://api.openai.com/v1`` or ``http://127.0.0.1:8000/v1``).
+
+    ``api_key_env`` names the environment variable holding the key; None sends no key (local servers).
+    ``max_retries`` counts retries after the first attempt; ``timeout_s`` bounds each connect/read.
+    """
+
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    cache: Path | str | None = None
+    temperature: float = 0.0
+    max_tokens: int = 512
+    timeout_s: float = 60.0
+    max_retries: int = 4
+    backoff_s: float = 1.0
+    max_backoff_s: float = 30.0
+    concurrency: int = 4
+    usage: dict[str, int] = field(init=False, repr=False)
+    calls: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        headers = {}
+        if self.api_key_env:
+            key = os.environ.get(self.api_key_env)
+            if not key:
+                raise ValueError(f"the API key variable {self.api_key_env} is not set in the environment")
+            headers["Authorization"] = f"Bearer {key}"
+        self._http = httpx.Client(base_url=self.base_url.rstrip("/") + "/", headers=headers, timeout=self.timeout_s)
+        self._lock = threading.Lock()
+        self._answers = _load_cache(Path(self.cache)) if self.cache else {}
+        self._appender: Appender | None = None
+        self.usage = dict.fromkeys(USAGE_FIELDS, 0)
+        self.calls = {"requests": 0, "retries": 0, "cached": 0, "failed": 0}
+
+    def describe(self) -> dict:
+        """The settings worth logging as run params (the key's variable name, never the key)."""
+        return {
+            "base_url": self.base_url,
+            "model": self.model,
+            "api_key_env": self.api_key_env or "",
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "max_retries": self.max_retries,
+            "timeout_s": self.timeout_s,
+            "concurrency": self.concurrency,
+        }
+
+    def request_key(self, messages: Messages, **options) -> str:
+        """The cache key: a hash of the request body, i.e. of everything that shapes the answer."""
+        return _hash(self._body(messages, options))
+
+    def chat(self, messages: Messages, **options) -> ChatResult:
+        """One completion, from the cache when this exact request was answered before. Raises ChatError."""
+        body = self._body(messages, options)
+        key = _hash(body)
+        with self._lock:
+            hit = self._answers.get(key)
+            if hit is not None:
+                self.calls["cached"] += 1
+                return ChatResult(hit["text"], dict(hit["usage"]), True, hit["finish_reason"])
+        try:
+            answer = self._post_with_retries(body)
+        except ChatError:
+            with self._lock:
+                self.calls["failed"] += 1
+            raise
+        with self._lock:
+            self._answers[key] = answer
+            if self.cache:
+                self._writer().append({"key": key, "model": self.model, **answer})
+            for name in USAGE_FIELDS:
+                self.usage[name] += answer["usage"].get(name, 0)
+        return ChatResult(answer["text"], dict(answer["usage"]), False, answer["finish_reason"])
+
+    def chat_many(self, requests: Sequence[Messages], **options) -> list[ChatResult | ChatError]:
+        """Completions for many requests, at most ``concurrency`` in flight, in input order. A failed
+        request comes back as its ChatError so one bad item does not lose the others. Identical
+        requests are sent once."""
+        keys = [self.request_key(messages, **options) for messages in requests]
+        unique = {key: messages for key, messages in zip(keys, requests, strict=True)}
+
+        def one(messages: Messages) -> ChatResult | ChatError:
+            try:
+                return self.chat(messages, **options)
+            except ChatError as error:
+                return error
+
+        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
+            answers = dict(zip(unique, pool.map(one, unique.values()), strict=True))
+        return [answers[key] for key in keys]
+
+    def close(self) -> None:
+        self._http.close()
+        if self._appender is not None:
+            self._appender.close()
+            self._appender = None
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _body(self, messages: Messages, options: dict) -> dict:
+        return {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            **options,
+        }
+
+    def _writer(self) -> Appender:
+        """The cache file, opened on the first fresh answer (a fully cached run opens nothing)."""
+        if self._appender is None:
+            self._appender = Appender(self.cache)
+        return self._appender
+
+    def _post_with_retries(self, body: dict) -> dict:
+        attempts = self.max_retries + 1
+        failure: _Retryable | None = None
+        for attempt in range(attempts):
+            if failure is not None:
+                with self._lock:
+                    self.calls["retries"] += 1
+                time.sleep(self._delay(attempt - 1, failure.retry_after))
+            try:
+                return self._post(body)
+            except _Retryable as exc:
+                failure = exc
+        raise ChatError(f"{failure} (gave up after {attempts} attempts)")
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff with jitter (half fixed, half random), or the server's Retry-After."""
+        ceiling = min(self.max_backoff_s, self.backoff_s * 2**attempt)
+        delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+        return min(self.max_backoff_s, max(delay, retry_after or 0.0))
+
+    def _post(self, body: dict) -> dict:
+        with self._lock:
+            self.calls["requests"] += 1
+        try:
+            response = self._http.post("chat/completions", json=body)
+        except httpx.TimeoutException as exc:
+            raise _Retryable(f"timed out after {self.timeout_s:g}s ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise _Retryable(self._redact(f"connection error: {type(exc).__name__}: {exc}")) from None
+        if response.status_code in RETRY_STATUS:
+            raise _Retryable(self._status_reason(response), _retry_after(response))
+        if response.status_code != 200:
+            raise ChatError(self._status_reason(response))
+        try:
+            payload = response.json()
+            choice = payload["choices"][0]
+            text = choice["message"]["content"] or ""
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise ChatError(f"malformed response: {self._redact(response.text[:200])!r}") from None
+        usage = payload.get("usage") or {}
+        return {
+            "text": text,
+            "finish_reason": choice.get("finish_reason") or "",
+            "usage": {name: int(usage.get(name) or 0) for name in USAGE_FIELDS},
+        }
+
+    def _status_reason(self, response: httpx.Response) -> str:
+        try:
+            detail = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            detail = response.text
+        return self._redact(f"HTTP {response.status_code}: {str(detail)[:200]}")
+
+    def _redact(self, text: str) -> str:
+        """Error text without the key, in case an endpoint or a proxy echoes the request headers."""
+        secret = self._http.headers.get("Authorization", "").removeprefix("Bearer ")
+        return text.replace(secret, "***") if secret else text
+
+
+def _hash(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _load_cache(path: Path) -> dict[str, dict]:
+    """Answers by request key; a torn or foreign line is skipped (the Appender cuts a torn tail)."""
+    if not path.exists():
+        return {}
+    found = {}
+    for _, row in iter_json_lines(path):
+        if isinstance(row, dict) and {"key", "text", "usage"} <= row.keys():
+            found[row["key"]] = {
+                "text": row["text"],
+                "usage": row["usage"],
+                "finish_reason": row.get("finish_reason", ""),
+            }
+    return found

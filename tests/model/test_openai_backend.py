@@ -1,0 +1,235 @@
+"""The openai backend against a scripted fake endpoint on 127.0.0.1: retries, explicit failures,
+the response cache (also across a SIGKILL), token counts, and a key that never leaks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from components.judges.base import both_orders
+from components.judges.openai import OpenAIJudge
+from components.llm_client import LLMClient
+from components.schemas import FIRST
+from tests.factories import arithmetic_pairs
+
+REPO = Path(__file__).resolve().parents[2]
+ANSWER = "8 3\nAssistant 1 is right."
+USAGE = {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}
+HANG_S = 1.0
+SECRET = "sk-test-DO-NOT-LEAK-0123456789"
+
+Action = int | str | None  # an HTTP status, "hang", "echo_key" (401 quoting the key), or None: answer
+
+
+class FakeOpenAI:
+    """A chat-completions endpoint in a thread. ``script(n, body)`` picks the action for the n-th
+    request (0-based); every request is recorded with a hash of its body, computed as the client's
+    cache key is, so the server's count of distinct requests can be compared with the cache."""
+
+    def __init__(self, script: Callable[[int, dict], Action] = lambda n, body: None, delay_s: float = 0.0):
+        self.script, self.delay_s = script, delay_s
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False
+        self.httpd.handle_error = lambda request, address: None  # clients that hung up mid-answer
+        self.httpd.fake = self
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def keys(self) -> Counter:
+        return Counter(request["key"] for request in self.requests)
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        fake: FakeOpenAI = self.server.fake
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        body = json.loads(raw)
+        with fake.lock:
+            n = len(fake.requests)
+            key = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "key": key})
+        action = fake.script(n, body)
+        time.sleep(fake.delay_s)
+        if action == "hang":
+            time.sleep(HANG_S)
+        if isinstance(action, int):
+            self._send(action, {"error": {"message": f"scripted {action}", "type": "test"}})
+        elif action == "echo_key":
+            self._send(401, {"error": {"message": f"bad key {self.headers.get('Authorization')}", "type": "auth"}})
+        else:
+            message = {"role": "assistant", "content": ANSWER}
+            self._send(200, {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": USAGE})
+
+    def _send(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_server():
+    started: list[FakeOpenAI] = []
+
+    def start(script: Callable[[int, dict], Action] = lambda n, body: None, delay_s: float = 0.0) -> FakeOpenAI:
+        started.append(FakeOpenAI(script, delay_s))
+        return started[-1]
+
+    yield start
+    for fake in started:
+        fake.stop()
+
+
+def make_judge(url: str, **client_options) -> OpenAIJudge:
+    options = dict(model="gpt-test", timeout_s=0.3, max_retries=3, backoff_s=0.01, max_backoff_s=0.05) | client_options
+    return OpenAIJudge("api", LLMClient(url, **options))
+
+
+def test_429_500_and_a_timeout_are_retried_until_an_answer_comes(fake_server):
+    fake = fake_server(lambda n, body: {0: 429, 1: 500, 2: "hang"}.get(n))
+    judge = make_judge(fake.url)
+    (judgment,) = judge.judge(both_orders(arithmetic_pairs(1))[:1])
+    assert len(fake.requests) == 4
+    assert judge.client.calls == {"requests": 4, "retries": 3, "cached": 0, "failed": 0}
+    assert not judgment.failed and judgment.verdict == FIRST and judgment.raw == ANSWER
+
+
+def test_an_item_that_keeps_failing_becomes_an_explicit_failed_judgment(fake_server):
+    always_500 = fake_server(lambda n, body: 500)
+    judge = make_judge(always_500.url, max_retries=2)
+    items = both_orders(arithmetic_pairs(1))
+    judgments = judge.judge(items)
+    assert len(always_500.requests) == 3 * len(items)
+    for judgment in judgments:
+        assert judgment.failed and judgment.verdict is None and judgment.raw == ""
+        assert "HTTP 500" in judgment.failure and "3 attempts" in judgment.failure
+
+    bad_request = fake_server(lambda n, body: 400)
+    (judgment,) = make_judge(bad_request.url).judge(items[:1])
+    assert len(bad_request.requests) == 1, "a 4xx other than 429 is the request's fault: not retried"
+    assert judgment.failed and "HTTP 400" in judgment.failure
+
+    closed = fake_server()
+    closed.stop()
+    (judgment,) = make_judge(closed.url, max_retries=1).judge(items[:1])
+    assert judgment.failed and "connection error" in judgment.failure and "2 attempts" in judgment.failure
+
+
+def test_a_second_run_is_served_from_the_cache_and_usage_counts_only_paid_tokens(fake_server, tmp_path):
+    fake = fake_server()
+    cache = tmp_path / "responses.jsonl"
+    items = both_orders(arithmetic_pairs(3))
+    first = make_judge(fake.url, cache=cache)
+    judgments = first.judge(items + items[:2])  # repeated items in one batch are asked once
+    assert len(fake.requests) == len(items) == len(set(fake.keys()))
+    assert first.usage == {name: value * len(items) for name, value in USAGE.items()}
+
+    again = make_judge(fake.url, cache=cache)
+    assert again.judge(items) == judgments[: len(items)]
+    assert len(fake.requests) == len(items), "a rerun makes zero requests"
+    assert again.usage == dict.fromkeys(USAGE, 0) and again.client.calls["cached"] == len(items)
+    assert len(cache.read_text().splitlines()) == len(items)
+
+    hotter = make_judge(fake.url, cache=cache, temperature=0.7)
+    hotter.judge(items[:1])
+    assert len(fake.requests) == len(items) + 1, "other decoding settings are another request"
+
+
+def test_the_api_key_is_sent_but_never_logged_cached_or_recorded(fake_server, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("JUDGEOPS_TEST_KEY", SECRET)
+    caplog.set_level(logging.DEBUG)
+    fake = fake_server(lambda n, body: {0: 500, 2: "echo_key"}.get(n))
+    cache = tmp_path / "responses.jsonl"
+    judge = make_judge(fake.url, cache=cache, api_key_env="JUDGEOPS_TEST_KEY", concurrency=1)
+    judgments = judge.judge(both_orders(arithmetic_pairs(1)))
+    logging.getLogger("test").error("client %r judge %r", judge.client, judge)
+
+    assert {request["auth"] for request in fake.requests} == {f"Bearer {SECRET}"}
+    assert judgments[1].failed and "bad key Bearer ***" in judgments[1].failure
+    assert not judgments[0].failed and cache.exists()
+    records = json.dumps([j.model_dump() for j in judgments]) + json.dumps(judge.describe())
+    for text in (caplog.text, cache.read_text(), records, repr(judge), repr(judge.client)):
+        assert SECRET not in text
+    assert judge.describe()["api_key_env"] == "JUDGEOPS_TEST_KEY"
+
+    monkeypatch.delenv("JUDGEOPS_TEST_KEY")
+    with pytest.raises(ValueError, match="JUDGEOPS_TEST_KEY is not set"):
+        make_judge(fake.url, api_key_env="JUDGEOPS_TEST_KEY")
+
+
+RUN_JUDGE = """
+import sys
+from pathlib import Path
+from components.judges.base import both_orders
+from components.judges.cache import judge_cached
+from components.judges.openai import OpenAIJudge
+from components.llm_client import LLMClient
+from tests.factories import arithmetic_pairs
+
+url, cache, out = sys.argv[1:]
+client = LLMClient(url, "gpt-test", cache=Path(cache), concurrency=2, timeout_s=5)
+judge_cached(OpenAIJudge("api", client), both_orders(arithmetic_pairs(10)), Path(out), chunk=4)
+"""
+
+
+def test_a_killed_run_resumes_paying_once_per_answered_request_and_writing_no_duplicates(fake_server, tmp_path):
+    fake = fake_server(delay_s=0.15)
+    cache, out = tmp_path / "responses.jsonl", tmp_path / "judgments.jsonl"
+    command = [sys.executable, "-c", RUN_JUDGE, fake.url, str(cache), str(out)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.Popen(command, cwd=REPO, env=env)
+    deadline = time.monotonic() + 20
+    while not (cache.exists() and len(cache.read_text().splitlines()) >= 6):
+        assert run.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
+        time.sleep(0.02)
+    run.send_signal(signal.SIGKILL)
+    assert run.wait() == -signal.SIGKILL
+    answered = set(_cached_keys(cache))
+    assert 6 <= len(answered) < 20
+
+    subprocess.run(command, cwd=REPO, env=env, check=True, timeout=30)
+    requests = fake.keys()
+    assert len(requests) == 20, "every item reached the server"
+    assert all(requests[key] == 1 for key in answered), "an answered request is never paid twice"
+    assert sum(requests.values()) <= 20 + 2, "only the requests in flight at the kill (concurrency 2) are resent"
+    assert sorted(_cached_keys(cache)) == sorted(requests)
+    judged = [json.loads(line)["key"] for line in out.read_text().splitlines()]
+    assert len(judged) == len(set(judged)) == 20
+
+
+def _cached_keys(cache: Path) -> list[str]:
+    """The keys of the complete lines (a kill can leave the last one torn)."""
+    keys = []
+    for line in cache.read_text().splitlines():
+        try:
+            keys.append(json.loads(line)["key"])
+        except json.JSONDecodeError:
+            pass
+    return keys
