@@ -79,10 +79,7 @@ def _stop_ids(tokenizer, stop_at_newline: bool) -> list[int]:
 def _newline_token_ids(tokenizer) -> list[int]:
     cached = getattr(tokenizer, "_judgeops_newline_ids", None)
     if cached is None:
-        cached = [
-            token_id
-            for token_id in range(len(tokenizer))
-            if "\n" in tokenizer.decode([token_id])
-        ]
+        pieces = tokenizer.batch_decode([[token_id] for token_id in range(len(tokenizer))])
+        cached = [token_id for token_id, piece in enumerate(pieces) if "\n" in piece]
         tokenizer._judgeops_newline_ids = cached
     return cached

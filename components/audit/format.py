@@ -145,6 +145,7 @@ class FormatProbe:
         self, judge: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment], bootstrap: Bootstrap
     ) -> ProbeResult:
         judged = by_variant(self.name, items, judgments)
+        _check_templates(judged)
         bases = [versions[CLEAN] for versions in judged.values() if CLEAN in versions]
         own = bases[0].judgment.template if bases else ""
         names = [TEMPLATE + t for t in self.templates if t != own] + [STYLE + s for s in self.styles]
@@ -209,6 +210,19 @@ class FormatProbe:
             "agreement": share([verdict == truth for verdict, truth in gold if truth is not None]),
             "failures": sum(verdict is None for verdict, _ in gold),
         }
+
+
+def _check_templates(judged: dict[str, dict[str, Judged]]) -> None:
+    """Template variants judged under the judge's own template would measure nothing and pass: that
+    happens when a caller judges this probe's items with the bare judge instead of ``judge_for``."""
+    for versions in judged.values():
+        for name, found in versions.items():
+            wanted = name.removeprefix(TEMPLATE)
+            if name.startswith(TEMPLATE) and found.judgment.template != wanted:
+                raise ValueError(
+                    f"item {found.item.pair.id} was judged under template {found.judgment.template!r}, not "
+                    f"{wanted!r}: judge the format probe's items with probe.judge_for(judge) (see audit.runner)"
+                )
 
 
 def _label(name: str) -> str:

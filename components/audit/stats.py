@@ -8,8 +8,11 @@ says how it counts such items (and reports how many there were).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
+
+from scipy.stats import DegenerateDataWarning
 
 from components.audit.base import Bootstrap
 from components.audit.items import Judged
@@ -49,13 +52,16 @@ def share(flags: Sequence[bool]) -> float:
 def ci(
     rows: Sequence[T], statistic: Callable[[list[T]], float], groups: Sequence[Hashable], bootstrap: Bootstrap
 ) -> dict:
-    """{"value", "low", "high"} with rows resampled by question (``groups``); no rows or
-    ``bootstrap.resamples == 0`` give NaN bounds instead of an error."""
+    """{"value", "low", "high"} with rows resampled by question (``groups``). No rows, or
+    ``bootstrap.resamples == 0``, give NaN bounds instead of an error; so does a statistic that is
+    undefined (NaN) on some resamples -- too little data to bound it -- without SciPy's warning."""
     if not rows:
         return {"value": math.nan, "low": math.nan, "high": math.nan}
     if bootstrap.resamples == 0:
         return {"value": float(statistic(list(rows))), "low": math.nan, "high": math.nan}
-    return with_ci(rows, statistic, groups, n_resamples=bootstrap.resamples, seed=bootstrap.seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        return with_ci(rows, statistic, groups, n_resamples=bootstrap.resamples, seed=bootstrap.seed)
 
 
 def share_ci(flags: Sequence[bool], groups: Sequence[Hashable], bootstrap: Bootstrap) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from components import paths
 from components.audit.base import Bootstrap
 from components.audit.registry import make_probes
+from components.audit.runner import run_probe
 from components.config import Params
 from components.io import read_jsonl, write_json
 from components.judges.cache import judge_cached
@@ -19,10 +20,9 @@ def run(params: Params, tracker) -> dict:
     results, metrics = [], {"items": len(pairs)}
     for name in PIPELINE_JUDGES:
         judge = make_judge(name, params)
+        cache = cache_file(name, params)
         for probe in make_probes(cfg):
-            items = probe.build(pairs)
-            judgments, _ = judge_cached(judge, items, cache_file(name, params))
-            result = probe.measure(name, items, judgments, bootstrap)
+            result = run_probe(probe, judge, pairs, bootstrap, lambda j, items: judge_cached(j, items, cache)[0])
             results.append(result.to_dict())
             metrics[f"{name}.{probe.name}.{result.metric}"] = result.value
             metrics[f"{name}.{probe.name}.flagged"] = int(result.flagged)

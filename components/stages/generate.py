@@ -81,7 +81,7 @@ def build_pairs(questions, answers: list[Answer], teacher, cfg):
             else:
                 stats.empty_answers += 1
                 rejects.append({"reason": "empty answer", "record": answer.model_dump()})
-        scores = {a.id: teacher.grade(question, a.text) for a in candidates}
+        scores = {a.id: teacher.grade(question, a.text).score for a in candidates}
         rng = random.Random(f"{cfg.seed}:pairs:{question.id}")
         chosen = sample_pairs(question, candidates, scores, cfg.pairs_per_question, cfg.tie_share, rng)
         pairs += label_pairs(question, chosen, teacher, cfg.swap_filter, stats)

@@ -16,11 +16,16 @@ class PairLabel:
     reason: str
 
 
+class Graded(Protocol):
+    score: float
+    reason: str
+
+
 class Teacher(Protocol):
     name: str
 
-    def grade(self, question: Question, answer: str) -> float:
-        """A single answer's 1-10 score (used to sample tie and non-tie pairs)."""
+    def grade(self, question: Question, answer: str) -> Graded:
+        """A single answer's 1-10 score and why (used to sample tie and non-tie pairs)."""
 
     def label(self, question: Question, answer1: str, answer2: str) -> PairLabel:
         """Both answers scored, in the order given."""

@@ -37,11 +37,11 @@ class OracleTeacher:
     name = "oracle"
 
     def grade(self, question: Question, answer: str) -> Grade:
-        a = assess(question, answer)
+        a = _assess(question, answer)
         return Grade(a.score, f"The answer is {a.label}" + (f": {a.detail}." if a.detail else "."))
 
     def judge_pair(self, question: Question, answer1: str, answer2: str) -> PairLabel:
-        first, second = assess(question, answer1), assess(question, answer2)
+        first, second = _assess(question, answer1), _assess(question, answer2)
         verdict = verdict_from_scores(first.score, second.score)
         return PairLabel(first.score, second.score, verdict, _reason(first, second, verdict))
 
@@ -50,7 +50,7 @@ class OracleTeacher:
         return self.judge_pair(question, answer1, answer2)
 
 
-def assess(question: Question, answer: str) -> _Assessment:
+def _assess(question: Question, answer: str) -> _Assessment:
     if not answer.strip():
         return _Assessment(1, "empty", "")
     check = get_family(question.family).check(question, answer)

@@ -57,10 +57,10 @@ def load_state(checkpoint: Path, model, optimizer, scheduler, lora: bool) -> dic
     return json.loads((checkpoint / "state.json").read_text())
 
 
-def copy_model(checkpoint_or_model, out: Path) -> None:
-    """Publish a model folder atomically (the best checkpoint becomes the stage's output)."""
-    tmp = out.parent / f".tmp-{out.name}"
+def publish(model, out: Path) -> None:
+    """Save the model's trainable weights to ``out`` atomically (the best checkpoint so far)."""
+    tmp = out.parent / f".saving-{out.name}"
     shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(checkpoint_or_model, tmp)
+    model.save_pretrained(tmp, safe_serialization=True)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)

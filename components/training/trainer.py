@@ -132,7 +132,7 @@ def train(
     bar.close()
     progress.close()
     if not evaluate:
-        model.save_pretrained(workdir / "best", safe_serialization=True)
+        checkpoints.publish(model, workdir / "best")
         state["best_step"] = cfg.max_steps
     return TrainResult(
         steps=cfg.max_steps - start,
@@ -177,12 +177,7 @@ def _evaluate(model, evaluate: Evaluate, step: int, state: dict, workdir: Path, 
         log(step, {"val_agreement": score})
     if state["best_score"] is None or score > state["best_score"]:
         state["best_score"], state["best_step"] = score, step
-        tmp = workdir / ".tmp-best"
-        model.save_pretrained(tmp, safe_serialization=True)
-        checkpoints.copy_model(tmp, workdir / "best")
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
+        checkpoints.publish(model, workdir / "best")
 
 
 class _Schedule:

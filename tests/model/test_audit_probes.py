@@ -141,7 +141,9 @@ def test_format_probe_judges_three_templates_and_restyles_both_answers_keeping_t
 def test_restyling_goes_both_ways():
     assert restyle("- Add 2 and 3.\n- The result is 5.", "prose") == "Add 2 and 3. The result is 5."
     assert restyle("Add 2 and 3. The result is 5.", "bullets") == "- Add 2 and 3.\n- The result is 5."
-    assert restyle("### Answer\n\n**Add 2 and 3.** The result is 5.", "plain") == "Answer\n\nAdd 2 and 3. The result is 5."
+    assert (
+        restyle("### Answer\n\n**Add 2 and 3.** The result is 5.", "plain") == "Answer\n\nAdd 2 and 3. The result is 5."
+    )
     assert restyle("Add 2 and 3. The result is 5.", "markdown") == "### Answer\n\n**Add 2 and 3.** The result is 5."
 
 
@@ -156,6 +158,13 @@ def test_a_judge_that_cannot_change_template_gets_a_clear_error_but_styles_still
         run_probe(FormatProbe(), Fixed(), PAIRS, BOOTSTRAP)
     result = run_probe(FormatProbe(templates=()), Fixed(), PAIRS, BOOTSTRAP)
     assert not result.flagged and set(result.details["variants"]) == {f"style={s}" for s in FormatProbe().styles}
+
+
+def test_template_variants_judged_without_judge_for_are_refused_not_passed():
+    probe, judge = FormatProbe(styles=()), TemplateSensitive()
+    items = probe.build(PAIRS[:6])
+    with pytest.raises(ValueError, match="judge_for"):
+        probe.measure(judge.name, items, judge.judge(items), BOOTSTRAP)
 
 
 def test_a_template_whose_format_the_judge_cannot_write_is_a_failure_and_a_flip_not_a_tie():

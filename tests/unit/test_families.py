@@ -214,3 +214,12 @@ def test_pools_hold_every_entity_once():
     assert ("Washington, D.C.", "Washington") in pool("capitals")
     assert ("He",) not in pool("element_symbols")
     assert len(pool("weekdays")) == 7 and len(pool("planet_types")) == 3
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_stored_question_grades_the_same(name):
+    for q in questions(name, n=4):
+        stored = type(q).model_validate_json(q.model_dump_json())
+        for kind in ("correct", "wrong", "partial", "off_format"):
+            text = variant(name, q, kind)
+            assert FAMILIES[name].check(stored, text) == FAMILIES[name].check(q, text)

@@ -5,9 +5,9 @@ The graded value is the last number the answer gives that is not already in the 
 Facts are stated first and elaborated after ("365 days, which is 12 months"), so for them
 (``pick: "first"``) the first new number is graded. Numbers in digits win over numbers in words,
 which only count when no digits remain. Check data: ``answer``, ``tol`` (relative), ``steps``
-(intermediate results that show partial work),
-``format`` ("digits" or "prose"), ``say`` (sentences with a ``{}`` slot; the text before the slot
-in the first is the cut-off answer) and optionally ``near`` (plausible wrong values).
+(intermediate results that show partial work), ``format`` ("digits" or "prose"), ``say``
+(sentences with a ``{}`` slot; the text before the slot in the first is the cut-off answer) and
+optionally ``pick`` and ``near`` (plausible wrong values).
 """
 
 from __future__ import annotations
