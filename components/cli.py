@@ -77,9 +77,37 @@ def judge() -> None:
 
 
 @app.command()
-def audit() -> None:
-    """Bias probes on every pipeline judge (params: audit)."""
-    _stage("audit")
+def audit(
+    judge_spec: Optional[str] = typer.Option(
+        None, "--judge", help="finetuned | base | models:/judge@ALIAS | PATH | openai:MODEL@URL | scripted:NAME"
+    ),
+    data: Optional[Path] = typer.Option(None, help="Pairs (JSONL, canonical schema) to audit on"),
+    out: Path = typer.Option(Path("audit-results"), help="Folder for results.json and summary.md"),
+    api_key_env: Optional[str] = typer.Option(None, help="Environment variable holding an openai judge's key"),
+) -> None:
+    """Bias probes: on every pipeline judge (the stage), or on any judge and dataset you name."""
+    if judge_spec is None and data is None:
+        _stage("audit")
+        return
+    if judge_spec is None or data is None:
+        raise typer.BadParameter("--judge and --data go together (neither runs the pipeline's audit stage)")
+    from components.audit.suite import audit_judge, render_markdown, summary_metrics
+    from components.config import load_params
+    from components.io import read_records, write_json, write_text
+    from components.judges.spec import judge_from_spec
+    from components.schemas import Pair
+    from components.tracking import stage_run
+
+    params = load_params()
+    pairs = read_records(data, Pair).records
+    judge = judge_from_spec(judge_spec, params, api_key_env)
+    with stage_run("audit", {"judge": judge_spec, "data": str(data), "audit": params.audit.model_dump(mode="json")}) as tracker:
+        results = audit_judge(judge, pairs, params.audit, out / "judgments.jsonl")
+        write_json(out / "results.json", [r.to_dict() for r in results])
+        write_text(out / "summary.md", render_markdown(results))
+        tracker.metrics(summary_metrics(results))
+        tracker.artifact(out, "audit")
+    typer.echo(render_markdown(results))
 
 
 @app.command()
@@ -106,15 +134,27 @@ def score(
     verdict_field: Optional[str] = typer.Option(None, help="Verdict field of PRED records"),
     failures: str = typer.Option("separate", help="separate (failures are wrong) | tie (as PandaLM/JudgeLM published)"),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write every metric as JSON here"),
+    resamples: int = typer.Option(1000, help="Bootstrap resamples for the CIs (0 = no intervals)"),
 ) -> None:
     """Score any predictions file against gold verdicts, aligned by id."""
     from components.io import write_json
     from components.scoring import render_table, score_files
 
-    metrics = score_files(gold, pred, gold_format, id_field, verdict_field, failures)
+    metrics = score_files(gold, pred, gold_format, id_field, verdict_field, failures, n_resamples=resamples)
     typer.echo(render_table(metrics))
     if json_out:
         write_json(json_out, metrics)
+
+
+@app.command()
+def compare(run_a: str, run_b: str) -> None:
+    """Metric deltas between two runs (MLflow run ids, flow runs, or experiment names)."""
+    from rich.console import Console
+
+    from components.compare import compare as compare_runs
+    from components.compare import render
+
+    Console(width=160).print(render(*compare_runs(run_a, run_b)))
 
 
 @import_app.command("pandalm")

@@ -205,3 +205,34 @@ def set_version_tags(version: str, tags: dict) -> None:
     client = MlflowClient()
     for key, value in tags.items():
         client.set_model_version_tag(REGISTERED_MODEL, version, key, _short(value))
+
+
+def resolve_metrics(ref: str) -> tuple[str, dict[str, float]]:
+    """Metrics behind ``ref``: a run id (a flow's parent run stands for its report run) or an
+    experiment name (its latest report run). Returns (run id, metrics)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    mlflow = _mlflow()
+    client = MlflowClient()
+    experiment = mlflow.get_experiment_by_name(ref)
+    if experiment is not None:
+        return _latest_report(mlflow, [experiment.experiment_id], f"name {ref!r}")
+    try:
+        run = client.get_run(ref)
+    except MlflowException:
+        raise ValueError(f"{ref!r} is neither an MLflow run id nor an experiment name") from None
+    if run.data.tags.get("judgeops.flow"):
+        query = f"tags.`mlflow.parentRunId` = '{ref}' and tags.`judgeops.stage` = 'report'"
+        found = mlflow.search_runs([run.info.experiment_id], query, max_results=1, output_format="list")
+        if found:
+            run = found[0]
+    return run.info.run_id, dict(run.data.metrics)
+
+
+def _latest_report(mlflow, experiment_ids: list[str], what: str) -> tuple[str, dict[str, float]]:
+    query = "tags.`judgeops.stage` = 'report'"
+    found = mlflow.search_runs(experiment_ids, query, order_by=["start_time DESC"], max_results=1, output_format="list")
+    if not found:
+        raise ValueError(f"experiment {what} has no report run")
+    return found[0].info.run_id, dict(found[0].data.metrics)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 from contextlib import contextmanager
+from typing import Literal
 
 from prefect import flow
 
 from components.profiles import apply_profile
 from components.stages import STAGES
 from components.tracking import PARENT_ENV, parent_run
-from flows.stage_task import ROOT, repro_stage, venv_env
+from flows.stage_task import ROOT, audit_task, repro_stage, venv_env
 
 
 @contextmanager
@@ -35,8 +36,15 @@ def judge_pipeline(
     overrides: dict | None = None,
     stages: list[str] | None = None,
     stage_timeout_s: float = 3600,
+    mode: Literal["full", "audit"] = "full",
+    judge: str | None = None,
+    data: str | None = None,
 ) -> str:
-    """Run the pipeline; returns the MLflow parent run id."""
+    """Run the pipeline (mode full), or audit one named judge on one named dataset without
+    retraining (mode audit: `judge` is any spec `judgeops audit --judge` takes, `data` a pairs
+    file). Returns the MLflow parent run id."""
+    if mode == "audit":
+        return _audit(profile, overrides, judge, data, stage_timeout_s)
     stages = stages or list(STAGES)
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
@@ -49,6 +57,18 @@ def judge_pipeline(
             env = venv_env({PARENT_ENV: run_id})
             for stage in stages:
                 repro_stage(stage, env, stage_timeout_s)
+    return run_id
+
+
+def _audit(profile: str, overrides: dict | None, judge: str | None, data: str | None, timeout_s: float) -> str:
+    if not judge or not data:
+        raise ValueError("mode=audit needs both parameters: judge (e.g. models:/judge@champion) and data (a pairs file)")
+    with _in_root():
+        apply_profile(profile, extra=overrides)
+        with parent_run("judge-pipeline/audit", {"judge": judge, "data": data, "profile": profile}) as run_id:
+            out = f"audit-results/{run_id}"
+            audit_task(judge, data, out, venv_env({PARENT_ENV: run_id}), timeout_s)
+            print(f"audit results in {ROOT / out}")
     return run_id
 
 

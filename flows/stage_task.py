@@ -41,8 +41,18 @@ def venv_env(extra: dict | None = None) -> dict:
 
 @task(name="dvc-repro", task_run_name="dvc repro {stage}")
 def repro_stage(stage: str, env: dict, timeout_s: float = 3600) -> None:
+    run_command([str(Path(sys.executable).parent / "dvc"), "repro", stage], stage, env, timeout_s)
+
+
+@task(name="audit", task_run_name="audit {judge}")
+def audit_task(judge: str, data: str, out: str, env: dict, timeout_s: float = 3600) -> None:
+    judgeops = str(Path(sys.executable).parent / "judgeops")
+    run_command([judgeops, "audit", "--judge", judge, "--data", data, "--out", out], "audit", env, timeout_s)
+
+
+def run_command(command: list[str], stage: str, env: dict, timeout_s: float) -> None:
+    """Run ``command`` in its own process group, streaming its output to the flow's log."""
     logger = get_run_logger()
-    command = [str(Path(sys.executable).parent / "dvc"), "repro", stage]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )

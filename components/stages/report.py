@@ -13,7 +13,7 @@ from components import paths
 from components.config import Params
 from components.io import read_jsonl, write_json, write_text
 from components.judges.factory import PIPELINE_JUDGES
-from components.metrics import pairwise_cis, pairwise_metrics
+from components.metrics import pairwise_cis, pairwise_metrics, pointwise_correlations
 from components.report import plot_calibration, plot_confusion, plot_scores, table, to_html
 from components.schemas import Judgment, Pair
 from components.stages import STAGES
@@ -67,7 +67,19 @@ def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: 
         "per_category": {c: (sum(v) / len(v), len(v)) for c, v in sorted(per_category.items())},
         "judgments": [by_id[p.id] for p in test],
         "calibration": calibration(test, [by_id[p.id] for p in test]),
+        "correlations": score_correlations(test, [by_id[p.id] for p in test]),
     }
+
+
+def score_correlations(test: list[Pair], judgments: list[Judgment]) -> dict | None:
+    """The judge's 1-10 scores against the teacher's, per answer, at CritiqueLLM's three levels
+    (sample, text = per question, system = per answer source). Failed judgments have no scores."""
+    records = []
+    for pair, j in zip(test, judgments):
+        if j.failed or j.score1 is None or j.score2 is None:
+            continue
+        records += [(pair.question_id, pair.source1, j.score1, pair.score1), (pair.question_id, pair.source2, j.score2, pair.score2)]
+    return pointwise_correlations(records) if records else None
 
 
 def calibration(test: list[Pair], judgments: list[Judgment]) -> list[dict]:
@@ -152,6 +164,8 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
         table(["category"] + list(evaluations), per_category),
         "## Bias audit",
         "\n".join(f"- **{r['judge']}** {r['verdict']}" for r in audit) or "No probes ran.",
+        "## Score correlation with the teacher",
+        correlation_table(evaluations),
         "## Scores and calibration",
         f"![scores]({plots['scores']}) ![calibration]({plots['calibration']})",
         "## Wall time per stage",
@@ -160,6 +174,21 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
         provenance(),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def correlation_table(evaluations: dict) -> str:
+    rows = []
+    for name, ev in evaluations.items():
+        found = ev["correlations"]
+        if found is None:
+            rows.append([name, "all judgments failed", "", "", "", ""])
+            continue
+        for level in ("sample", "text", "system"):
+            c = found[level]
+            n = {"sample": c.get("n"), "text": f"{c.get('n_used')} of {c.get('n_questions')} questions "
+                 f"({c.get('n_skipped_constant')} constant, skipped)", "system": f"{c.get('n_sources')} sources"}[level]
+            rows.append([name, level, c["pearson"], c["spearman"], c["kendall"], n])
+    return table(["judge", "level", "Pearson", "Spearman", "Kendall", "n"], rows)
 
 
 def wall_times() -> list[list]:

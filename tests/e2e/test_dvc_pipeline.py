@@ -30,7 +30,7 @@ def test_tiny_profile_through_dvc(project):
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
     runs = mlflow.search_runs(search_all_experiments=True, output_format="list")
     assert sorted(r.data.tags.get("judgeops.stage") for r in runs) == sorted(STAGES)
-    assert MlflowClient().get_model_version_by_alias("judge", "champion").version == "1"
+    assert str(MlflowClient().get_model_version_by_alias("judge", "champion").version) == "1"
 
     again = run([str(BIN / "dvc"), "repro"], project, env)
     assert "Running stage" not in again.stdout, "a second repro must be a no-op"

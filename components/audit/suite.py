@@ -1,0 +1,42 @@
+"""Every configured probe against one judge on one set of pairs: what the audit stage and
+`judgeops audit --judge ... --data ...` share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from components.audit.base import Bootstrap, ProbeResult
+from components.audit.registry import make_probes
+from components.audit.runner import run_probe
+from components.config import AuditParams
+from components.judges.base import Judge
+from components.judges.cache import judge_cached
+from components.schemas import Pair
+
+
+def audit_judge(judge: Judge, pairs: Sequence[Pair], cfg: AuditParams, cache: Path | None = None) -> list[ProbeResult]:
+    """Probe results in the order params.yaml lists the probes. With ``cache``, judgments are
+    appended as they finish and reused on a rerun (and by probes that share items)."""
+    pairs = list(pairs)[: cfg.max_items]
+    bootstrap = Bootstrap(cfg.bootstrap, cfg.seed)
+    judge_items = (lambda j, items: judge_cached(j, items, cache)[0]) if cache else None
+    return [run_probe(probe, judge, pairs, bootstrap, judge_items) for probe in make_probes(cfg)]
+
+
+def summary_metrics(results: Sequence[ProbeResult]) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for result in results:
+        metrics[f"{result.judge}.{result.probe}.{result.metric}"] = result.value
+        metrics[f"{result.judge}.{result.probe}.flagged"] = int(result.flagged)
+    return metrics
+
+
+def render_markdown(results: Sequence[ProbeResult]) -> str:
+    lines = ["| judge | probe | metric | value | 95% CI | flagged |", "|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.judge} | {r.probe} | {r.metric} | {r.value:.3f} | [{r.low:.3f}, {r.high:.3f}] | "
+                     f"{'**yes**' if r.flagged else 'no'} |")
+    lines.append("")
+    lines += [f"- {r.judge}: {r.verdict}" for r in results]
+    return "\n".join(lines) + "\n"

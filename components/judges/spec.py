@@ -1,0 +1,77 @@
+"""Any judge by a one-word spec, for `judgeops audit --judge` and the audit deployment.
+
+- ``finetuned`` / ``base``: the pipeline's own judges (params.yaml decides how they judge)
+- ``models:/judge@champion``: a registered adapter over the project's base model
+- ``PATH``: a local model folder, or an adapter folder (adapter_config.json)
+- ``openai:MODEL@BASE_URL``: any OpenAI-compatible endpoint; the key comes from the environment
+  variable named by ``api_key_env`` (never from the spec, so it never lands in logs or MLflow)
+- ``scripted:NAME``: a scripted judge with a known bias, to check the audit itself
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from components import paths
+from components.config import Params
+from components.judges.base import Judge
+from components.judges.factory import PIPELINE_JUDGES, make_judge
+from components.judges.hf import HFJudge
+
+
+def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -> Judge:
+    cfg = params.judge
+    if spec in PIPELINE_JUDGES:
+        return make_judge(spec, params)
+    if spec.startswith("scripted:"):
+        from components.judges.scripted import make_scripted
+
+        return make_scripted(spec.split(":", 1)[1], params.finetune.template)
+    if spec.startswith("openai:"):
+        return _openai(spec, params, api_key_env)
+    folder = _local_folder(spec)
+    adapter = (folder / "adapter_config.json").exists()
+    return HFJudge(
+        name=_name(spec),
+        model_path=paths.BASE_MODEL if adapter else folder,
+        adapter=folder if adapter else None,
+        template=params.finetune.template,
+        mode=cfg.mode,
+        with_reference=cfg.with_reference,
+        batch_size=cfg.batch_size,
+        max_new_tokens=cfg.max_new_tokens,
+        max_prompt_tokens=cfg.max_prompt_tokens,
+    )
+
+
+def _local_folder(spec: str) -> Path:
+    if spec.startswith("models:/"):
+        from components.tracking import download_model
+
+        target = Path(".state") / "registry" / _name(spec)
+        return download_model(spec, target)
+    folder = Path(spec)
+    if not folder.is_dir():
+        raise ValueError(
+            f"unknown judge {spec!r}: expected finetuned, base, models:/judge@ALIAS, a model or adapter folder, "
+            "openai:MODEL@BASE_URL or scripted:NAME"
+        )
+    return folder
+
+
+def _openai(spec: str, params: Params, api_key_env: str | None) -> Judge:
+    from components.judges.openai import OpenAIJudge
+    from components.llm_client import LLMClient
+
+    model, _, base_url = spec.removeprefix("openai:").partition("@")
+    if not model or not base_url:
+        raise ValueError(f"an openai judge is openai:MODEL@BASE_URL, got {spec!r}")
+    cache = paths.JUDGMENTS_CACHE / f"openai-{_name(model)}.jsonl"
+    client = LLMClient(base_url=base_url, model=model, api_key_env=api_key_env, cache=cache,
+                       max_tokens=params.judge.max_new_tokens)
+    return OpenAIJudge(name=f"openai:{model}", client=client, template=params.finetune.template,
+                       with_reference=params.judge.with_reference)
+
+
+def _name(spec: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in spec.removeprefix("models:/")).strip("_")
