@@ -6,11 +6,12 @@ and the allowed values or type.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -60,6 +61,40 @@ Family = Literal[
 Variant = Literal["correct", "wrong", "partial", "verbose", "truncated", "off_format", "refusal", "irrelevant"]
 
 
+class OpenAITeacherParams(Section):
+    """An OpenAI-compatible chat endpoint as the teacher (OpenAI, a vLLM server, ``judgeops serve``).
+
+    ``api_key_env`` is the *name* of the environment variable holding the key (null: send no key, for
+    local servers), so the key itself never lands in params.yaml, DVC, MLflow or the cache."""
+
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o"
+    api_key_env: str | None = "OPENAI_API_KEY"
+    concurrency: int = Field(4, ge=1)
+    max_retries: int = Field(4, ge=0)
+    timeout_s: float = Field(60.0, gt=0)
+    temperature: float = Field(0.0, ge=0)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _a_name_not_a_key(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must name an environment variable (e.g. OPENAI_API_KEY), not hold the key itself")
+        return value
+
+
+class HFTeacherParams(Section):
+    """A local causal LM as the teacher, prompted with JudgeLM's template and generating a reason."""
+
+    path: str | None = None  # a local Hugging Face folder; null: the pipeline's base model
+    max_new_tokens: int = Field(256, ge=1)
+    batch_size: int = Field(8, ge=1)
+
+
+Teacher = Literal["oracle", "openai", "hf", "dataset"]
+LLM_TEACHERS = ("openai", "hf")
+
+
 class GenerateParams(Section):
     seed: int = 1234
     families: list[Family]
@@ -72,9 +107,24 @@ class GenerateParams(Section):
     variants: list[Variant]
     pairs_per_question: int = Field(4, ge=1)
     tie_share: float = Field(0.15, ge=0, le=1)
-    teacher: Literal["oracle"] = "oracle"
+    teacher: Teacher = "oracle"
+    openai: OpenAITeacherParams = Field(default_factory=OpenAITeacherParams)
+    hf: HFTeacherParams = Field(default_factory=HFTeacherParams)
+    dataset_path: str | None = None  # teacher=dataset: canonical pairs (JSONL) from `judgeops import`
+    two_round: bool = False  # LLM teachers: CritiqueLLM's reference-free rewrite of every kept reason
     swap_filter: bool = True
     split: Split = Field(default_factory=Split)
+
+    @model_validator(mode="after")
+    def _teacher_settings(self):
+        if self.teacher == "dataset" and not self.dataset_path:
+            raise ValueError("generate.teacher=dataset needs generate.dataset_path (pairs from `judgeops import`)")
+        if self.two_round and self.teacher not in LLM_TEACHERS:
+            raise ValueError(
+                f"generate.two_round rewrites an LLM teacher's critiques; teacher {self.teacher!r} writes none "
+                f"(use one of: {', '.join(LLM_TEACHERS)})"
+            )
+        return self
 
 
 class ValidateParams(Section):
@@ -116,11 +166,26 @@ class FinetuneParams(Section):
 
 
 class JudgeParams(Section):
+    """How the pipeline's judges run. ``mode``: score_first decodes the score line, logprob reads it from
+    next-token probabilities (a judgment whose valid tokens get less than ``min_score_mass`` fails),
+    generate writes the reason too. ``dask_workers`` > 0 shards judging over that many Dask workers
+    (flows/sharded_judging.py): a local cluster of worker processes, or the scheduler at
+    ``dask_address``; 0 judges in one process."""
+
     mode: Literal["score_first", "logprob", "generate"] = "score_first"
     batch_size: int = Field(16, ge=1)
     max_new_tokens: int = Field(64, ge=1)
     with_reference: bool = True
     max_prompt_tokens: int = Field(1024, ge=64)
+    min_score_mass: float = Field(0.05, ge=0, le=1)
+    dask_workers: int = Field(0, ge=0)
+    dask_address: str | None = None
+
+    @model_validator(mode="after")
+    def _address_needs_workers(self):
+        if self.dask_address and self.dask_workers == 0:
+            raise ValueError("judge.dask_address needs judge.dask_workers > 0 (how many shards to send it)")
+        return self
 
 
 ProbeName = Literal["position", "knowledge", "format", "verbosity", "injection", "self_enhancement"]

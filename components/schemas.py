@@ -97,6 +97,7 @@ class Pair(NonEmpty):
     score2: float | None = None
     verdict: int | None = None
     reason: str = ""
+    reason_no_reference: str = ""  # CritiqueLLM round 2: the reason rewritten without the reference
     teacher: str = ""
     needs_knowledge: bool = False
     split: str = ""

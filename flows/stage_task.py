@@ -7,14 +7,17 @@ never orphaned (an orphan would keep writing and later dirty the outputs).
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections import deque
 from pathlib import Path
 
 from prefect import get_run_logger, task
+from prefect.exceptions import MissingContextError
 
 ROOT = Path(__file__).resolve().parents[1]
 ERROR_PREFIX = "judgeops: error:"
@@ -52,22 +55,38 @@ def audit_task(judge: str, data: str, out: str, env: dict, timeout_s: float = 36
 
 def run_command(command: list[str], stage: str, env: dict, timeout_s: float) -> None:
     """Run ``command`` in its own process group, streaming its output to the flow's log."""
-    logger = get_run_logger()
+    logger = _logger()
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
     tail: deque[str] = deque(maxlen=40)
-    try:
+
+    def pump() -> None:
         for line in process.stdout:
-            line = line.rstrip()
-            tail.append(line)
-            logger.info(line)
+            tail.append(line.rstrip())
+            logger.info(line.rstrip())
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
         code = process.wait(timeout=timeout_s)
-    except BaseException:
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        raise StageError(f"stage {stage} timed out after {timeout_s:g} s; its process group was killed") from None
+    except BaseException:  # cancellation, Ctrl-C: never leave the stage's command orphaned
         kill_group(process)
         raise
+    reader.join(timeout=5)
     if code != 0:
         raise StageError(f"stage {stage} failed (exit {code}): {stage_error(tail)}")
+
+
+def _logger():
+    """The flow run's logger inside Prefect; a plain logger when called directly (tests, scripts)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("judgeops.flows")
 
 
 def stage_error(lines) -> str:

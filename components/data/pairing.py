@@ -3,25 +3,49 @@
 Pairs are sampled so that ties, 1-wins and 2-wins all occur: a share of tie pairs (equal
 teacher scores) as the params ask, the rest with the better answer placed first or second
 at random. PandaLM's swap filter drops pairs whose two verdicts conflict.
+
+A teacher that gives no label (an unparseable output, a request that failed after its retries)
+is counted apart from a swap conflict: the first says the teacher is broken or overloaded, the
+second that it is position-biased. Either way the pair is dropped and written to the rejects
+with the reason -- never kept as a tie, never dropped silently. Teachers that can label many
+pairs at once (``label_many`` / ``grade_many``: an endpoint with a concurrency limit, a batched
+local model) are given every request of the run in one call.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 from components.schemas import Answer, Pair, Question, mirror
-from components.teachers.base import Teacher
+from components.teachers.base import Graded, PairLabel, Teacher
+
+T = TypeVar("T")
 
 
 @dataclass
 class PairingStats:
-    candidates: int = 0
-    sampled: int = 0
-    swap_conflicts: int = 0
+    sampled: int = 0  # pairs kept
+    swap_conflicts: int = 0  # both orders labelled, verdicts do not mirror
+    teacher_failures: int = 0  # pairs the teacher gave no label for, in one order or both
+    grade_failures: int = 0  # answers left out of sampling: the teacher could not grade them
     empty_answers: int = 0
+    teacher_items: int = 0  # grade and label requests put to the teacher
+    teacher_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sampled pair before labelling: the ``index``-th pair of ``question``, answers in shown order."""
+
+    question: Question
+    index: int
+    first: Answer
+    second: Answer
 
 
 def candidate_pairs(answers: Sequence[Answer], scores: dict[str, float]) -> tuple[list, list]:
@@ -55,44 +79,113 @@ def sample_pairs(
     return chosen
 
 
+def grade_answers(
+    teacher: Teacher, requests: Sequence[tuple[Question, Answer]], stats: PairingStats
+) -> tuple[dict[str, float], list[dict]]:
+    """answer id -> the teacher's single-answer score, and rejects for the answers it could not grade
+    (they are left out of sampling: with no score they fit neither the tie nor the non-tie pool)."""
+    texts = [(question, answer.text) for question, answer in requests]
+    many: Callable[[list], list[Graded]] | None = getattr(teacher, "grade_many", None)
+    grades = _timed(stats, len(texts), lambda: many(texts) if many else [teacher.grade(*r) for r in texts])
+    scores, rejects = {}, []
+    for (_, answer), grade in zip(requests, grades, strict=True):
+        if grade.score is None:
+            stats.grade_failures += 1
+            rejects.append({"reason": f"ungraded answer: {grade.reason}", "record": answer.model_dump(mode="json")})
+        else:
+            scores[answer.id] = grade.score
+    return scores, rejects
+
+
 def label_pairs(
-    question: Question,
-    chosen: Sequence[tuple[Answer, Answer]],
-    teacher: Teacher,
-    swap_filter: bool,
-    stats: PairingStats,
-) -> list[Pair]:
-    pairs = []
-    for index, (a, b) in enumerate(chosen):
-        label = teacher.label(question, a.text, b.text)
-        if swap_filter:
-            back = teacher.label(question, b.text, a.text)
-            if back.verdict is None or label.verdict is None or back.verdict != mirror(label.verdict):
-                stats.swap_conflicts += 1
-                continue
-        pairs.append(
-            Pair(
-                id=f"{question.id}:p{index}",
-                question_id=question.id,
-                family=question.family,
-                category=question.category,
-                instruction=question.instruction,
-                input=question.input,
-                reference=question.reference,
-                answer1=a.text,
-                answer2=b.text,
-                source1=a.source,
-                source2=b.source,
-                score1=label.score1,
-                score2=label.score2,
-                verdict=label.verdict,
-                reason=label.reason,
-                teacher=teacher.name,
-                needs_knowledge=question.needs_knowledge,
-            )
+    chosen: Sequence[Candidate], teacher: Teacher, swap_filter: bool, stats: PairingStats
+) -> tuple[list[Pair], list[dict]]:
+    """Labelled pairs in the order of ``chosen``, and rejects (teacher failures, swap conflicts)."""
+    items = [(_unlabelled(candidate), candidate.question) for candidate in chosen]
+    kept, rejects = _label_and_filter(items, teacher, swap_filter, stats)
+    return [_with_label(pair, label, teacher.name) for pair, label in kept], rejects
+
+
+def pass_through(
+    stored: Sequence[Pair], questions: dict[str, Question], teacher: Teacher, swap_filter: bool, stats: PairingStats
+) -> tuple[list[Pair], list[dict]]:
+    """Pairs that came labelled (imported data) kept as they are, under the same checks: the teacher
+    (the data's own labels) must have a label, and with ``swap_filter`` agree with itself when a
+    pair's swapped twin is in the data too."""
+    items = [(pair, questions[pair.question_id]) for pair in stored]
+    kept, rejects = _label_and_filter(items, teacher, swap_filter, stats)
+    return [pair for pair, _ in kept], rejects
+
+
+def _label_and_filter(
+    items: Sequence[tuple[Pair, Question]], teacher: Teacher, swap_filter: bool, stats: PairingStats
+) -> tuple[list[tuple[Pair, PairLabel]], list[dict]]:
+    pairs = [pair for pair, _ in items]
+    requests = [(question, pair.answer1, pair.answer2) for pair, question in items]
+    if swap_filter:
+        requests += [(question, pair.answer2, pair.answer1) for pair, question in items]
+    many: Callable[[list], list[PairLabel]] | None = getattr(teacher, "label_many", None)
+    labels = _timed(stats, len(requests), lambda: many(requests) if many else [teacher.label(*r) for r in requests])
+    backward = labels[len(pairs) :] if swap_filter else [None] * len(pairs)
+    kept, rejects = [], []
+    for pair, label, back in zip(pairs, labels[: len(pairs)], backward, strict=True):
+        failure, conflict = _problem(label, back)
+        if failure or conflict:
+            stats.teacher_failures += bool(failure)
+            stats.swap_conflicts += bool(conflict)
+            labels_given = [asdict(given) for given in (label, back) if given is not None]
+            rejects.append({"reason": failure or conflict, "record": pair.model_dump(mode="json"), "labels": labels_given})
+            continue
+        kept.append((pair, label))
+    stats.sampled += len(kept)
+    return kept, rejects
+
+
+def _problem(label: PairLabel, back: PairLabel | None) -> tuple[str, str]:
+    """(teacher failure, swap conflict): at most one of them non-empty."""
+    if label.verdict is None:
+        return label.reason or "teacher failure: no verdict", ""
+    if back is None:
+        return "", ""
+    if back.verdict is None:
+        return f"{back.reason or 'teacher failure: no verdict'} (answers swapped)", ""
+    if back.verdict != mirror(label.verdict):
+        return "", (
+            f"swap conflict: verdict {label.verdict}, then {back.verdict} with the answers swapped "
+            f"(consistent would be {mirror(label.verdict)})"
         )
-    stats.sampled += len(pairs)
-    return pairs
+    return "", ""
+
+
+def _timed(stats: PairingStats, items: int, work: Callable[[], T]) -> T:
+    started = time.perf_counter()
+    result = work()
+    stats.teacher_items += items
+    stats.teacher_seconds += time.perf_counter() - started
+    return result
+
+
+def _unlabelled(candidate: Candidate) -> Pair:
+    question, a, b = candidate.question, candidate.first, candidate.second
+    return Pair(
+        id=f"{question.id}:p{candidate.index}",
+        question_id=question.id,
+        family=question.family,
+        category=question.category,
+        instruction=question.instruction,
+        input=question.input,
+        reference=question.reference,
+        answer1=a.text,
+        answer2=b.text,
+        source1=a.source,
+        source2=b.source,
+        needs_knowledge=question.needs_knowledge,
+    )
+
+
+def _with_label(pair: Pair, label: PairLabel, teacher: str) -> Pair:
+    update = dict(score1=label.score1, score2=label.score2, verdict=label.verdict, reason=label.reason)
+    return pair.model_copy(update={**update, "teacher": teacher})
 
 
 def split_by_question(questions: Sequence[Question], fractions: dict[str, float], seed: int) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 Speed comes from batching (both orders of a pair ride in one batch, prompts sorted by length)
 and from score-first decoding, which stops at the end of the score line the way JudgeLM's fast
-mode does; reasons are generated only in ``generate`` mode.
+mode does; ``logprob`` mode reads the score line from next-token probabilities instead
+(components.judges.logprob); reasons are generated only in ``generate`` mode.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from components.judges.base import JudgeItem, to_judgment
+from components.judges.logprob import Reading, check_format, read_judgments
 from components.judges.parsers import parse
 from components.judges.templates import get_template
 from components.schemas import Judgment, Pair
 from components.textgen import Decoding, chat_prompt, generate
 
 FIRST_LINE_FORMATS = {"judgelm", "pandalm", "pointwise"}
+MODES = ("score_first", "logprob", "generate")
 
 
 @dataclass
@@ -33,15 +36,18 @@ class HFJudge:
     batch_size: int = 16
     max_new_tokens: int = 64
     max_prompt_tokens: int = 1024
+    min_score_mass: float = 0.05
     model: object = None
     tokenizer: object = None
 
     def __post_init__(self):
-        if self.mode not in ("score_first", "generate"):
-            raise ValueError(f"unknown judge mode {self.mode!r}; known: score_first, generate")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown judge mode {self.mode!r}; known: {', '.join(MODES)}")
         self._template = get_template(self.template)
         if self._template.kind != "pairwise":
             raise ValueError(f"template {self.template!r} is pointwise; the hf judge takes a pairwise template")
+        if self.mode == "logprob":
+            check_format(self._template.output)
         self.truncated = 0
 
     def _load(self) -> None:
@@ -71,16 +77,19 @@ class HFJudge:
         self._load()
         prompts, cut = zip(*(self.prompt(item.shown) for item in items)) if items else ((), ())
         self.truncated += sum(cut)
-        first_line = self.mode == "score_first" and self._template.output in FIRST_LINE_FORMATS
-        decoding = Decoding(max_new_tokens=self.max_new_tokens, stop_at_newline=first_line)
-        raws = generate(
-            self.model, self.tokenizer, list(prompts), decoding, self.batch_size, progress=self.name
-        )
-        return [
-            to_judgment(
-                item, self.name, self.template, raw, parse(self._template.output, raw), truncated=was_cut
+        output = self._template.output
+        if self.mode == "logprob":
+            readings = read_judgments(
+                self.model, self.tokenizer, list(prompts), output, self.batch_size, self.min_score_mass, self.name
             )
-            for item, raw, was_cut in zip(items, raws, cut)
+        else:
+            first_line = self.mode == "score_first" and output in FIRST_LINE_FORMATS
+            decoding = Decoding(max_new_tokens=self.max_new_tokens, stop_at_newline=first_line)
+            raws = generate(self.model, self.tokenizer, list(prompts), decoding, self.batch_size, progress=self.name)
+            readings = [Reading(raw, parse(output, raw)) for raw in raws]
+        return [
+            to_judgment(item, self.name, self.template, r.raw, r.parsed, confidence=r.confidence, truncated=was_cut)
+            for item, r, was_cut in zip(items, readings, cut)
         ]
 
 

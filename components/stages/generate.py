@@ -1,22 +1,92 @@
-"""Stage generate: questions, candidate answers, teacher-labelled pairs, and the splits."""
+"""Stage generate: questions, candidate answers, teacher-labelled pairs, and the splits.
+
+With the default teachers the questions come from the task families and the answers from variants
+(and the base model); with ``teacher: dataset`` they come from imported pairs whose labels pass
+through. Everything written is a function of the params and the teacher's answers, so the same seed
+gives byte-identical files; wall-clock figures (teacher throughput) go to the metrics only.
+"""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections import Counter
+from dataclasses import dataclass, field
 
 from components import paths
-from components.config import Params
+from components.config import GenerateParams, Params
 from components.data import dedup
 from components.data.answers import model_answers, variant_answers
 from components.data.families import get_family
-from components.data.pairing import PairingStats, label_pairs, sample_pairs, split_by_question
+from components.data.importers import answers_from_pairs, questions_from_pairs
+from components.data.pairing import (
+    Candidate,
+    PairingStats,
+    grade_answers,
+    label_pairs,
+    pass_through,
+    sample_pairs,
+    split_by_question,
+)
 from components.io import write_jsonl
-from components.schemas import Answer, Question
+from components.schemas import Answer, Pair, Question
+from components.teachers.base import Teacher
 from components.teachers.factory import make_teacher
+from components.teachers.rewrite import Rewriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Built:
+    questions: list[Question]
+    answers: list[Answer]
+    pairs: list[Pair]
+    rejects: list[dict]
+    pairing: PairingStats
+    metrics: dict = field(default_factory=dict)
 
 
 def run(params: Params, tracker) -> dict:
+    cfg = params.generate
+    teacher = make_teacher(cfg)
+    try:
+        built = imported(teacher, cfg) if cfg.teacher == "dataset" else generated(params, teacher)
+        if cfg.two_round:
+            rewriter = Rewriter(teacher.complete)
+            built.pairs = rewriter.rewrite(built.pairs)
+            built.metrics |= {
+                "rewritten_without_reference": rewriter.stats.rewritten,
+                "rewrite_clamped": rewriter.stats.clamped,
+                "rewrite_failures": rewriter.stats.failures,
+            }
+        built.metrics |= getattr(teacher, "stats", dict)()
+    finally:
+        getattr(teacher, "close", lambda: None)()
+    split_of = split_by_question(built.questions, cfg.split.model_dump(), cfg.seed)
+    pairs = [p.model_copy(update={"split": split_of[p.question_id]}) for p in built.pairs]
+
+    write_jsonl(paths.QUESTIONS, built.questions)
+    write_jsonl(paths.ANSWERS, built.answers)
+    write_jsonl(paths.PAIRS, pairs)
+    write_jsonl(paths.REJECTS, built.rejects)
+    for split in cfg.split.model_dump():
+        write_jsonl(paths.split_file(split), [p for p in pairs if p.split == split])
+    metrics = summary(pairs, built, cfg)
+    log.info(
+        "teacher %s: %d items in %.1f s (%.2f items/s, concurrency %s)",
+        teacher.name,
+        built.pairing.teacher_items,
+        built.pairing.teacher_seconds,
+        metrics["teacher_items_per_s"],
+        metrics.get("teacher_concurrency", 1),
+    )
+    return metrics
+
+
+def generated(params: Params, teacher: Teacher) -> Built:
+    """Questions from the task families, answers from variants (and the base model), pairs sampled and
+    labelled by ``teacher``."""
     cfg = params.generate
     questions, duplicates = build_questions(params)
     answers = variant_answers(questions, cfg.variants, cfg.seed)
@@ -25,37 +95,26 @@ def run(params: Params, tracker) -> dict:
         from components.models import load_causal_lm
 
         model, tokenizer = load_causal_lm(paths.BASE_MODEL)
-        generated, stats = model_answers(
+        generated_answers, stats = model_answers(
             model, tokenizer, questions, cfg.decodings, "base", cfg.max_new_tokens, cfg.batch_size, cfg.seed
         )
-        answers += generated
-    teacher = make_teacher(cfg.teacher)
+        answers += generated_answers
     pairs, pairing, rejects = build_pairs(questions, answers, teacher, cfg)
-    split_of = split_by_question(questions, cfg.split.model_dump(), cfg.seed)
-    pairs = [p.model_copy(update={"split": split_of[p.question_id]}) for p in pairs]
+    rejects += [{"reason": "near-duplicate question", "record": q.model_dump(mode="json")} for q in duplicates]
+    metrics = {"near_duplicates_dropped": len(duplicates), **{k: round(v, 3) for k, v in stats.items()}}
+    return Built(questions, answers, pairs, rejects, pairing, metrics)
 
-    write_jsonl(paths.QUESTIONS, questions)
-    write_jsonl(paths.ANSWERS, answers)
-    write_jsonl(paths.PAIRS, pairs)
-    write_jsonl(paths.REJECTS, rejects + [{"reason": "near-duplicate question", "record": q.model_dump()} for q in duplicates])
-    for split in cfg.split.model_dump():
-        write_jsonl(paths.split_file(split), [p for p in pairs if p.split == split])
 
-    verdicts = Counter(p.verdict for p in pairs)
-    splits = Counter(p.split for p in pairs)
-    return {
-        "questions": len(questions),
-        "near_duplicates_dropped": len(duplicates),
-        "answers": len(answers),
-        "pairs": len(pairs),
-        "swap_conflicts_dropped": pairing.swap_conflicts,
-        "empty_answers_skipped": pairing.empty_answers,
-        "tie_share": verdicts[0] / len(pairs) if pairs else 0.0,
-        "first_wins_share": verdicts[1] / len(pairs) if pairs else 0.0,
-        "second_wins_share": verdicts[2] / len(pairs) if pairs else 0.0,
-        **{f"{split}_pairs": n for split, n in splits.items()},
-        **{k: round(v, 3) for k, v in stats.items()},
-    }
+def imported(teacher, cfg: GenerateParams) -> Built:
+    """Pairs imported with their labels (``teacher: dataset``): kept as they are, after the same
+    teacher-failure and swap checks as generated pairs; questions and answers are derived from them."""
+    questions = questions_from_pairs(teacher.pairs)
+    answers = answers_from_pairs(teacher.pairs)
+    pairing = PairingStats()
+    by_id = {question.id: question for question in questions}
+    pairs, rejects = pass_through(teacher.pairs, by_id, teacher, cfg.swap_filter, pairing)
+    metrics = {"questions_without_reference": sum(q.check["reference_source"] == "none" for q in questions)}
+    return Built(questions, answers, pairs, rejects, pairing, metrics)
 
 
 def build_questions(params: Params) -> tuple[list[Question], list[Question]]:
@@ -67,22 +126,57 @@ def build_questions(params: Params) -> tuple[list[Question], list[Question]]:
     return dedup.drop_near_duplicates(questions, cfg.dedup_threshold)
 
 
-def build_pairs(questions, answers: list[Answer], teacher, cfg):
+def build_pairs(
+    questions: list[Question], answers: list[Answer], teacher: Teacher, cfg: GenerateParams
+) -> tuple[list[Pair], PairingStats, list[dict]]:
+    """Grade every non-empty answer, sample pairs per question from the grades, label them in both
+    orders. The teacher gets all grade requests in one call, then all label requests in one call."""
     by_question: dict[str, list[Answer]] = {}
     for answer in answers:
         by_question.setdefault(answer.question_id, []).append(answer)
     stats = PairingStats()
-    pairs, rejects = [], []
+    rejects: list[dict] = []
+    to_grade: list[tuple[Question, Answer]] = []
     for question in questions:
-        candidates = []
         for answer in by_question.get(question.id, []):
             if answer.text.strip():
-                candidates.append(answer)
+                to_grade.append((question, answer))
             else:
                 stats.empty_answers += 1
-                rejects.append({"reason": "empty answer", "record": answer.model_dump()})
-        scores = {a.id: teacher.grade(question, a.text).score for a in candidates}
+                rejects.append({"reason": "empty answer", "record": answer.model_dump(mode="json")})
+    scores, ungraded = grade_answers(teacher, to_grade, stats)
+    rejects += ungraded
+    chosen: list[Candidate] = []
+    for question in questions:
+        graded = [a for a in by_question.get(question.id, []) if a.id in scores]
         rng = random.Random(f"{cfg.seed}:pairs:{question.id}")
-        chosen = sample_pairs(question, candidates, scores, cfg.pairs_per_question, cfg.tie_share, rng)
-        pairs += label_pairs(question, chosen, teacher, cfg.swap_filter, stats)
-    return pairs, stats, rejects
+        picked = sample_pairs(question, graded, scores, cfg.pairs_per_question, cfg.tie_share, rng)
+        chosen += [Candidate(question, index, a, b) for index, (a, b) in enumerate(picked)]
+    pairs, label_rejects = label_pairs(chosen, teacher, cfg.swap_filter, stats)
+    return pairs, stats, rejects + label_rejects
+
+
+def summary(pairs: list[Pair], built: Built, cfg: GenerateParams) -> dict:
+    pairing = built.pairing
+    verdicts = Counter(p.verdict for p in pairs)
+    splits = Counter(p.split for p in pairs)
+    return {
+        "questions": len(built.questions),
+        "answers": len(built.answers),
+        "pairs": len(pairs),
+        "teacher": cfg.teacher,
+        "swap_conflicts_dropped": pairing.swap_conflicts,
+        "teacher_failures_dropped": pairing.teacher_failures,
+        "ungraded_answers": pairing.grade_failures,
+        "empty_answers_skipped": pairing.empty_answers,
+        "teacher_items": pairing.teacher_items,
+        "teacher_concurrency": 1,
+        "teacher_items_per_s": round(pairing.teacher_items / pairing.teacher_seconds, 3)
+        if pairing.teacher_seconds
+        else 0.0,
+        "tie_share": verdicts[0] / len(pairs) if pairs else 0.0,
+        "first_wins_share": verdicts[1] / len(pairs) if pairs else 0.0,
+        "second_wins_share": verdicts[2] / len(pairs) if pairs else 0.0,
+        **{f"{split}_pairs": n for split, n in splits.items()},
+        **built.metrics,
+    }

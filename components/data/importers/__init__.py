@@ -1,24 +1,54 @@
-"""Importers turn published judge data sets into our ``Pair`` records.
+"""Importers turn published judge data sets into our ``Pair`` (and ``Question``) records.
 
-What they share lives here: the result type, and finding rows that repeat a pair or hold its two
-answers in swapped order -- public test sets contain both, and a swapped twin is a free probe of
-position bias.
+One module per source, each ``import_<kind>(path, on_error="raise") -> ImportResult``; ``import_any``
+picks one by name for the CLI. Every problem in the input names its file, line and field; with
+``on_error="skip"`` a bad row goes to ``rejects`` with the reason and the rest is imported -- a row is
+never dropped silently. What they share lives here: the result type, finding rows that repeat a pair
+or hold its two answers in swapped order (public test sets contain both, and a swapped twin is a free
+probe of position bias), and the questions and answers behind imported pairs.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from components.schemas import Pair
+from components.io import OnError
+from components.schemas import Answer, Pair, Question
+
+KINDS = ("pandalm", "judgelm", "mt_bench", "alignbench", "jsonl", "hf")
+NO_REFERENCE = "[no reference]"
+"""Stands in for a missing reference answer: ``Question`` requires one, and MT-Bench's writing or
+roleplay questions (and PandaLM's test set) have none. Questions carrying it say so in
+``check["reference_source"] == "none"``; pairs keep an empty reference, so no judge is shown it."""
 
 
 @dataclass
 class ImportResult:
-    """The imported pairs, in file order, and what had to be repaired on the way (one line each)."""
+    """The imported records, in file order; what had to be repaired on the way (one line each); and
+    with ``on_error="skip"`` the rows that could not be imported (file, line, field, reason, record)."""
 
     pairs: list[Pair] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[Pair] | list[Question]:
+        """What the import produced: pairs, or questions for a question set (MT-Bench)."""
+        return self.pairs or self.questions
+
+
+def import_any(kind: str, path: Path | str, on_error: OnError = "raise", **options) -> ImportResult:
+    """``import_<kind>(path, on_error, **options)`` from ``components.data.importers.<kind>``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r}; known kinds: {', '.join(KINDS)}")
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    module = importlib.import_module(f"{__name__}.{kind}")
+    return getattr(module, f"import_{kind}")(path, on_error=on_error, **options)
 
 
 def pair_key(pair: Pair) -> tuple[str, str, str, str]:
@@ -59,3 +89,56 @@ def find_swapped_twins(pairs: Sequence[Pair]) -> list[tuple[str, str]]:
         if twin is not None:
             twins.add(tuple(sorted((pair.id, twin), key=position.__getitem__)))
     return sorted(twins, key=lambda ids: (position[ids[0]], position[ids[1]]))
+
+
+def flag_repeats(pairs: list[Pair]) -> list[Pair]:
+    """Each duplicate flagged ``duplicate_of:<id>`` (the earliest identical row) and each swapped twin
+    ``swapped_twin:<id>`` (the earliest row holding its answers the other way round)."""
+    extra: dict[str, list[str]] = {pair.id: [] for pair in pairs}
+    for pair_id, original in find_duplicates(pairs).items():
+        extra[pair_id].append(f"duplicate_of:{original}")
+    for first, second in find_swapped_twins(pairs):
+        extra[first].append(f"swapped_twin:{second}")
+        extra[second].append(f"swapped_twin:{first}")
+    return [
+        pair.model_copy(update={"flags": pair.flags + extra[pair.id]}) if extra[pair.id] else pair
+        for pair in pairs
+    ]
+
+
+def questions_from_pairs(pairs: Sequence[Pair]) -> list[Question]:
+    """One question per ``question_id``, in first-seen order, from its first pair; the reference is
+    the first non-empty one among its pairs, else ``NO_REFERENCE``."""
+    first: dict[str, Pair] = {}
+    references: dict[str, str] = {}
+    for pair in pairs:
+        first.setdefault(pair.question_id, pair)
+        if pair.reference.strip():
+            references.setdefault(pair.question_id, pair.reference)
+    questions = []
+    for question_id, pair in first.items():
+        reference = references.get(question_id)
+        questions.append(
+            Question(
+                id=question_id,
+                family=pair.family or "imported",
+                category=pair.category or pair.family or "imported",
+                instruction=pair.instruction,
+                input=pair.input,
+                reference=reference or NO_REFERENCE,
+                needs_knowledge=pair.needs_knowledge,
+                check={"reference_source": "pairs" if reference else "none"},
+            )
+        )
+    return questions
+
+
+def answers_from_pairs(pairs: Sequence[Pair]) -> list[Answer]:
+    """The distinct answers (per question and source) the pairs compare, in first-seen order."""
+    answers: dict[tuple[str, str, str], Answer] = {}
+    for pair in pairs:
+        for side, source, text in ((1, pair.source1, pair.answer1), (2, pair.source2, pair.answer2)):
+            key = (pair.question_id, source, text)
+            if key not in answers:
+                answers[key] = Answer(id=f"{pair.id}:{side}", question_id=pair.question_id, source=source, text=text)
+    return list(answers.values())

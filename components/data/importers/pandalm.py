@@ -17,7 +17,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from components.data.importers import ImportResult, find_duplicates, find_swapped_twins
-from components.io import RecordError, iter_json_lines
+from components.data.importers.rows import reject
+from components.io import OnError, RecordError, iter_json_lines
 from components.schemas import VERDICTS, Pair
 
 log = logging.getLogger(__name__)
@@ -29,18 +30,24 @@ EMPTY_TEXT = "[empty]"
 test set has 54 empty responses (annotated as the worse answer) and one blank instruction."""
 
 
-def import_pandalm(path: Path | str) -> ImportResult:
+def import_pandalm(path: Path | str, on_error: OnError = "raise") -> ImportResult:
     """Read testset-v1.json: gold verdict = majority of the three annotators, ``annotators`` keeps all
     three for agreement statistics, and duplicate / swapped-twin rows are flagged with the id of the
-    earliest row they match."""
+    earliest row they match. With ``on_error="skip"`` a bad row goes to the rejects instead of raising."""
     result = ImportResult()
     seen: dict[str, int] = {}
     for line, row in iter_json_lines(path):
-        pair = _pair(path, line, row, result.warnings)
-        if pair.id in seen:
-            raise RecordError(
-                path, line, "idx", f"duplicate idx {pair.id} (first at element {seen[pair.id]})"
-            )
+        try:
+            pair = _pair(path, line, row, result.warnings)
+            if pair.id in seen:
+                raise RecordError(
+                    path, line, "idx", f"duplicate idx {pair.id} (first at element {seen[pair.id]})"
+                )
+        except RecordError as error:
+            if on_error == "raise":
+                raise
+            result.rejects.append(reject(error, row))
+            continue
         seen[pair.id] = line
         result.pairs.append(pair)
     result.pairs = _flag_repeats(result.pairs)

@@ -1,0 +1,249 @@
+"""Logprob mode: read a judge's score line or verdict from next-token probabilities, with no sampling loop.
+
+Why: the first line is all a verdict needs, and the probabilities behind it are worth more than the
+one sample a decoding loop keeps -- they give an expected score and a confidence -- while the cost is
+a prompt pass plus a few cached tokens.
+
+How, for the ``judgelm`` line "s1 s2" and a tokenizer that writes numbers digit by digit (SmolLM2:
+"10 7" is '1' '0' 'Ġ' '7'), per batch of left-padded prompts sharing one KV cache:
+
+1. One forward pass over each prompt followed by the *probe* token "1". The logits before the probe
+   give the first score's first token; those after it give p("0" | "1"), which splits the mass of
+   "1" between the scores 1 and 10: p(1) = p("1")·(1 - p("0"|"1")), p(10) = p("1")·p("0"|"1"),
+   p(k) = p("k") for k = 2..9.
+2. The most likely first score s1 and the separator are fed; where s1 does not start with the probe,
+   the attention mask hides the probe, so the cache holds exactly "s1 ". The last logits give the
+   second score's first token.
+3. The probe is fed once more: p("0" | "1") for the second score.
+
+Each score's valid mass is m = Σ p(k) over k = 1..10 (= Σ p(digit) over digits 1..9); below
+``min_mass`` the judgment is a failure ("no score token is likely"), never a tie. Otherwise the
+expected score is Σ k·p(k) / m, the verdict is JudgeLM's rule on the most likely scores (higher wins,
+equal ties), ``raw`` is the chosen line "s1 s2", and the confidence is p(s1)·p(s2 | "s1 "): the
+unnormalised probability the model gives that score line. The expected scores can order the answers
+differently from the verdict when the model hesitates between neighbouring scores.
+
+For ``pandalm`` one pass over prompt + "T" (the first token of "Tie") reads p("1"), p("2") and
+p(tie) = p("tie") + p("T")·p("ie"|"T"); a bare "T" that goes on as "The" is not counted as a tie.
+The verdict is the most likely label, its probability the confidence.
+
+The output must start with the score line: leading blanks or markdown, which the text parser
+tolerates, put the mass elsewhere and the judgment fails. Tokenizers for which these readings are
+not exact (a separator merged with the digits, scores of more than two tokens) are refused.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from tqdm.auto import tqdm
+
+from components.judges.parsers import SCORE_RANGE, Parsed
+from components.schemas import FIRST, SECOND, TIE, verdict_from_scores
+
+LOGPROB_FORMATS = ("judgelm", "pandalm")
+SEPARATOR = " "
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One judgment as read: the text it stands for, the parse, and the probability behind it."""
+
+    raw: str
+    parsed: Parsed
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values one output position can take, each with the token sequences that spell it.
+
+    A spelling is one token, or two tokens starting with the shared ``probe``; the first spelling of
+    a value is the one fed back when the value is chosen."""
+
+    values: tuple[int, ...]
+    names: tuple[str, ...]
+    spellings: tuple[tuple[tuple[int, ...], ...], ...]
+    probe: int | None
+
+    @classmethod
+    def from_texts(cls, tokenizer, texts: dict[int, tuple[str, ...]]) -> Choices:
+        spellings = tuple(tuple(dict.fromkeys(_ids(tokenizer, text) for text in alternatives)) for alternatives in texts.values())
+        flat = [spelling for alternatives in spellings for spelling in alternatives]
+        if len(set(flat)) != len(flat):
+            raise ValueError(f"logprob mode: two values share a spelling in this tokenizer: {flat}")
+        if any(len(spelling) > 2 for spelling in flat):
+            raise ValueError(f"logprob mode reads values of at most two tokens; this tokenizer spells {texts} as {flat}")
+        probes = {spelling[0] for spelling in flat if len(spelling) == 2}
+        if len(probes) > 1:
+            raise ValueError(f"logprob mode: two-token values must share their first token, got {sorted(probes)}")
+        names = tuple(alternatives[0] for alternatives in texts.values())
+        return cls(tuple(texts), names, spellings, next(iter(probes), None))
+
+    def probabilities(self, before: torch.Tensor, after_probe: torch.Tensor | None) -> torch.Tensor:
+        """[rows, values] probabilities from next-token distributions before and after the probe.
+        A one-token spelling equal to the probe keeps only the probe's mass not continued by
+        another value's second token (the "1" of "10")."""
+        continued = [spelling[1] for alternatives in self.spellings for spelling in alternatives if len(spelling) == 2]
+        columns = []
+        for alternatives in self.spellings:
+            total = torch.zeros(before.shape[0])
+            for spelling in alternatives:
+                if len(spelling) == 2:
+                    total += before[:, spelling[0]] * after_probe[:, spelling[1]]
+                elif spelling[0] == self.probe:
+                    total += before[:, spelling[0]] * (1 - after_probe[:, continued].sum(-1))
+                else:
+                    total += before[:, spelling[0]]
+            columns.append(total)
+        return torch.stack(columns, dim=-1)
+
+    def fed(self, index: int) -> tuple[bool, list[int]]:
+        """(whether the probe stays visible, the tokens still to feed) to write value ``index``."""
+        spelling = self.spellings[index][0]
+        if self.probe is not None and spelling[0] == self.probe:
+            return True, list(spelling[1:])
+        return False, list(spelling)
+
+
+def check_format(output_format: str) -> None:
+    if output_format not in LOGPROB_FORMATS:
+        raise ValueError(
+            f"logprob mode reads the {' or '.join(LOGPROB_FORMATS)} output formats, not {output_format!r}; "
+            "use score_first or generate for this template"
+        )
+
+
+def read_judgments(
+    model,
+    tokenizer,
+    prompts: Sequence[str],
+    output_format: str,
+    batch_size: int = 16,
+    min_mass: float = 0.05,
+    progress: str | None = None,
+) -> list[Reading]:
+    """One Reading per prompt (already templated text), in input order."""
+    check_format(output_format)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    read = _judgelm_reader(tokenizer) if output_format == "judgelm" else _pandalm_reader(tokenizer)
+    encoded = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in prompts]
+    order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
+    readings: list[Reading | None] = [None] * len(prompts)
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    for batch in tqdm(batches, desc=progress, disable=progress is None, leave=False):
+        cached = _Cached(model, tokenizer.pad_token_id)
+        with torch.inference_mode():
+            for index, reading in zip(batch, read(cached, [encoded[i] for i in batch], min_mass)):
+                readings[index] = reading
+    return readings
+
+
+class _Cached:
+    """Rows continued together through one KV cache. Every feed is left-padded, so the last column is
+    each row's newest token; positions come from the attention mask, as in ``generate``."""
+
+    def __init__(self, model, pad_id: int):
+        self.model, self.pad_id = model, pad_id
+        self.mask: torch.Tensor | None = None
+        self.cache = None
+
+    def feed(self, rows: list[list[int]], keep: int = 1) -> torch.Tensor:
+        """Next-token probabilities [rows, keep, vocab] at the last ``keep`` columns of this feed."""
+        width = max(len(row) for row in rows)
+        ids = torch.tensor([[self.pad_id] * (width - len(row)) + row for row in rows])
+        fresh = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in rows])
+        self.mask = fresh if self.mask is None else torch.cat([self.mask, fresh], dim=1)
+        positions = (self.mask.cumsum(-1) - 1).clamp(min=0)[:, -width:]
+        out = self.model(
+            input_ids=ids, attention_mask=self.mask, position_ids=positions, cache=self.cache, use_cache=True,
+            logits_to_keep=keep,
+        )
+        self.cache = out.cache
+        return out.logits.float().softmax(-1)
+
+    def hide_last(self, rows: torch.Tensor) -> None:
+        """Mask the last fed column for ``rows``: later tokens neither see it nor count its position."""
+        self.mask[rows, -1] = 0
+
+
+def _ids(tokenizer, text: str) -> tuple[int, ...]:
+    return tuple(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def _judgelm_reader(tokenizer):
+    low, high = (int(bound) for bound in SCORE_RANGE)
+    scores = Choices.from_texts(tokenizer, {k: (str(k),) for k in range(low, high + 1)})
+    separator = list(_ids(tokenizer, SEPARATOR))
+    spelled = dict(zip(scores.values, (alternatives[0] for alternatives in scores.spellings)))
+    for a, b in itertools.product(scores.values, repeat=2):
+        if _ids(tokenizer, f"{a}{SEPARATOR}{b}") != spelled[a] + tuple(separator) + spelled[b]:
+            raise ValueError(f"logprob mode: this tokenizer does not write {a}{SEPARATOR}{b!r} as score, separator, score")
+    values = torch.tensor(scores.values, dtype=torch.float64)
+
+    def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
+        first, greedy = _first_position(cached, scores, prompts)
+        fed = [scores.fed(index) for index in first.argmax(-1).tolist()]
+        if scores.probe is not None:
+            cached.hide_last(torch.tensor([not keep_probe for keep_probe, _ in fed]))
+        after_first = cached.feed([tokens + separator for _, tokens in fed])[:, -1]
+        after_probe = cached.feed([[scores.probe]] * len(prompts))[:, -1] if scores.probe is not None else None
+        second = scores.probabilities(after_first, after_probe)
+        readings = []
+        for row, (p1, p2) in enumerate(zip(first, second)):
+            s1, s2 = scores.values[int(p1.argmax())], scores.values[int(p2.argmax())]
+            if p1.sum() < min_mass:
+                readings.append(_unlikely("score", float(p1.sum()), min_mass, "", greedy[row], tokenizer))
+            elif p2.sum() < min_mass:
+                written = f"{s1}{SEPARATOR}"
+                readings.append(_unlikely("second score", float(p2.sum()), min_mass, written, after_first[row], tokenizer))
+            else:
+                expected = [float((p.double() * values).sum() / p.double().sum()) for p in (p1, p2)]
+                parsed = Parsed(score1=expected[0], score2=expected[1], verdict=verdict_from_scores(s1, s2))
+                readings.append(Reading(f"{s1}{SEPARATOR}{s2}", parsed, float(p1.max() * p2.max())))
+        return readings
+
+    return read
+
+
+def _pandalm_reader(tokenizer):
+    labels = Choices.from_texts(tokenizer, {FIRST: ("1",), SECOND: ("2",), TIE: ("Tie", "tie")})
+
+    def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
+        probabilities, greedy = _first_position(cached, labels, prompts)
+        readings = []
+        for row, p in enumerate(probabilities):
+            if p.sum() < min_mass:
+                readings.append(_unlikely("verdict", float(p.sum()), min_mass, "", greedy[row], tokenizer))
+                continue
+            index = int(p.argmax())
+            readings.append(Reading(labels.names[index], Parsed(verdict=labels.values[index]), float(p[index])))
+        return readings
+
+    return read
+
+
+def _first_position(cached: _Cached, choices: Choices, prompts: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first feed, each prompt followed by the probe if the choices have one: value probabilities
+    [rows, values] at the column before the probe, and the full next-token distribution there."""
+    if choices.probe is None:
+        before = cached.feed(prompts)[:, -1]
+        return choices.probabilities(before, None), before
+    probabilities = cached.feed([ids + [choices.probe] for ids in prompts], keep=2)
+    before = probabilities[:, 0]
+    return choices.probabilities(before, probabilities[:, 1]), before
+
+
+def _unlikely(what: str, mass: float, min_mass: float, written: str, next_token: torch.Tensor, tokenizer) -> Reading:
+    """A failure that names the mass found and what greedy decoding would have written at that point."""
+    token = int(next_token.argmax())
+    text = tokenizer.decode([token])
+    reason = (
+        f"no {what} token is likely: p = {mass:.3g} < {min_mass:g} on the valid tokens; "
+        f"the most likely next token is {text!r} (p = {float(next_token[token]):.3g})"
+    )
+    return Reading(written + text, Parsed(failure=reason))

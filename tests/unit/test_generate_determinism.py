@@ -1,0 +1,53 @@
+"""The generate stage is a function of its params: the same seed writes byte-identical files, and the
+splits are cut by question, so no question has pairs in two splits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+
+from components.config import Params, parse_params
+from components.stages import generate
+from tests.conftest import REPO
+
+
+def small_params(seed: int) -> Params:
+    raw = yaml.safe_load((REPO / "params.yaml").read_text())
+    raw["generate"].update(
+        seed=seed, families=["arithmetic", "capitals", "lowercase"], questions_per_family=5, model_answers=False
+    )
+    return parse_params(raw)
+
+
+def run_in(root: Path, params: Params, monkeypatch) -> dict[str, str]:
+    monkeypatch.chdir(root)
+    generate.run(params, None)
+    files = sorted((root / "data/generated").iterdir())
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+
+
+def test_the_same_seed_writes_byte_identical_files(tmp_path, monkeypatch):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir(), (tmp_path / "c").mkdir()
+    first = run_in(tmp_path / "a", small_params(7), monkeypatch)
+    assert set(first) == {"questions.jsonl", "answers.jsonl", "pairs.jsonl", "rejects.jsonl"} | {
+        f"{split}.jsonl" for split in ("train", "val", "test")
+    }
+    assert run_in(tmp_path / "b", small_params(7), monkeypatch) == first
+    assert run_in(tmp_path / "c", small_params(8), monkeypatch)["pairs.jsonl"] != first["pairs.jsonl"]
+
+
+def test_splits_are_cut_by_question(tmp_path, monkeypatch):
+    run_in(tmp_path, small_params(7), monkeypatch)
+    generated = tmp_path / "data/generated"
+    split_of: dict[str, str] = {}
+    for split in ("train", "val", "test"):
+        rows = [json.loads(line) for line in (generated / f"{split}.jsonl").read_text().splitlines()]
+        assert rows, f"{split} is empty"
+        for row in rows:
+            assert row["split"] == split
+            assert split_of.setdefault(row["question_id"], split) == split, f"{row['question_id']} in two splits"
+    pairs = (generated / "pairs.jsonl").read_text().splitlines()
+    assert len(pairs) == sum(1 for split in ("train", "val", "test") for _ in (generated / f"{split}.jsonl").open())
