@@ -19,11 +19,16 @@ PIPELINE_JUDGES = ("finetuned", "base")
 def make_judge(name: str, params: Params) -> HFJudge:
     if name not in PIPELINE_JUDGES:
         raise ValueError(f"unknown judge {name!r}; the pipeline's judges: {', '.join(PIPELINE_JUDGES)}")
+    return hf_judge(name, params, paths.BASE_MODEL, paths.JUDGE_MODEL if name == "finetuned" else None)
+
+
+def hf_judge(name: str, params: Params, model_path, adapter=None) -> HFJudge:
+    """A local judge that judges the way params.yaml's judge section says."""
     cfg = params.judge
     return HFJudge(
         name=name,
-        model_path=paths.BASE_MODEL,
-        adapter=paths.JUDGE_MODEL if name == "finetuned" else None,
+        model_path=model_path,
+        adapter=adapter,
         template=params.finetune.template,
         mode=cfg.mode,
         with_reference=cfg.with_reference,

@@ -181,8 +181,9 @@ def _judgelm_reader(tokenizer):
     separator = list(_ids(tokenizer, SEPARATOR))
     spelled = dict(zip(scores.values, (alternatives[0] for alternatives in scores.spellings)))
     for a, b in itertools.product(scores.values, repeat=2):
-        if _ids(tokenizer, f"{a}{SEPARATOR}{b}") != spelled[a] + tuple(separator) + spelled[b]:
-            raise ValueError(f"logprob mode: this tokenizer does not write {a}{SEPARATOR}{b!r} as score, separator, score")
+        line = f"{a}{SEPARATOR}{b}"
+        if _ids(tokenizer, line) != spelled[a] + tuple(separator) + spelled[b]:
+            raise ValueError(f"logprob mode: this tokenizer does not write {line!r} as score, separator, score")
     values = torch.tensor(scores.values, dtype=torch.float64)
 
     def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:

@@ -15,12 +15,10 @@ from pathlib import Path
 from components import paths
 from components.config import Params
 from components.judges.base import Judge
-from components.judges.factory import PIPELINE_JUDGES, make_judge
-from components.judges.hf import HFJudge
+from components.judges.factory import PIPELINE_JUDGES, hf_judge, make_judge
 
 
 def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -> Judge:
-    cfg = params.judge
     if spec in PIPELINE_JUDGES:
         return make_judge(spec, params)
     if spec.startswith("scripted:"):
@@ -31,17 +29,7 @@ def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -
         return _openai(spec, params, api_key_env)
     folder = _local_folder(spec)
     adapter = (folder / "adapter_config.json").exists()
-    return HFJudge(
-        name=_name(spec),
-        model_path=paths.BASE_MODEL if adapter else folder,
-        adapter=folder if adapter else None,
-        template=params.finetune.template,
-        mode=cfg.mode,
-        with_reference=cfg.with_reference,
-        batch_size=cfg.batch_size,
-        max_new_tokens=cfg.max_new_tokens,
-        max_prompt_tokens=cfg.max_prompt_tokens,
-    )
+    return hf_judge(_name(spec), params, paths.BASE_MODEL if adapter else folder, folder if adapter else None)
 
 
 def _local_folder(spec: str) -> Path:

@@ -52,7 +52,13 @@ def dataset_rows(path: Path) -> Iterator[Row]:
     if builder is None:
         raise ValueError(f"{path}: expected a dataset folder or a {', '.join(FILE_BUILDERS)} file")
     with tempfile.TemporaryDirectory(prefix="judgeops-hf-") as cache:
-        dataset = datasets.load_dataset(builder, data_files=str(path), split="train", cache_dir=cache)
+        try:
+            dataset = datasets.load_dataset(builder, data_files=str(path), split="train", cache_dir=cache)
+        except datasets.exceptions.DatasetGenerationError as error:
+            raise ValueError(
+                f"{path}: datasets cannot read it ({error.__cause__ or error}); for JSONL, "
+                "`judgeops import jsonl` names each bad line"
+            ) from None
         yield from _numbered(str(path), dataset)
 
 

@@ -5,8 +5,8 @@
 Each question is one record: the first turn is the instruction and its reference the first
 reference turn; both turns of the question and of the reference are kept in ``check`` (``turns``,
 ``reference_turns``) for multi-turn judging. The reference is GPT-4's where the file has one (what
-FastChat judges with), else the question's inline ``reference`` (which FastChat does not read), else
-``NO_REFERENCE``; ``check["reference_source"]`` says which. ``needs_knowledge`` marks FastChat's
+FastChat judges with), else the question's inline ``reference`` (which FastChat does not read; some
+of its turns are empty), else ``NO_REFERENCE``; ``check["reference_source"]`` says which. ``needs_knowledge`` marks FastChat's
 reference-guided categories (math, reasoning, coding). The 13 GPT-4 references that FastChat PR #3158
 shows to be wrong are kept but marked (``check["reference_known_wrong"]``) and listed in the warnings.
 """
@@ -72,11 +72,12 @@ def _question_id(at: Where, row: dict) -> int:
     return value
 
 
-def _turns(at: Where, value: object, name: str) -> list[str]:
+def _turns(at: Where, value: object, name: str, allow_empty: bool = False) -> list[str]:
+    """A list of turns; inline references leave a turn empty where it has no reference (8 do)."""
     if not isinstance(value, list) or not value:
         raise at.error(name, f"expected a non-empty list of strings, got {value!r}")
     for index, turn in enumerate(value):
-        if not isinstance(turn, str) or not turn.strip():
+        if not isinstance(turn, str) or not (allow_empty or turn.strip()):
             raise at.error(f"{name}.{index}", f"expected a non-empty string, got {turn!r}")
     return value
 
@@ -95,7 +96,8 @@ def _question(at: Where, row: dict, references: dict[int, list[str]]) -> Questio
     if question_id in references:
         reference_turns, source = references[question_id], "gpt-4"
     elif row.get("reference") is not None:
-        reference_turns, source = _turns(at, row["reference"], "reference"), "inline"
+        reference_turns = _turns(at, row["reference"], "reference", allow_empty=True)
+        source = "inline" if reference_turns[0].strip() else "none"
     else:
         reference_turns, source = [], "none"
     return build(
@@ -105,7 +107,7 @@ def _question(at: Where, row: dict, references: dict[int, list[str]]) -> Questio
         family="mt_bench",
         category=category,
         instruction=turns[0],
-        reference=reference_turns[0] if reference_turns else NO_REFERENCE,
+        reference=reference_turns[0] if source != "none" else NO_REFERENCE,
         needs_knowledge=category in NEED_REF_CATS,
         check={
             "question_id": question_id,

@@ -1,0 +1,48 @@
+"""The judgeops CLI as a user runs it: audit any judge on any pairs file, score a predictions file."""
+
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from components.cli import app
+from components.io import write_jsonl
+from tests.conftest import REPO
+from tests.factories import audit_pairs
+
+runner = CliRunner()
+
+
+def in_project(tmp_path, monkeypatch):
+    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+
+def test_audit_a_named_judge_on_a_named_dataset(tmp_path, monkeypatch):
+    in_project(tmp_path, monkeypatch)
+    write_jsonl(tmp_path / "pairs.jsonl", audit_pairs(36))
+    result = runner.invoke(app, ["audit", "--judge", "scripted:always_first", "--data", "pairs.jsonl", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    results = {r["probe"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())}
+    assert results["position"]["flagged"] is True
+    assert results["position"]["value"] < 0.5
+    assert "position" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_audit_needs_both_judge_and_data(tmp_path, monkeypatch):
+    in_project(tmp_path, monkeypatch)
+    result = runner.invoke(app, ["audit", "--judge", "scripted:oracle"])
+    assert result.exit_code != 0
+    assert "--judge and --data go together" in result.output
+
+
+def test_score_aligns_by_id_and_writes_json(tmp_path, monkeypatch):
+    in_project(tmp_path, monkeypatch)
+    pairs = audit_pairs(12)
+    write_jsonl(tmp_path / "gold.jsonl", pairs)
+    predictions = [{"id": p.id, "verdict": p.verdict} for p in reversed(pairs)]
+    write_jsonl(tmp_path / "pred.jsonl", predictions)
+    result = runner.invoke(app, ["score", "gold.jsonl", "pred.jsonl", "--json", "m.json", "--resamples", "0"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "m.json").read_text())["accuracy"] == 1.0
