@@ -33,10 +33,13 @@ start() {
   echo "  (tiny profile: add  -p profile=tiny)"
 }
 
-stop() {
+stop() {  # SIGTERM to the whole process group; SIGKILL what is still there after 15 s
   for name in flow-serve prefect-server mlflow-ui; do
     if started "$name"; then
-      kill -TERM -- "-$(cat "$PIDS/$name")" 2>/dev/null || kill -TERM "$(cat "$PIDS/$name")"
+      pid=$(cat "$PIDS/$name")
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+      for _ in $(seq 15); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+      kill -KILL -- "-$pid" 2>/dev/null || true
       echo "stopped $name"
     fi
     rm -f "$PIDS/$name"

@@ -30,7 +30,9 @@ Reply = Callable[[dict], str]
 
 
 class FakeOpenAI:
-    def __init__(self, script: Script | None = None, reply: Reply | None = None, delay_s: float = 0.0, hang_s: float = 1.0):
+    def __init__(
+        self, script: Script | None = None, reply: Reply | None = None, delay_s: float = 0.0, hang_s: float = 1.0
+    ):
         self.script = script or (lambda n, body: None)
         self.reply = reply or (lambda body: "8 3\nAssistant 1 is right.")
         self.delay_s, self.hang_s = delay_s, hang_s

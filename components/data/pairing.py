@@ -134,7 +134,9 @@ def _label_and_filter(
             stats.teacher_failures += bool(failure)
             stats.swap_conflicts += bool(conflict)
             labels_given = [asdict(given) for given in (label, back) if given is not None]
-            rejects.append({"reason": failure or conflict, "record": pair.model_dump(mode="json"), "labels": labels_given})
+            rejects.append(
+                {"reason": failure or conflict, "record": pair.model_dump(mode="json"), "labels": labels_given}
+            )
             continue
         kept.append((pair, label))
     stats.sampled += len(kept)
@@ -200,7 +202,7 @@ def split_by_question(questions: Sequence[Question], fractions: dict[str, float]
         ids = sorted(ids)
         random.Random(f"{seed}:{family}").shuffle(ids)
         bounds = _cut_points(len(ids), [fractions[n] for n in names])
-        for name, (lo, hi) in zip(names, bounds):
+        for name, (lo, hi) in zip(names, bounds, strict=True):
             for qid in ids[lo:hi]:
                 assignment[qid] = name
     return assignment

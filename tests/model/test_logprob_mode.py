@@ -187,8 +187,9 @@ def test_tiny_model_batched_equals_one_at_a_time(tiny_model, items):
 
 @pytest.fixture(scope="module")
 def confident(tiny_model_dir, items):
-    """A fresh tiny model taught to write the teacher's score line for ``items`` (embeddings frozen:
-    their gradient is most of a step's cost)."""
+    """A fresh tiny model taught to answer every item with the score line "10 7" ("10" is two digits
+    that a reader must not take for "1"). The embeddings stay frozen: their gradient is most of a
+    step's cost."""
     from components.models import load_causal_lm
 
     model, tokenizer = load_causal_lm(tiny_model_dir)
@@ -196,8 +197,7 @@ def confident(tiny_model_dir, items):
     rows = []
     for item in items:
         prompt_ids = tokenizer(judge.prompt(item.shown)[0], add_special_tokens=False)["input_ids"]
-        line = f"{item.shown.score1:g} {item.shown.score2:g}\n"
-        rows.append((prompt_ids + tokenizer(line, add_special_tokens=False)["input_ids"], len(prompt_ids)))
+        rows.append((prompt_ids + tokenizer("10 7\n", add_special_tokens=False)["input_ids"], len(prompt_ids)))
     width = max(len(ids) for ids, _ in rows)
     ids = torch.tensor([r + [tokenizer.pad_token_id] * (width - len(r)) for r, _ in rows])
     mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r, _ in rows])
@@ -207,7 +207,7 @@ def confident(tiny_model_dir, items):
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-2)
     torch.manual_seed(0)
     model.train()
-    for _ in range(40):
+    for _ in range(30):
         hidden = model.model(input_ids=ids, attention_mask=mask).last_hidden_state[where[:, 0], where[:, 1]]
         loss = torch.nn.functional.cross_entropy(model.lm_head(hidden), targets)
         optimizer.zero_grad()
@@ -221,7 +221,6 @@ def test_score_first_and_logprob_agree_where_the_model_is_confident(confident, i
     model, tokenizer = confident
     decoded = HFJudge("tiny", "", model=model, tokenizer=tokenizer, max_new_tokens=6).judge(items)
     read_off = HFJudge("tiny", "", mode="logprob", model=model, tokenizer=tokenizer).judge(items)
-    sure = [(d, r) for d, r in zip(decoded, read_off) if not r.failed and r.confidence >= 0.5]
-    assert len(sure) >= len(items) // 2, [r.confidence for r in read_off]
-    for d, r in sure:
-        assert (d.raw, d.verdict) == (r.raw, r.verdict)
+    assert all(not r.failed and r.confidence > 0.5 for r in read_off), [r.confidence for r in read_off]
+    assert [(d.raw, d.verdict) for d in decoded] == [(r.raw, r.verdict) for r in read_off] == [("10 7", FIRST)] * len(items)
+    assert all(r.score1 > 9 and 6 < r.score2 < 8 for r in read_off)

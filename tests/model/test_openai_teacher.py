@@ -7,9 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import signal
-import multiprocessing
 import time
 from pathlib import Path
 
@@ -21,12 +21,12 @@ from components.data.pairing import Candidate, PairingStats, label_pairs
 from components.schemas import FIRST, SECOND, TIE, VERDICTS, Answer, Question
 from components.stages import generate
 from components.teachers.openai import openai_teacher
-from tests.fakes import SECRET, USAGE, fake_server, judgelm_reply  # noqa: F401 (fake_server is a fixture)
+from tests import fakes
+from tests.fakes import SECRET, USAGE, judgelm_reply
 
 REPO = Path(__file__).resolve().parents[2]
-QUESTION = Question(
-    id="q1", family="arithmetic", category="mathematics", instruction="What is 2 + 2?", reference="4"
-)
+fake_server = fakes.fake_server
+QUESTION = Question(id="q1", family="arithmetic", category="mathematics", instruction="What is 2 + 2?", reference="4")
 
 
 def teacher_on(url: str, **settings):
@@ -136,7 +136,7 @@ def test_the_stage_caches_every_response_and_a_rerun_makes_zero_requests(fake_se
 def test_the_api_key_is_sent_but_never_cached_written_or_logged(fake_server, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("JUDGEOPS_TEACHER_KEY", SECRET)
     caplog.set_level(logging.DEBUG)
-    fake = fake_server(script=lambda n, body: {1: 500, 3: "echo_key"}.get(n), reply=judgelm_reply)
+    fake = fake_server(script=lambda n, body: "echo_key" if n == 3 else None, reply=judgelm_reply)
     params = stage_params(fake.url, openai={"api_key_env": "JUDGEOPS_TEACHER_KEY", "concurrency": 1})
     monkeypatch.chdir(tmp_path)
     metrics = generate.run(params, None)

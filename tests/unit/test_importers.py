@@ -50,11 +50,24 @@ def test_judgelm_keeps_both_labels_and_flags_twins(tmp_path):
         [
             judgelm_row(0),
             judgelm_row(
-                1, "5", "4", reference="4", score=[3, 3], text="3 3\nBoth are short.", score_w_reference=None,
+                1,
+                "5",
+                "4",
+                reference="4",
+                score=[3, 3],
+                text="3 3\nBoth are short.",
+                score_w_reference=None,
                 text_w_reference=None,
             ),
-            judgelm_row(2, "5", "4", score=[3, 8], text="3, 8\nAssistant 2 is right.", score_w_reference=[2, 10],
-                        text_w_reference="2 10\nAssistant 2 gives 4."),
+            judgelm_row(
+                2,
+                "5",
+                "4",
+                score=[3, 8],
+                text="3, 8\nAssistant 2 is right.",
+                score_w_reference=[2, 10],
+                text_w_reference="2 10\nAssistant 2 gives 4.",
+            ),
         ],
     )
     result = import_judgelm(path)
@@ -80,7 +93,15 @@ JUDGELM_BAD = [
     judgelm_row(17, answer1_body=True),
 ]
 JUDGELM_FIELDS = [
-    "<json>", "answer2_body", "score", "question_body", "question_id", "text", "score", "text", "answer1_body"
+    "<json>",
+    "answer2_body",
+    "score",
+    "question_body",
+    "question_id",
+    "text",
+    "score",
+    "text",
+    "answer1_body",
 ]
 
 
@@ -142,7 +163,11 @@ def test_mt_bench_bad_rows(tmp_path):
     result = import_mt_bench(tmp_path / "question.jsonl", on_error="skip")
     assert [q.id for q in result.questions] == ["mtbench-1"] and result.questions[0].reference == "2"
     assert [(r["line"], r["field"]) for r in result.rejects] == [
-        (2, "turns"), (3, "category"), (4, "question_id"), (5, "question_id"), (6, "turns.1")
+        (2, "turns"),
+        (3, "category"),
+        (4, "question_id"),
+        (5, "question_id"),
+        (6, "turns.1"),
     ]
     assert any("no GPT-4 reference file" in w for w in result.warnings)
 
@@ -165,7 +190,9 @@ def alignbench_row(question_id: int, model: str, score: float, **changes) -> dic
 
 def test_alignbench_pairs_every_two_answers_to_a_question(tmp_path):
     rows = [
-        alignbench_row(1, "m1", 8), alignbench_row(1, "m2", 3), alignbench_row(1, "m3", 8),
+        alignbench_row(1, "m1", 8),
+        alignbench_row(1, "m2", 3),
+        alignbench_row(1, "m3", 8),
         alignbench_row(2, "m1", 5),
         alignbench_row(1, "m4", -1),
         alignbench_row(1, "m2", 4),
@@ -178,13 +205,19 @@ def test_alignbench_pairs_every_two_answers_to_a_question(tmp_path):
         import_alignbench(path)
     result = import_alignbench(path, on_error="skip")
     assert [(p.source1, p.source2, p.verdict) for p in result.pairs] == [
-        ("m1", "m2", FIRST), ("m1", "m3", TIE), ("m2", "m3", SECOND)
+        ("m1", "m2", FIRST),
+        ("m1", "m3", TIE),
+        ("m2", "m3", SECOND),
     ]
     pair = result.pairs[0]
     assert (pair.score1, pair.score2, pair.reference, pair.question_id) == (8, 3, "4", "alignbench-1")
     assert pair.reason.startswith("Assistant 1: m1's answer") and "\n\nAssistant 2: m2's answer" in pair.reason
     assert [(r["line"], r["field"]) for r in result.rejects] == [
-        (5, "score"), (6, "model_id"), (7, "answer"), (8, "score"), (9, "question")
+        (5, "score"),
+        (6, "model_id"),
+        (7, "answer"),
+        (8, "score"),
+        (9, "question"),
     ]
     assert any("question alignbench-2 has one scored answer" in w for w in result.warnings)
     assert [q.id for q in result.questions] == ["alignbench-1", "alignbench-2"], "question 3 had no usable row"
@@ -213,7 +246,12 @@ def test_jsonl_validates_our_own_pairs(tmp_path):
     result = import_jsonl(path, on_error="skip")
     assert len(result.pairs) == 3
     assert [(r["line"], r["field"]) for r in result.rejects] == [
-        (4, "verdict"), (5, "colour"), (6, "instruction"), (7, "score1"), (8, "id"), (9, "<record>")
+        (4, "verdict"),
+        (5, "colour"),
+        (6, "instruction"),
+        (7, "score1"),
+        (8, "id"),
+        (9, "<record>"),
     ]
 
 
@@ -233,11 +271,17 @@ def test_hf_reads_saved_datasets_and_local_files_never_the_hub(tmp_path):
     result = import_hf(tmp_path / "splits", on_error="skip")
     assert [p.id for p in result.pairs] == ["p2", "p0", "p1"] and len(result.rejects) == 1
 
-    judgelm = write_lines(tmp_path / "judgelm.jsonl", [judgelm_row(0), judgelm_row(1, "5", "4", score=[3, 8],
-                          text="3 8\nno", score_w_reference=None, text_w_reference=None)])
+    judgelm = write_lines(
+        tmp_path / "judgelm.jsonl",
+        [
+            judgelm_row(0),
+            judgelm_row(1, "5", "4", score=[3, 8], text="3 8\nno", score_w_reference=None, text_w_reference=None),
+        ],
+    )
     pairs = import_any("hf", judgelm, row_format="judgelm").pairs
     assert [(p.id, p.verdict, p.reason_no_reference) for p in pairs] == [
-        ("0", FIRST, "Assistant 1 is right, Assistant 2 is not."), ("1", SECOND, "")
+        ("0", FIRST, "Assistant 1 is right, Assistant 2 is not."),
+        ("1", SECOND, ""),
     ]
     assert "swapped_twin:1" in pairs[0].flags
 
@@ -247,8 +291,16 @@ def test_hf_reads_saved_datasets_and_local_files_never_the_hub(tmp_path):
 
 def test_pandalm_skips_bad_rows_when_asked(tmp_path):
     row = {
-        "idx": 0, "motivation_app": "app", "cmp_key": "a_b", "instruction": "Say hi.", "input": "",
-        "response1": "hi", "response2": "hello", "annotator1": 1, "annotator2": "1", "annotator3": 2,
+        "idx": 0,
+        "motivation_app": "app",
+        "cmp_key": "a_b",
+        "instruction": "Say hi.",
+        "input": "",
+        "response1": "hi",
+        "response2": "hello",
+        "annotator1": 1,
+        "annotator2": "1",
+        "annotator3": 2,
     }
     path = tmp_path / "testset.json"
     path.write_text(json.dumps([row, {**row, "idx": 1, "annotator1": 7}, {**row, "idx": 0}, {**row, "idx": 2}]))

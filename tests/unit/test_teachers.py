@@ -63,8 +63,9 @@ def test_the_dataset_teacher_gives_stored_labels_mirrored_twins_and_failures():
 def test_the_generate_stage_passes_imported_labels_through(tmp_path, monkeypatch):
     pairs = arithmetic_pairs(9)
     conflicting_twin = pairs[0].swapped().model_copy(update={"id": "twin", "verdict": FIRST, "score1": 9, "score2": 3})
-    unlabelled = make_pair(id="nolabel", question_id="q9", instruction="What is 9 + 9?", verdict=None, score1=None,
-                           score2=None)
+    unlabelled = make_pair(
+        id="nolabel", question_id="q9", instruction="What is 9 + 9?", verdict=None, score1=None, score2=None
+    )
     write_jsonl(tmp_path / "imported.jsonl", [*pairs, conflicting_twin, unlabelled])
     params = parse_params(raw_params(teacher="dataset", dataset_path=str(tmp_path / "imported.jsonl")))
     monkeypatch.chdir(tmp_path)
@@ -96,10 +97,14 @@ def test_failures_are_counted_apart_from_conflicts_and_go_to_the_rejects():
     failed = PairLabel(None, None, None, "teacher failure: first line is not 2 number(s)")
     teacher = Scripted(
         {
-            ("a", "b"): PairLabel(8, 3, FIRST, "A."), ("b", "a"): PairLabel(3, 8, SECOND, "A."),
-            ("c", "d"): failed, ("d", "c"): PairLabel(3, 8, SECOND, "x"),
-            ("e", "f"): PairLabel(8, 3, FIRST, "x"), ("f", "e"): failed,
-            ("g", "h"): PairLabel(8, 3, FIRST, "x"), ("h", "g"): PairLabel(8, 3, FIRST, "x"),
+            ("a", "b"): PairLabel(8, 3, FIRST, "A."),
+            ("b", "a"): PairLabel(3, 8, SECOND, "A."),
+            ("c", "d"): failed,
+            ("d", "c"): PairLabel(3, 8, SECOND, "x"),
+            ("e", "f"): PairLabel(8, 3, FIRST, "x"),
+            ("f", "e"): failed,
+            ("g", "h"): PairLabel(8, 3, FIRST, "x"),
+            ("h", "g"): PairLabel(8, 3, FIRST, "x"),
         }
     )
     answers = {t: Answer(id=t, question_id="q", source=t, text=t) for t in "abcdefgh"}

@@ -101,8 +101,7 @@ def flag_repeats(pairs: list[Pair]) -> list[Pair]:
         extra[first].append(f"swapped_twin:{second}")
         extra[second].append(f"swapped_twin:{first}")
     return [
-        pair.model_copy(update={"flags": pair.flags + extra[pair.id]}) if extra[pair.id] else pair
-        for pair in pairs
+        pair.model_copy(update={"flags": pair.flags + extra[pair.id]}) if extra[pair.id] else pair for pair in pairs
     ]
 
 

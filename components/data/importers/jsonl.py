@@ -23,6 +23,7 @@ def canonical_pair(at: Where, row: dict) -> Pair:
         expected = verdict_from_scores(pair.score1, pair.score2)
         if pair.verdict != expected:
             raise at.error(
-                "verdict", f"{pair.verdict} contradicts scores {pair.score1:g} and {pair.score2:g} (they give {expected})"
+                "verdict",
+                f"{pair.verdict} contradicts scores {pair.score1:g} and {pair.score2:g} (they give {expected})",
             )
     return pair

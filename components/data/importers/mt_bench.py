@@ -6,9 +6,10 @@ Each question is one record: the first turn is the instruction and its reference
 reference turn; both turns of the question and of the reference are kept in ``check`` (``turns``,
 ``reference_turns``) for multi-turn judging. The reference is GPT-4's where the file has one (what
 FastChat judges with), else the question's inline ``reference`` (which FastChat does not read; some
-of its turns are empty), else ``NO_REFERENCE``; ``check["reference_source"]`` says which. ``needs_knowledge`` marks FastChat's
-reference-guided categories (math, reasoning, coding). The 13 GPT-4 references that FastChat PR #3158
-shows to be wrong are kept but marked (``check["reference_known_wrong"]``) and listed in the warnings.
+of its turns are empty), else ``NO_REFERENCE``; ``check["reference_source"]`` says which.
+``needs_knowledge`` marks FastChat's reference-guided categories (math, reasoning, coding). The 13
+GPT-4 references that FastChat PR #3158 shows to be wrong are kept but marked
+(``check["reference_known_wrong"]``) and listed in the warnings.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def import_mt_bench(path: Path | str, on_error: OnError = "raise") -> ImportResu
     questions_file, references_file = _files(Path(path))
     references, rejects = {}, []
     if references_file is not None:
-        rows, rejects = collect(json_rows(references_file), _reference_row, on_error, lambda r: str(r[0]), "question_id")
+        rows, rejects = collect(
+            json_rows(references_file), _reference_row, on_error, lambda r: str(r[0]), "question_id"
+        )
         references = {question_id: turns for _, (question_id, turns) in rows}
     result = ImportResult(rejects=rejects)
     if references_file is None:

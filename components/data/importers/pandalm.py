@@ -40,9 +40,7 @@ def import_pandalm(path: Path | str, on_error: OnError = "raise") -> ImportResul
         try:
             pair = _pair(path, line, row, result.warnings)
             if pair.id in seen:
-                raise RecordError(
-                    path, line, "idx", f"duplicate idx {pair.id} (first at element {seen[pair.id]})"
-                )
+                raise RecordError(path, line, "idx", f"duplicate idx {pair.id} (first at element {seen[pair.id]})")
         except RecordError as error:
             if on_error == "raise":
                 raise
@@ -157,6 +155,5 @@ def _flag_repeats(pairs: list[Pair]) -> list[Pair]:
         extra[first].append(f"swapped_twin:{second}")
         extra[second].append(f"swapped_twin:{first}")
     return [
-        pair.model_copy(update={"flags": pair.flags + extra[pair.id]}) if extra[pair.id] else pair
-        for pair in pairs
+        pair.model_copy(update={"flags": pair.flags + extra[pair.id]}) if extra[pair.id] else pair for pair in pairs
     ]
