@@ -94,7 +94,8 @@ def stage_run(stage: str, params: dict | None = None):
     parent = os.environ.get(PARENT_ENV)
     if parent:
         tags["mlflow.parentRunId"] = parent
-    with mlflow.start_run(experiment_id=experiment_id(), run_name=stage, tags=tags) as run:
+    nested = mlflow.active_run() is not None  # in-process callers (tests, notebooks) inside a flow run
+    with mlflow.start_run(experiment_id=experiment_id(), run_name=stage, tags=tags, nested=nested) as run:
         tracker = Tracker(mlflow, run)
         if params:
             tracker.params(params)

@@ -31,6 +31,7 @@ from components.data.pairing import (
 from components.io import write_jsonl
 from components.schemas import Answer, Pair, Question
 from components.teachers.base import Teacher
+from components.teachers.dataset import DatasetTeacher
 from components.teachers.factory import make_teacher
 from components.teachers.rewrite import Rewriter
 
@@ -72,14 +73,12 @@ def run(params: Params, tracker) -> dict:
     write_jsonl(paths.REJECTS, built.rejects)
     for split in cfg.split.model_dump():
         write_jsonl(paths.split_file(split), [p for p in pairs if p.split == split])
-    metrics = summary(pairs, built, cfg)
+    metrics = summary(pairs, built)
+    teacher_figures = {k: v for k, v in metrics.items() if k.startswith("teacher_")}
     log.info(
-        "teacher %s: %d items in %.1f s (%.2f items/s, concurrency %s)",
+        "teacher %s: %s",
         teacher.name,
-        built.pairing.teacher_items,
-        built.pairing.teacher_seconds,
-        metrics["teacher_items_per_s"],
-        metrics.get("teacher_concurrency", 1),
+        ", ".join(f"{k.removeprefix('teacher_')} {v}" for k, v in teacher_figures.items()),
     )
     return metrics
 
@@ -105,7 +104,7 @@ def generated(params: Params, teacher: Teacher) -> Built:
     return Built(questions, answers, pairs, rejects, pairing, metrics)
 
 
-def imported(teacher, cfg: GenerateParams) -> Built:
+def imported(teacher: DatasetTeacher, cfg: GenerateParams) -> Built:
     """Pairs imported with their labels (``teacher: dataset``): kept as they are, after the same
     teacher-failure and swap checks as generated pairs; questions and answers are derived from them."""
     questions = questions_from_pairs(teacher.pairs)
@@ -156,7 +155,7 @@ def build_pairs(
     return pairs, stats, rejects + label_rejects
 
 
-def summary(pairs: list[Pair], built: Built, cfg: GenerateParams) -> dict:
+def summary(pairs: list[Pair], built: Built) -> dict:
     pairing = built.pairing
     verdicts = Counter(p.verdict for p in pairs)
     splits = Counter(p.split for p in pairs)
@@ -164,7 +163,6 @@ def summary(pairs: list[Pair], built: Built, cfg: GenerateParams) -> dict:
         "questions": len(built.questions),
         "answers": len(built.answers),
         "pairs": len(pairs),
-        "teacher": cfg.teacher,
         "swap_conflicts_dropped": pairing.swap_conflicts,
         "teacher_failures_dropped": pairing.teacher_failures,
         "ungraded_answers": pairing.grade_failures,

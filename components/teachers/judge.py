@@ -87,6 +87,10 @@ def to_label(judgment: Judgment) -> PairLabel:
     """Scores and verdict from the score line, the reason from the lines after it."""
     if judgment.failed:
         return PairLabel(None, None, None, f"teacher failure: {judgment.failure}")
-    lines = judgment.raw.strip().split("\n", 1)
-    reason = lines[1].strip() if len(lines) > 1 else ""
-    return PairLabel(judgment.score1, judgment.score2, judgment.verdict, reason)
+    return PairLabel(judgment.score1, judgment.score2, judgment.verdict, reason_after_score_line(judgment.raw))
+
+
+def reason_after_score_line(raw: str) -> str:
+    """JudgeLM's "s1 s2\\nreason": everything after the score line."""
+    lines = raw.strip().split("\n", 1)
+    return lines[1].strip() if len(lines) > 1 else ""

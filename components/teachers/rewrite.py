@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from components.judges.parsers import parse
 from components.schemas import Pair
-from components.teachers.judge import Complete, Messages
+from components.teachers.judge import Complete, Messages, reason_after_score_line
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,7 @@ def read_rewrite(pair: Pair, output: str | Exception) -> tuple[float, float, str
     parsed = parse("judgelm", output)
     if parsed.failed:
         raise ValueError(f"unparseable: {parsed.failure}")
-    lines = output.strip().split("\n", 1)
-    reason = lines[1].strip() if len(lines) > 1 else ""
+    reason = reason_after_score_line(output)
     if not reason:
         raise ValueError("no rewritten reason after the score line")
     if MENTIONS_REFERENCE.search(reason):

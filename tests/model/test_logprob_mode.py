@@ -207,7 +207,7 @@ def confident(tiny_model_dir, items):
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-2)
     torch.manual_seed(0)
     model.train()
-    for _ in range(30):
+    for _ in range(20):
         hidden = model.model(input_ids=ids, attention_mask=mask).last_hidden_state[where[:, 0], where[:, 1]]
         loss = torch.nn.functional.cross_entropy(model.lm_head(hidden), targets)
         optimizer.zero_grad()

@@ -46,3 +46,23 @@ def test_score_aligns_by_id_and_writes_json(tmp_path, monkeypatch):
     result = runner.invoke(app, ["score", "gold.jsonl", "pred.jsonl", "--json", "m.json", "--resamples", "0"])
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "m.json").read_text())["accuracy"] == 1.0
+
+
+def test_compare_prints_metric_deltas_between_two_runs(tmp_path, monkeypatch):
+    in_project(tmp_path, monkeypatch)
+    from components.tracking import parent_run, stage_run
+
+    ids = []
+    for accuracy in (0.6, 0.75):
+        with parent_run("judge-pipeline") as parent:
+            monkeypatch.setenv("JUDGEOPS_PARENT_RUN_ID", parent)
+            with stage_run("report") as tracker:
+                tracker.metrics({"finetuned.accuracy": accuracy})
+            ids.append(parent)
+    monkeypatch.delenv("JUDGEOPS_PARENT_RUN_ID")
+    result = runner.invoke(app, ["compare", ids[0], ids[1]])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "finetuned.accuracy" in line)
+    assert "0.6000" in row and "0.7500" in row and "+0.1500" in row
+    by_name = runner.invoke(app, ["compare", "judgeops", ids[0]])
+    assert by_name.exit_code == 0 and "+0.0000" not in by_name.output.split("finetuned.accuracy")[0]

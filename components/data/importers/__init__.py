@@ -19,6 +19,7 @@ from components.io import OnError
 from components.schemas import Answer, Pair, Question
 
 KINDS = ("pandalm", "judgelm", "mt_bench", "alignbench", "jsonl", "hf")
+QUESTION_KINDS = ("mt_bench",)  # question sets: their result is ``questions``; the others give ``pairs``
 NO_REFERENCE = "[no reference]"
 """Stands in for a missing reference answer: ``Question`` requires one, and MT-Bench's writing or
 roleplay questions (and PandaLM's test set) have none. Questions carrying it say so in
@@ -34,11 +35,6 @@ class ImportResult:
     questions: list[Question] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
-
-    @property
-    def records(self) -> list[Pair] | list[Question]:
-        """What the import produced: pairs, or questions for a question set (MT-Bench)."""
-        return self.pairs or self.questions
 
 
 def import_any(kind: str, path: Path | str, on_error: OnError = "raise", **options) -> ImportResult:
