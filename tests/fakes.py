@@ -5,7 +5,8 @@
 ``"hang"`` (answer only after ``hang_s``, past a client's timeout), ``"echo_key"`` (a 401 quoting the
 Authorization header, as a careless proxy might) or None: answer 200 with ``reply(body)``. Every request
 is recorded with a hash of its body computed as ``LLMClient``'s cache key is, so tests can compare the
-server's count of distinct requests with the client's cache.
+server's count of distinct requests with the client's cache; ``max_in_flight`` is the most requests
+it was handling at once (a client's concurrency limit, seen from the server).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class FakeOpenAI:
         self.reply = reply or (lambda body: "8 3\nAssistant 1 is right.")
         self.delay_s, self.hang_s = delay_s, hang_s
         self.requests: list[dict] = []
+        self.in_flight = self.max_in_flight = 0
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
@@ -66,10 +68,14 @@ class _Handler(BaseHTTPRequestHandler):
             n = len(fake.requests)
             key = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
             fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "key": key})
+            fake.in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
         action = fake.script(n, body)
         time.sleep(fake.delay_s)
         if action == "hang":
             time.sleep(fake.hang_s)
+        with fake.lock:
+            fake.in_flight -= 1
         if isinstance(action, int):
             self._send(action, {"error": {"message": f"scripted {action}", "type": "test"}})
         elif action == "echo_key":

@@ -110,7 +110,7 @@ def test_failures_are_counted_apart_from_swap_conflicts_and_never_tied(fake_serv
 
 
 def test_the_stage_caches_every_response_and_a_rerun_makes_zero_requests(fake_server, tmp_path, monkeypatch):
-    fake = fake_server(reply=judgelm_reply)
+    fake = fake_server(reply=judgelm_reply, delay_s=0.02)
     params = stage_params(fake.url, two_round=True)
     monkeypatch.chdir(tmp_path)
     first = generate.run(params, None)
@@ -119,6 +119,7 @@ def test_the_stage_caches_every_response_and_a_rerun_makes_zero_requests(fake_se
     assert first["pairs"] > 0 and first["teacher_failures_dropped"] == first["swap_conflicts_dropped"] == 0
     assert first["teacher_requests"] == sent and first["teacher_total_tokens"] == sent * USAGE["total_tokens"]
     assert first["teacher_concurrency"] == 4 and first["teacher_items_per_s"] > 0
+    assert 1 < fake.max_in_flight <= 4, "requests run concurrently, at most 4 at a time"
     assert first["rewritten_without_reference"] == first["pairs"] and first["rewrite_failures"] == 0
     pairs = [json.loads(line) for line in (tmp_path / "data/generated/pairs.jsonl").read_text().splitlines()]
     assert all(p["verdict"] in VERDICTS and p["teacher"] == "openai:gpt-test" for p in pairs)

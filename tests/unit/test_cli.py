@@ -66,3 +66,13 @@ def test_compare_prints_metric_deltas_between_two_runs(tmp_path, monkeypatch):
     assert "0.6000" in row and "0.7500" in row and "+0.1500" in row
     by_name = runner.invoke(app, ["compare", "judgeops", ids[0]])
     assert by_name.exit_code == 0 and "+0.0000" not in by_name.output.split("finetuned.accuracy")[0]
+
+
+def test_import_pandalm_then_validate_it_as_a_user_would(tmp_path, monkeypatch, shared_data):
+    in_project(tmp_path, monkeypatch)
+    imported = runner.invoke(app, ["import", "pandalm", str(shared_data / "pandalm" / "testset-v1.json"), "--out", "p.jsonl"])
+    assert imported.exit_code == 0, imported.output
+    assert "wrote 999 pairs" in imported.output
+    checked = runner.invoke(app, ["validate", "p.jsonl", "--suite", "pairs"])
+    assert checked.exit_code == 0, checked.output
+    assert "duplicate_of" in checked.output and "bool_cast" in checked.output
