@@ -1,6 +1,8 @@
-"""Stage finetune: LoRA SFT of the base model into a judge, registered in MLflow as `judge`.
+"""Stage finetune: LoRA (or full) SFT of the base model into a judge, registered in MLflow as `judge`.
 
-Checkpoints live under models/checkpoints/<fingerprint>, where the fingerprint covers the
+The run records what it was trained on: params ``train_data_md5`` (the same hash DVC keeps for
+the train split) and ``git_rev``, metrics per step (loss, learning_rate, tokens_per_s, peak_rss_mb)
+and per eval step (eval_loss, val_agreement). Checkpoints live under models/checkpoints/<fingerprint>, where the fingerprint covers the
 training data, the base model and the finetune params: a rerun after a crash resumes, a run
 with different inputs starts fresh.
 """
@@ -14,11 +16,10 @@ import shutil
 from components import paths
 from components.config import Params
 from components.io import read_jsonl
-from components.judges.base import JudgeItem
-from components.judges.hf import HFJudge
 from components.models import describe, load_causal_lm
 from components.schemas import Pair
 from components.tracking import git_rev, register_model
+from components.training.agreement import val_agreement
 from components.training.examples import Augment
 from components.training.trainer import TrainConfig, prepare, train
 
@@ -38,23 +39,32 @@ def run(params: Params, tracker) -> dict:
     )
     model = prepare(model, tcfg)
     data_hash = file_md5(paths.split_file("train"))
+    base = describe(paths.BASE_MODEL)
+    rev = git_rev()
+    tracker.params({"train_data_md5": data_hash, "git_rev": rev, "base_model": base["source"]})
     workdir = paths.CHECKPOINTS / fingerprint(data_hash, cfg.model_dump(mode="json"))
     _drop_stale(workdir)
-    evaluate = _validation_agreement(val_pairs, tokenizer, params) if val_pairs else None
-    result = train(model, tokenizer, train_pairs, tcfg, workdir, evaluate, log=lambda step, m: tracker.metrics(m, step=step))
+    evaluate = val_agreement(val_pairs, tokenizer, cfg.template, params.judge) if val_pairs else None
+    result = train(
+        model, tokenizer, train_pairs, tcfg, workdir, evaluate,
+        log=lambda step, m: tracker.metrics(m, step=step), val_pairs=val_pairs,
+    )
 
     shutil.rmtree(paths.JUDGE_MODEL, ignore_errors=True)
     shutil.copytree(workdir / "best", paths.JUDGE_MODEL)
-    base = describe(paths.BASE_MODEL)
+    if cfg.method == "full":
+        tokenizer.save_pretrained(paths.JUDGE_MODEL)  # a whole model folder, loadable on its own
     (paths.JUDGE_MODEL / "judgeops_judge.json").write_text(
-        json.dumps({"base_model": base["source"], "train_data_md5": data_hash, "template": cfg.template,
-                    "output_format": cfg.output_format, "best_step": result.best_step}, indent=2) + "\n"
+        json.dumps({"base_model": base["source"], "method": cfg.method, "train_data_md5": data_hash,
+                    "template": cfg.template, "output_format": cfg.output_format, "best_step": result.best_step},
+                   indent=2) + "\n"
     )
     version = register_model(
         tracker,
         paths.JUDGE_MODEL,
-        "judge_adapter",
-        tags={"base_model": base["source"], "train_data_md5": data_hash, "git_rev": git_rev(), "template": cfg.template},
+        "judge_adapter" if cfg.method == "lora" else "judge_model",
+        tags={"base_model": base["source"], "train_data_md5": data_hash, "git_rev": rev, "template": cfg.template,
+              "method": cfg.method, "output_format": cfg.output_format},
         alias="candidate",
     )
     tracker.tags({"train_data_md5": data_hash, "registered_version": version})
@@ -66,35 +76,13 @@ def run(params: Params, tracker) -> dict:
         "best_val_agreement": result.best_score if result.best_score is not None else float("nan"),
         "first_loss": result.losses[0] if result.losses else float("nan"),
         "final_loss": result.losses[-1] if result.losses else float("nan"),
+        "final_eval_loss": result.eval_loss if result.eval_loss is not None else float("nan"),
         "train_tokens": result.tokens,
         "tokens_per_s": round(result.tokens_per_s, 1),
         "bf16": int(result.bf16),
         "peak_rss_mb": round(result.peak_rss_mb, 1),
         "registered_version": int(version),
     }
-
-
-def _validation_agreement(val_pairs: list[Pair], tokenizer, params: Params):
-    """Agreement of the model being trained with the teacher on the val split: CritiqueLLM
-    picks its checkpoint by validation correlation, we pick by verdict agreement."""
-
-    def evaluate(model) -> float:
-        judge = HFJudge(
-            name="val",
-            model_path="",
-            model=model,
-            tokenizer=tokenizer,
-            template=params.finetune.template,
-            mode="score_first",
-            with_reference=params.judge.with_reference,
-            batch_size=params.judge.batch_size,
-            max_new_tokens=params.judge.max_new_tokens,
-            max_prompt_tokens=params.judge.max_prompt_tokens,
-        )
-        judgments = judge.judge([JudgeItem(p) for p in val_pairs])
-        return sum(j.verdict == p.verdict for j, p in zip(judgments, val_pairs)) / len(val_pairs)
-
-    return evaluate
 
 
 def file_md5(path) -> str:

@@ -163,7 +163,9 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
         "## Agreement per category",
         table(["category"] + list(evaluations), per_category),
         "## Bias audit",
-        "\n".join(f"- **{r['judge']}** {r['verdict']}" for r in audit) or "No probes ran.",
+        audit_table(audit),
+        "## Data validation",
+        validation_summary(),
         "## Score correlation with the teacher",
         correlation_table(evaluations),
         "## Scores and calibration",
@@ -191,12 +193,37 @@ def correlation_table(evaluations: dict) -> str:
     return table(["judge", "level", "Pearson", "Spearman", "Kendall", "n"], rows)
 
 
+def audit_table(audit: list[dict]) -> str:
+    if not audit:
+        return "No probes ran."
+    rows = [
+        [r["judge"], r["probe"], r["metric"], r["value"], f"[{r['low']:.3f}, {r['high']:.3f}]", "**FLAGGED**" if r["flagged"] else "ok"]
+        for r in audit
+    ]
+    verdicts = "\n".join(f"- **{r['judge']}** {r['verdict']}" for r in audit)
+    return table(["judge", "probe", "metric", "value", "95% CI", "flag"], rows) + "\n\n" + verdicts
+
+
+def validation_summary() -> str:
+    """The gate's warnings (critical failures never get this far: they stop the pipeline)."""
+    file = paths.VALIDATION / "results.json"
+    if not file.exists():
+        return "No validation results."
+    gate = json.loads(file.read_text())
+    warnings = [r for r in gate.get("rows", []) if r.get("success") is False and r.get("severity") == "warning"]
+    head = f"{gate.get('expectations', 0)} expectations, {gate.get('critical_failures', 0)} critical failures, {len(warnings)} warnings."
+    if not warnings:
+        return head
+    rows = [[w["dataset"], w["expectation"], w.get("unexpected_count", ""), str(w.get("observed", ""))[:60]] for w in warnings]
+    return head + "\n\n" + table(["dataset", "expectation", "unexpected", "observed"], rows)
+
+
 def wall_times() -> list[list]:
     rows = []
     for stage in STAGES:
         file = paths.metrics_file(stage)
         if stage != "report" and file.exists():
-            rows.append([stage, json.loads(file.read_text()).get("wall_seconds", float("nan"))])
+            rows.append([stage, f"{json.loads(file.read_text()).get('wall_seconds', float('nan')):.1f}"])
     return rows
 
 
@@ -207,6 +234,8 @@ def provenance() -> str:
         stages = (yaml.safe_load(lock.read_text()) or {}).get("stages", {})
         for stage, body in stages.items():
             for out in body.get("outs", []):
+                if out["path"].startswith("metrics/"):
+                    continue
                 lines.append(f"- dvc `{stage}` out `{out['path']}`: md5 `{out.get('md5', '?')}`")
     for stage, run_id in stage_runs(STAGES).items():
         lines.append(f"- MLflow run `{stage}`: `{run_id}`")

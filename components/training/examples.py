@@ -3,6 +3,13 @@
 Swap augmentation and reference drop are decided by a RNG seeded from (seed, epoch, index), so
 they are reproducible and never write back into the stored records -- JudgeLM mutates its
 records in place, which lets answer order and score order drift apart across epochs.
+
+Output formats: ``judgelm`` ("s1 s2\\nreason") and ``pandalm`` ("1|2|Tie\\n### Reason: ...") make one
+example per pair. ``pointwise`` makes two, one per answer, each graded alone with the target "s"
+(the score line only): the teacher's reason compares both answers ("Assistant 1 is right; Assistant
+2 is wrong ... Assistant 1 is better"), and a judge shown one answer would learn to talk about an
+answer it never saw. Swap augmentation has nothing to do for pointwise examples (both answers are
+always used); reference drop applies to both examples of a pair alike.
 """
 
 from __future__ import annotations
@@ -22,12 +29,19 @@ class Augment:
     seed: int = 0
 
 
+NO_AUGMENT = Augment(swap_prob=0.0, reference_drop=0.0)
+
+
 @dataclass(frozen=True)
 class Example:
     messages: list[dict]
     target: str
     swapped: bool
     with_reference: bool
+
+
+def examples_per_pair(output_format: str) -> int:
+    return 2 if output_format == "pointwise" else 1
 
 
 def view(pair: Pair, index: int, epoch: int, augment: Augment) -> tuple[Pair, bool, bool]:
@@ -39,10 +53,15 @@ def view(pair: Pair, index: int, epoch: int, augment: Augment) -> tuple[Pair, bo
 
 
 def make_example(pair: Pair, template: str, output_format: str, with_reference: bool, swapped: bool = False) -> Example:
+    """One example showing ``pair`` as it is; pointwise grades ``answer1`` alone. A template that
+    takes no reference (pandalm) is rendered without one whatever the augmentation decided."""
     if pair.score1 is None or pair.score2 is None or pair.verdict is None:
         raise ValueError(f"pair {pair.id}: a training pair needs teacher scores and a verdict")
-    messages = get_template(template).render(pair, with_reference)
-    target = format_target(output_format, pair.score1, pair.score2, pair.verdict, pair.reason)
+    layout = get_template(template)
+    with_reference = with_reference and layout.supports_reference
+    messages = layout.render(pair, with_reference)
+    reason = "" if output_format == "pointwise" else pair.reason
+    target = format_target(output_format, pair.score1, pair.score2, pair.verdict, reason)
     return Example(messages=messages, target=target, swapped=swapped, with_reference=with_reference)
 
 
@@ -50,5 +69,9 @@ def epoch_examples(pairs: list[Pair], epoch: int, template: str, output_format: 
     examples = []
     for index, pair in enumerate(pairs):
         shown, swapped, with_reference = view(pair, index, epoch, augment)
-        examples.append(make_example(shown, template, output_format, with_reference, swapped))
+        if output_format == "pointwise":
+            examples.append(make_example(pair, template, output_format, with_reference, swapped=False))
+            examples.append(make_example(pair.swapped(), template, output_format, with_reference, swapped=True))
+        else:
+            examples.append(make_example(shown, template, output_format, with_reference, swapped))
     return examples

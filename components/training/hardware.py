@@ -1,4 +1,4 @@
-"""CPU facts that decide how to train: bf16 support and thread count."""
+"""Machine facts that decide how to train: bf16 support and thread count."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import torch
 
 
 def cpu_supports_bf16() -> bool:
-    """True on CPUs with native bf16 matmuls (AVX512-BF16 or AMX); elsewhere bf16 autocast is
-    emulated and slower than fp32."""
+    """True on CPUs with native bf16 matmuls (AVX512-BF16 or AMX); elsewhere bf16 is emulated.
+    Measured on an AVX2-only AMD EPYC: a 2048x576 @ 576x1536 matmul takes 119 ms in fp32 and
+    4.7 s in bf16, and a SmolLM2-sized layer's forward+backward under bf16 autocast is 16-19x
+    slower than fp32 -- so "auto" must never pick bf16 without these flags."""
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -18,9 +20,11 @@ def cpu_supports_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def use_bf16(setting: str | bool) -> bool:
+def use_bf16(setting: str | bool, device: str = "cpu") -> bool:
+    """``auto``: bf16 where the device computes it natively (the CPU flags above, or a CUDA GPU
+    that supports it); true/false force it."""
     if setting == "auto":
-        return cpu_supports_bf16()
+        return torch.cuda.is_bf16_supported() if device == "cuda" else cpu_supports_bf16()
     return bool(setting)
 
 

@@ -8,7 +8,6 @@ as Trainer callbacks. HF Trainer defaults are the baseline in benchmarks/finetun
 
 from __future__ import annotations
 
-import contextlib
 import random
 import resource
 import time
@@ -23,8 +22,9 @@ from components.io import Appender
 from components.schemas import Pair
 from components.training import checkpoints
 from components.training.collate import collate, encode, length_grouped_batches, tokens_in
-from components.training.examples import Augment, epoch_examples
-from components.training.hardware import set_threads, use_bf16
+from components.training.evaluation import EvalSet
+from components.training.examples import Augment, epoch_examples, examples_per_pair
+from components.training.runtime import Accelerated, Local, make_runtime
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class TrainResult:
     resumed_from: int
     best_step: int
     best_score: float | None
+    eval_loss: float | None
     losses: list[float]
     tokens: int
     seconds: float
@@ -67,6 +68,7 @@ class TrainResult:
 
 Evaluate = Callable[[object], float]
 Log = Callable[[int, dict], None]
+Runtime = Local | Accelerated
 
 
 def prepare(model, cfg: TrainConfig):
@@ -93,58 +95,81 @@ def train(
     workdir: Path,
     evaluate: Evaluate | None = None,
     log: Log | None = None,
+    val_pairs: list[Pair] | None = None,
 ) -> TrainResult:
     """Train for ``cfg.max_steps`` optimizer steps, resuming from ``workdir`` if a checkpoint is
-    there. Returns where the best checkpoint (by ``evaluate``, higher is better) was taken;
-    it is saved under ``workdir/best``."""
-    set_threads()
+    there. At every eval step the loss on ``val_pairs`` is logged as ``eval_loss`` and ``evaluate``
+    (higher is better) as ``val_agreement``; the best model by ``evaluate`` is saved under
+    ``workdir/best`` (the last one when there is no ``evaluate``)."""
+    runtime = make_runtime(cfg.bf16, cfg.batch_size)
     torch.manual_seed(cfg.seed)
-    bf16 = use_bf16(cfg.bf16)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=0.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_then_linear(cfg.warmup_steps, cfg.max_steps))
-    state = {"best_step": 0, "best_score": None, "losses": [], "tokens": 0, "seconds": 0.0}
+    model, optimizer, scheduler = runtime.prepare(model, optimizer, scheduler)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    state = {"best_step": 0, "best_score": None, "eval_loss": None, "losses": [], "tokens": 0, "seconds": 0.0}
     found = checkpoints.latest(workdir / "checkpoints")
     if found is not None:
-        state = checkpoints.load_state(found, model, optimizer, scheduler, lora=cfg.method == "lora")
+        state = runtime.load(found, model, optimizer, scheduler, lora=cfg.method == "lora")
     start = state.get("step", 0)
-    _forget_after(workdir / "progress.jsonl", start)
-    progress = Appender(workdir / "progress.jsonl")
+    if runtime.is_main:
+        _forget_after(workdir / "progress.jsonl", start)
+    progress = Appender(workdir / "progress.jsonl") if runtime.is_main else None
+    eval_set = (
+        EvalSet(val_pairs, tokenizer, cfg.template, cfg.output_format, cfg.max_tokens, cfg.batch_size)
+        if val_pairs
+        else None
+    )
     model.train()
     schedule = _batches(pairs, tokenizer, cfg)
     began = time.perf_counter() - state["seconds"]
-    bar = tqdm(total=cfg.max_steps, initial=start, desc="finetune", leave=False)
+    bar = tqdm(total=cfg.max_steps, initial=start, desc="finetune", leave=False, disable=not runtime.is_main)
     for step in range(start + 1, cfg.max_steps + 1):
-        batch = collate(next_batch(schedule, step), tokenizer.pad_token_id)
-        loss = _step(model, batch, optimizer, scheduler, bf16)
+        rows = next_batch(schedule, step)
+        batch = runtime.to_device(collate(runtime.shard(rows), tokenizer.pad_token_id))
+        loss = _step(model, batch, optimizer, scheduler, runtime, trainable)
         state["losses"].append(loss)
-        state["tokens"] += tokens_in(batch)
+        state["tokens"] += tokens_in(rows)
         state["seconds"] = time.perf_counter() - began
-        progress.append({"step": step, "loss": loss, "tokens": tokens_in(batch)})
-        if log:
-            log(step, {"loss": loss, "learning_rate": scheduler.get_last_lr()[0], "tokens_per_s": state["tokens"] / state["seconds"]})
+        if progress is not None:
+            progress.append({"step": step, "loss": loss, "tokens": tokens_in(rows)})
+        if log and runtime.is_main:
+            log(step, {
+                "loss": loss,
+                "learning_rate": scheduler.get_last_lr()[0],
+                "tokens_per_s": state["tokens"] / state["seconds"],
+                "peak_rss_mb": peak_rss_mb(),
+            })
         bar.update(1)
         bar.set_postfix(loss=f"{loss:.3f}")
-        if evaluate and (step % cfg.eval_every == 0 or step == cfg.max_steps):
-            _evaluate(model, evaluate, step, state, workdir, log)
+        if (eval_set is not None or evaluate) and (step % cfg.eval_every == 0 or step == cfg.max_steps):
+            _evaluate(model, runtime, eval_set, evaluate, step, state, workdir, log)
         if step % cfg.checkpoint_every == 0 or step == cfg.max_steps:
-            checkpoints.save(workdir / "checkpoints", step, model, optimizer, scheduler, state)
+            runtime.save(workdir / "checkpoints", step, model, optimizer, scheduler, state)
     bar.close()
-    progress.close()
+    if progress is not None:
+        progress.close()
     if not evaluate:
-        checkpoints.publish(model, workdir / "best")
+        runtime.publish(model, workdir / "best")
         state["best_step"] = cfg.max_steps
     return TrainResult(
         steps=cfg.max_steps - start,
         resumed_from=start,
         best_step=state["best_step"],
         best_score=state["best_score"],
+        eval_loss=state.get("eval_loss"),
         losses=state["losses"],
         tokens=state["tokens"],
         seconds=state["seconds"],
-        bf16=bf16,
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        bf16=runtime.bf16,
+        peak_rss_mb=peak_rss_mb(),
     )
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _forget_after(progress: Path, step: int) -> None:
@@ -157,27 +182,40 @@ def _forget_after(progress: Path, step: int) -> None:
     write_jsonl(progress, rows)
 
 
-def _step(model, batch: dict, optimizer, scheduler, bf16: bool) -> float:
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
-    with autocast:
+def _step(model, batch: dict, optimizer, scheduler, runtime: Runtime, trainable: list) -> float:
+    with runtime.autocast():
         loss = model(**batch).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+    runtime.backward(loss)
+    runtime.clip(trainable, 1.0)
     optimizer.step()
     scheduler.step()
     optimizer.zero_grad(set_to_none=True)
-    return float(loss.detach())
+    return runtime.mean(float(loss.detach()))
 
 
-def _evaluate(model, evaluate: Evaluate, step: int, state: dict, workdir: Path, log: Log | None) -> None:
+def _evaluate(
+    model,
+    runtime: Runtime,
+    eval_set: EvalSet | None,
+    evaluate: Evaluate | None,
+    step: int,
+    state: dict,
+    workdir: Path,
+    log: Log | None,
+) -> None:
     model.eval()
-    score = evaluate(model)
+    metrics = {}
+    if eval_set is not None:
+        metrics["eval_loss"] = state["eval_loss"] = eval_set.loss(model, runtime)
+    if evaluate:
+        metrics["val_agreement"] = evaluate(runtime.unwrap(model))
     model.train()
-    if log:
-        log(step, {"val_agreement": score})
-    if state["best_score"] is None or score > state["best_score"]:
+    if log and runtime.is_main:
+        log(step, metrics)
+    score = metrics.get("val_agreement")
+    if score is not None and (state["best_score"] is None or score > state["best_score"]):
         state["best_score"], state["best_step"] = score, step
-        checkpoints.publish(model, workdir / "best")
+        runtime.publish(model, workdir / "best")
 
 
 class _Schedule:
@@ -200,7 +238,7 @@ class _Schedule:
         return self._batches
 
     def per_epoch(self) -> int:
-        return -(-len(self.pairs) // self.cfg.batch_size)
+        return -(-len(self.pairs) * examples_per_pair(self.cfg.output_format) // self.cfg.batch_size)
 
 
 def _batches(pairs, tokenizer, cfg: TrainConfig) -> _Schedule:

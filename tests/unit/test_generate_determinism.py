@@ -49,5 +49,5 @@ def test_splits_are_cut_by_question(tmp_path, monkeypatch):
         for row in rows:
             assert row["split"] == split
             assert split_of.setdefault(row["question_id"], split) == split, f"{row['question_id']} in two splits"
-    pairs = (generated / "pairs.jsonl").read_text().splitlines()
-    assert len(pairs) == sum(1 for split in ("train", "val", "test") for _ in (generated / f"{split}.jsonl").open())
+    pairs = [json.loads(line) for line in (generated / "pairs.jsonl").read_text().splitlines()]
+    assert {p["id"]: p["split"] for p in pairs} == {p["id"]: split_of[p["question_id"]] for p in pairs}

@@ -1,0 +1,68 @@
+"""Verdict agreement with the teacher on the val split: how the trainer picks its best checkpoint.
+
+CritiqueLLM picks its checkpoint by validation correlation; we pick by verdict agreement, judged
+the way the trained judge will be used. A pairwise template is judged by HFJudge (score-first
+decoding). A pointwise judge grades each answer alone and the verdict follows from the two
+scores (higher wins, equal ties), as JudgeLM turns its score pair into a verdict; a parse failure
+on either answer counts as a miss, never as a tie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from components.config import JudgeParams
+from components.judges.base import JudgeItem
+from components.judges.hf import HFJudge
+from components.judges.parsers import parse
+from components.judges.templates import get_template
+from components.schemas import Pair, verdict_from_scores
+from components.textgen import Decoding, chat_prompt, generate
+
+
+def val_agreement(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams) -> Callable[[object], float]:
+    """A callback for ``train(evaluate=...)``: model -> share of val pairs whose verdict matches."""
+    if get_template(template).kind == "pointwise":
+        return _pointwise(val_pairs, tokenizer, template, judge)
+    return _pairwise(val_pairs, tokenizer, template, judge)
+
+
+def _pairwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams) -> Callable[[object], float]:
+    def evaluate(model) -> float:
+        hf = HFJudge(
+            name="val",
+            model_path="",
+            model=model,
+            tokenizer=tokenizer,
+            template=template,
+            mode="score_first",
+            with_reference=judge.with_reference,
+            batch_size=judge.batch_size,
+            max_new_tokens=judge.max_new_tokens,
+            max_prompt_tokens=judge.max_prompt_tokens,
+        )
+        judgments = hf.judge([JudgeItem(p) for p in val_pairs])
+        return sum(j.verdict == p.verdict for j, p in zip(judgments, val_pairs)) / len(val_pairs)
+
+    return evaluate
+
+
+def _pointwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams) -> Callable[[object], float]:
+    layout = get_template(template)
+    prompts = []
+    for pair in val_pairs:
+        with_reference = judge.with_reference and layout.supports_reference and bool(pair.reference.strip())
+        for shown in (pair, pair.swapped()):
+            prompts.append(chat_prompt(tokenizer, layout.render(shown, with_reference)))
+    decoding = Decoding(max_new_tokens=judge.max_new_tokens, stop_at_newline=True)
+
+    def evaluate(model) -> float:
+        raws = generate(model, tokenizer, prompts, decoding, judge.batch_size)
+        scores = [parse(layout.output, raw).score1 for raw in raws]
+        hits = 0
+        for index, pair in enumerate(val_pairs):
+            first, second = scores[2 * index], scores[2 * index + 1]
+            hits += first is not None and second is not None and verdict_from_scores(first, second) == pair.verdict
+        return hits / len(val_pairs)
+
+    return evaluate
