@@ -157,17 +157,39 @@ def compare(run_a: str, run_b: str) -> None:
     Console(width=160).print(render(*compare_runs(run_a, run_b)))
 
 
-@import_app.command("pandalm")
-def import_pandalm(path: Path, out: Path = typer.Option(..., help="Where to write the pairs (JSONL)")) -> None:
-    """PandaLM's human-labelled test set (testset-v1.json)."""
-    from components.data.importers.pandalm import import_pandalm as run_import
-    from components.io import write_jsonl
+def _import_command(kind: str):
+    def command(
+        path: Path = typer.Argument(..., help="File or folder to import"),
+        out: Path = typer.Option(..., "--out", help="Where to write the records (JSONL)"),
+        on_error: str = typer.Option("raise", "--on-error", help="raise | skip (bad rows go to --rejects)"),
+        rejects: Optional[Path] = typer.Option(None, "--rejects", help="Rejected rows (default OUT.rejects.jsonl)"),
+    ) -> None:
+        from components.data.importers import QUESTION_KINDS, import_any
+        from components.io import write_jsonl
 
-    result = run_import(path)
-    for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    count = write_jsonl(out, result.pairs)
-    typer.echo(f"wrote {count} pairs to {out}")
+        result = import_any(kind, path, on_error)
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        what = "questions" if kind in QUESTION_KINDS else "pairs"
+        count = write_jsonl(out, result.questions if kind in QUESTION_KINDS else result.pairs)
+        if on_error == "skip":
+            target = rejects or out.with_suffix(".rejects.jsonl")
+            write_jsonl(target, result.rejects)
+            typer.echo(f"{len(result.rejects)} rows rejected -> {target}", err=True)
+        typer.echo(f"wrote {count} {what} to {out}")
+
+    command.__doc__ = f"Import {kind} data into the canonical schema."
+    return command
+
+
+def _register_importers() -> None:
+    from components.data.importers import KINDS
+
+    for kind in KINDS:
+        import_app.command(kind.replace("_", "-"))(_import_command(kind))
+
+
+_register_importers()
 
 
 @app.command()

@@ -164,6 +164,35 @@ class FinetuneParams(Section):
     eval_items: int = Field(32, ge=1)
     seed: int = 7
 
+    @field_validator("template")
+    @classmethod
+    def _template_writes_output_format(cls, template: str, info: ValidationInfo) -> str:
+        """A judge trained on one output format but prompted with a template that asks for another
+        would be read by the wrong parser: every template names the format it asks for. (Checked on
+        ``template`` because ``output_format`` is validated before it.)"""
+        from components.judges.templates import get_template, list_templates
+
+        try:
+            asks_for = get_template(template).output
+        except ValueError:
+            raise ValueError(f"unknown template; known templates: {', '.join(list_templates())}") from None
+        output_format = info.data.get("output_format")
+        if output_format is not None and asks_for != output_format:
+            raise ValueError(
+                f"finetune.template {template!r} asks for {asks_for!r} output but finetune.output_format is "
+                f"{output_format!r}; templates per format: {_templates_by_format()}"
+            )
+        return template
+
+
+def _templates_by_format() -> str:
+    from components.judges.templates import TEMPLATES
+
+    formats = get_args(FinetuneParams.model_fields["output_format"].annotation)
+    return "; ".join(
+        f"{fmt}: {', '.join(sorted(name for name, t in TEMPLATES.items() if t.output == fmt))}" for fmt in formats
+    )
+
 
 class JudgeParams(Section):
     """How the pipeline's judges run. ``mode``: score_first decodes the score line, logprob reads it from

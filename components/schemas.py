@@ -97,7 +97,10 @@ class Pair(NonEmpty):
     score2: float | None = None
     verdict: int | None = None
     reason: str = ""
-    reason_no_reference: str = ""  # CritiqueLLM round 2: the reason rewritten without the reference
+    # CritiqueLLM round 2: the label rewritten without the reference (scores within 1 of round 1's)
+    reason_no_reference: str = ""
+    score1_no_reference: float | None = None
+    score2_no_reference: float | None = None
     teacher: str = ""
     needs_knowledge: bool = False
     split: str = ""
@@ -119,7 +122,7 @@ class Pair(NonEmpty):
 
     def swapped(self) -> Pair:
         """The same pair with the answers in the other order; scores, verdict and the
-        "Assistant 1/2" mentions in the reason follow the answers."""
+        "Assistant 1/2" mentions in the reasons follow the answers."""
         return self.model_copy(
             update=dict(
                 answer1=self.answer2,
@@ -130,6 +133,9 @@ class Pair(NonEmpty):
                 score2=self.score1,
                 verdict=mirror(self.verdict),
                 reason=swap_assistant_mentions(self.reason),
+                score1_no_reference=self.score2_no_reference,
+                score2_no_reference=self.score1_no_reference,
+                reason_no_reference=swap_assistant_mentions(self.reason_no_reference),
             )
         )
 

@@ -10,6 +10,9 @@ from components.judges.base import JudgeItem
 from components.schemas import Judgment, Pair
 
 
+MAX_EXAMPLES = 5
+
+
 @dataclass(frozen=True)
 class Bootstrap:
     resamples: int = 1000
@@ -28,6 +31,15 @@ class ProbeResult:
     verdict: str
     details: dict = field(default_factory=dict)
     flipped: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, probe: str, judge: str, metric: str, interval: dict, flagged: bool, verdict: str,
+           details: dict, flipped: list[dict]) -> ProbeResult:
+        """A result from a ``with_ci`` interval ({"value", "low", "high"}), keeping at most
+        ``MAX_EXAMPLES`` flipped examples."""
+        return cls(probe=probe, judge=judge, metric=metric, value=interval["value"], low=interval["low"],
+                   high=interval["high"], flagged=flagged, verdict=verdict, details=details,
+                   flipped=flipped[:MAX_EXAMPLES])
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -20,7 +20,6 @@ from typing import Protocol, runtime_checkable
 from components.audit.base import Bootstrap, ProbeResult
 from components.audit.items import CLEAN, Judged, by_variant, sentence_breaks, sentences, untag, variant
 from components.audit.stats import (
-    MAX_EXAMPLES,
     ci,
     exceeds,
     flag_suffix,
@@ -181,18 +180,7 @@ class FormatProbe:
             for pair_id, versions in judged.items()
             if _flipped(versions, name)
         ]
-        return ProbeResult(
-            probe=self.name,
-            judge=judge,
-            metric="max_flip_rate",
-            value=value["value"],
-            low=value["low"],
-            high=value["high"],
-            flagged=flagged,
-            verdict=verdict,
-            details=details,
-            flipped=examples[:MAX_EXAMPLES],
-        )
+        return ProbeResult.of(self.name, judge, "max_flip_rate", value, flagged, verdict, details, examples)
 
     def _variant(self, judged: dict[str, dict[str, Judged]], name: str, bootstrap: Bootstrap) -> dict:
         """Flip rate vs the base verdict (a failure under the variant counts as a flip: the format broke

@@ -22,7 +22,6 @@ from itertools import cycle, islice
 from components.audit.base import Bootstrap, ProbeResult
 from components.audit.items import CLEAN, by_variant, sentence_breaks, variant
 from components.audit.stats import (
-    MAX_EXAMPLES,
     WINS,
     exceeds,
     flag_suffix,
@@ -175,15 +174,4 @@ class InjectionProbe:
                 "do not let it grade untrusted answers",
             )
         )
-        return ProbeResult(
-            probe=self.name,
-            judge=judge,
-            metric="obeyed_rate",
-            value=obeyed["value"],
-            low=obeyed["low"],
-            high=obeyed["high"],
-            flagged=flagged,
-            verdict=verdict,
-            details=details,
-            flipped=examples[:MAX_EXAMPLES],
-        )
+        return ProbeResult.of(self.name, judge, "obeyed_rate", obeyed, flagged, verdict, details, examples)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from components.audit.base import Bootstrap, ProbeResult
 from components.audit.items import CLEAN, by_variant, variant
 from components.audit.stats import (
-    MAX_EXAMPLES,
     ci,
     exceeds,
     flag_suffix,
@@ -85,15 +84,4 @@ class KnowledgeProbe:
             f"no-reference errors"
             + flag_suffix(flagged, f"gap above {self.flag_gap_above:.0%}: do not judge such questions reference-free")
         )
-        return ProbeResult(
-            probe=self.name,
-            judge=judge,
-            metric="agreement_gap",
-            value=gap["value"],
-            low=gap["low"],
-            high=gap["high"],
-            flagged=flagged,
-            verdict=verdict,
-            details=details,
-            flipped=examples[:MAX_EXAMPLES],
-        )
+        return ProbeResult.of(self.name, judge, "agreement_gap", gap, flagged, verdict, details, examples)

@@ -12,9 +12,6 @@ from components.judges.base import JudgeItem, both_orders
 from components.metrics import consistency_metrics, with_ci
 from components.schemas import Judgment, Pair, mirror
 
-MAX_EXAMPLES = 5
-
-
 @dataclass(frozen=True)
 class PositionProbe:
     flag_below: float = 0.8
@@ -46,7 +43,7 @@ class PositionProbe:
             {"pair_id": pid, "original": by_pair[pid]["original"].raw, "swapped": by_pair[pid]["swapped"].raw}
             for pid, (a, b) in zip(ids, rows)
             if a is not None and b is not None and b != mirror(a)
-        ][:MAX_EXAMPLES]
+        ]
         flagged = ci["value"] < self.flag_below
         verdict = (
             f"position: consistency {ci['value']:.1%} (95% CI {ci['low']:.1%}-{ci['high']:.1%}), "
@@ -54,7 +51,4 @@ class PositionProbe:
             f"{summary['failures']} with a parse failure"
             + (f" -- FLAGGED: below {self.flag_below:.0%}" if flagged else "")
         )
-        return ProbeResult(
-            probe=self.name, judge=judge, metric="consistency", value=ci["value"], low=ci["low"], high=ci["high"],
-            flagged=flagged, verdict=verdict, details=summary, flipped=flipped,
-        )
+        return ProbeResult.of(self.name, judge, "consistency", ci, flagged, verdict, summary, flipped)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from components.audit.base import Bootstrap, ProbeResult
-from components.audit.stats import LOSES, MAX_EXAMPLES, WINS, ci, exceeds, flag_suffix, pct, share, standing
+from components.audit.stats import LOSES, WINS, ci, exceeds, flag_suffix, pct, share, standing
 from components.judges.base import JudgeItem, both_orders
 from components.schemas import FIRST, SECOND, Judgment, Pair
 
@@ -78,18 +78,7 @@ class SelfEnhancementProbe:
             f"asymmetry {pct(value['value'])} (95% CI {pct(value['low'])}-{pct(value['high'])})"
             + flag_suffix(flagged, f"above {self.flag_above:.0%}: it favours answers from its own family")
         )
-        return ProbeResult(
-            probe=self.name,
-            judge=judge,
-            metric="error_asymmetry",
-            value=value["value"],
-            low=value["low"],
-            high=value["high"],
-            flagged=flagged,
-            verdict=verdict,
-            details=details,
-            flipped=examples[:MAX_EXAMPLES],
-        )
+        return ProbeResult.of(self.name, judge, "error_asymmetry", value, flagged, verdict, details, examples)
 
 
 def _asymmetry(rows: list[tuple[int, int | None]]) -> float:

@@ -20,7 +20,6 @@ from components.metrics import with_ci
 from components.schemas import FIRST, SECOND, TIE
 
 T = TypeVar("T")
-MAX_EXAMPLES = 5
 LOSES, TIES, WINS = 0, 1, 2
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from components.audit.base import Bootstrap, ProbeResult
 from components.audit.items import CLEAN, by_variant, sentences, variant
 from components.audit.stats import (
-    MAX_EXAMPLES,
     exceeds,
     flag_suffix,
     flip_example,
@@ -98,15 +97,4 @@ class VerbosityProbe:
             f"{details['failures']} with a parse failure"
             + flag_suffix(flagged, f"above {self.flag_above:.0%}: restating an answer wins it points")
         )
-        return ProbeResult(
-            probe=self.name,
-            judge=judge,
-            metric="toward_padded_rate",
-            value=toward["value"],
-            low=toward["low"],
-            high=toward["high"],
-            flagged=flagged,
-            verdict=verdict,
-            details=details,
-            flipped=examples[:MAX_EXAMPLES],
-        )
+        return ProbeResult.of(self.name, judge, "toward_padded_rate", toward, flagged, verdict, details, examples)

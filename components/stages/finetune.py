@@ -1,10 +1,15 @@
 """Stage finetune: LoRA (or full) SFT of the base model into a judge, registered in MLflow as `judge`.
 
 The run records what it was trained on: params ``train_data_md5`` (the same hash DVC keeps for
-the train split) and ``git_rev``, metrics per step (loss, learning_rate, tokens_per_s, peak_rss_mb)
-and per eval step (eval_loss, val_agreement). Checkpoints live under models/checkpoints/<fingerprint>, where the fingerprint covers the
+the train split), ``git_rev`` and ``base_model``; metrics per step (loss, learning_rate,
+tokens_per_s, peak_rss_mb) and per eval step (eval_loss, val_agreement).
+
+Checkpoints live under models/checkpoints/<fingerprint>, where the fingerprint covers the
 training data, the base model and the finetune params: a rerun after a crash resumes, a run
 with different inputs starts fresh.
+
+Under ``accelerate launch`` every process runs this stage and trains its share; only the main
+process publishes and registers the judge (see docs/training.md).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from components.schemas import Pair
 from components.tracking import git_rev, register_model
 from components.training.agreement import val_agreement
 from components.training.examples import Augment
+from components.training.runtime import is_main_process
 from components.training.trainer import TrainConfig, prepare, train
 
 
@@ -49,6 +55,8 @@ def run(params: Params, tracker) -> dict:
         model, tokenizer, train_pairs, tcfg, workdir, evaluate,
         log=lambda step, m: tracker.metrics(m, step=step), val_pairs=val_pairs,
     )
+    if not is_main_process():
+        return {"steps_run": result.steps}
 
     shutil.rmtree(paths.JUDGE_MODEL, ignore_errors=True)
     shutil.copytree(workdir / "best", paths.JUDGE_MODEL)

@@ -7,7 +7,7 @@ relying on the reference; the scores may move by at most ``MAX_MOVE``. Moves bey
 reference-free training target beside the reference-based one, for JudgeLM's reference drop.
 
 Where it goes on the pair: ``reason_no_reference`` holds the rewritten reason; the flag
-``no_reference_scores:<s1>,<s2>`` holds its scores (in the pair's answer order), ``no_reference_clamped``
+``score1_no_reference`` / ``score2_no_reference`` its scores (they swap with the answers), ``no_reference_clamped``
 marks a clamp, and ``no_reference_failed`` a rewrite that could not be used (unparseable, a failed
 request, or a reason still mentioning the reference) -- such a pair keeps its round-1 label only.
 """
@@ -26,7 +26,6 @@ from components.teachers.judge import Complete, Messages, reason_after_score_lin
 log = logging.getLogger(__name__)
 
 MAX_MOVE = 1.0
-SCORES_FLAG = "no_reference_scores"
 CLAMPED_FLAG = "no_reference_clamped"
 FAILED_FLAG = "no_reference_failed"
 MENTIONS_REFERENCE = re.compile(r"reference|参考", re.IGNORECASE)
@@ -80,8 +79,10 @@ class Rewriter:
             return pair.model_copy(update={"flags": [*pair.flags, FAILED_FLAG]})
         self.stats.rewritten += 1
         self.stats.clamped += int(clamped)
-        flags = [*pair.flags, scores_flag(score1, score2), *([CLAMPED_FLAG] if clamped else [])]
-        return pair.model_copy(update={"reason_no_reference": reason, "flags": flags})
+        flags = [*pair.flags, *([CLAMPED_FLAG] if clamped else [])]
+        return pair.model_copy(
+            update={"reason_no_reference": reason, "score1_no_reference": score1, "score2_no_reference": score2, "flags": flags}
+        )
 
 
 def read_rewrite(pair: Pair, output: str | Exception) -> tuple[float, float, str, bool]:
@@ -108,7 +109,3 @@ def clamp(score: float, round1: float | None) -> tuple[float, bool]:
     kept = min(max(score, round1 - MAX_MOVE), round1 + MAX_MOVE)
     return kept, kept != score
 
-
-def scores_flag(score1: float, score2: float) -> str:
-    """The flag carrying the reference-free scores: ``no_reference_scores:7,3``."""
-    return f"{SCORES_FLAG}:{score1:g},{score2:g}"

@@ -32,6 +32,11 @@ def launched() -> bool:
     return LAUNCHER_ENV in os.environ or int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
+def is_main_process() -> bool:
+    """Rank 0, or the only process; launchers set RANK for every process they start."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def make_runtime(bf16_setting: str | bool, batch_size: int) -> Local | Accelerated:
     return Accelerated(bf16_setting, batch_size) if launched() else Local(use_bf16(bf16_setting))
 

@@ -286,9 +286,9 @@ def test_make_scripted_by_name():
         Oracle(template="pointwise")
 
 
-def test_registry_makes_every_probe_from_audit_params_and_params_yaml_keeps_position_only():
+def test_registry_makes_every_probe_from_audit_params_and_params_yaml_runs_them_all():
     assert [probe.name for probe in make_probes(CFG)] == list(PROBES)
-    assert load_params(REPO / "params.yaml").audit.probes == ["position"]
+    assert sorted(load_params(REPO / "params.yaml").audit.probes) == sorted(PROBES)
     with pytest.raises(ValueError, match="unknown judge template"):
         make_probes(AuditParams(probes=["format"], format_templates=["nope"]))
 

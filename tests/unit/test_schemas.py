@@ -33,3 +33,10 @@ def test_blank_required_text_is_rejected(field):
 def test_an_unknown_verdict_is_rejected():
     with pytest.raises(ValidationError, match="verdict"):
         make_pair(verdict=3)
+
+
+def test_the_reference_free_label_swaps_with_the_answers():
+    pair = make_pair(score1_no_reference=8, score2_no_reference=3, reason_no_reference="Assistant 1 wins.")
+    swapped = pair.swapped()
+    assert (swapped.score1_no_reference, swapped.score2_no_reference) == (3, 8)
+    assert swapped.reason_no_reference == "Assistant 2 wins."

@@ -5,7 +5,7 @@ string, or ``{"text": ...}`` as in JudgeLM's files), the reference-free label ``
 ``text`` = "s1 s2\\nreason", and optionally the label made with the reference, ``score_w_reference``
 with ``text_w_reference``. The pair's label is the one made with the reference when there is one;
 the reference-free label is kept beside it the way the two-round teacher keeps its rewrite
-(``reason_no_reference`` and the ``no_reference_scores:<s1>,<s2>`` flag), so both training targets
+(``reason_no_reference``, ``score1_no_reference``, ``score2_no_reference``), so both training targets
 survive the import. The score line of each text must agree with its score field.
 
 JudgeLM's own files mark a GPT-4 failure as ``text == "error"`` (their training loader skips such
@@ -24,7 +24,6 @@ from components.data.importers.rows import Where, build, collect, identifier, js
 from components.io import OnError
 from components.judges.parsers import parse
 from components.schemas import Pair, verdict_from_scores
-from components.teachers.rewrite import scores_flag
 
 Label = tuple[float, float, str]
 
@@ -41,7 +40,6 @@ def judgelm_pair(at: Where, row: dict) -> Pair:
     has_with = row.get("score_w_reference") is not None or row.get("text_w_reference") is not None
     with_reference = _label(at, row, "score_w_reference", "text_w_reference") if has_with else None
     score1, score2, reason = with_reference or without
-    flags = [scores_flag(without[0], without[1])] if with_reference else []
     return build(
         at,
         Pair,
@@ -60,8 +58,9 @@ def judgelm_pair(at: Where, row: dict) -> Pair:
         verdict=verdict_from_scores(score1, score2),
         reason=reason,
         reason_no_reference=without[2] if with_reference else "",
+        score1_no_reference=without[0] if with_reference else None,
+        score2_no_reference=without[1] if with_reference else None,
         teacher="judgelm-gpt-4",
-        flags=flags,
     )
 
 
