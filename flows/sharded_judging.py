@@ -85,10 +85,14 @@ def run_sharded(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Judge a pairs file in shards over Dask workers (params.yaml: judge.dask_*).")
+    parser = argparse.ArgumentParser(
+        description="Judge a pairs file in shards over Dask workers (params.yaml: judge.dask_*)."
+    )
     parser.add_argument("pairs_file")
     parser.add_argument("out")
-    parser.add_argument("--judge", default="finetuned", help="finetuned or base; with --model-path, a name for the judge")
+    parser.add_argument(
+        "--judge", default="finetuned", help="finetuned or base; with --model-path, a name for the judge"
+    )
     parser.add_argument("--model-path", help="a local model folder instead of a pipeline judge")
     parser.add_argument("--params", default=str(PARAMS_FILE))
     args = parser.parse_args()

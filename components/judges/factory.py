@@ -35,6 +35,7 @@ def hf_judge(name: str, params: Params, model_path, adapter=None) -> HFJudge:
         batch_size=cfg.batch_size,
         max_new_tokens=cfg.max_new_tokens,
         max_prompt_tokens=cfg.max_prompt_tokens,
+        min_score_mass=cfg.min_score_mass,
     )
 
 
@@ -45,7 +46,9 @@ def cache_file(name: str, params: Params):
 def fingerprint(name: str, params: Params) -> str:
     """Changes whenever the model, adapter or judging params change, so a cache never serves
     judgments made by another judge."""
-    parts = {"judge": params.judge.model_dump(mode="json"), "template": params.finetune.template}
+    # Where judging runs (Dask or not) does not change a judgment, so it does not key the cache.
+    judging = params.judge.model_dump(mode="json", exclude={"dask_workers", "dask_address"})
+    parts = {"judge": judging, "template": params.finetune.template}
     parts["base"] = (paths.BASE_MODEL / "judgeops_model.json").read_text()
     parts["base_weights"] = [
         (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(paths.BASE_MODEL.glob("*.safetensors"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from components.judges.base import JudgeItem, to_judgment
-from components.judges.logprob import Reading, check_format, read_judgments
+from components.judges.logprob import LOGPROB_FORMATS, Reading, check_format, read_judgments
 from components.judges.parsers import parse
 from components.judges.templates import get_template
 from components.schemas import Judgment, Pair
@@ -59,9 +59,11 @@ class HFJudge:
 
     def with_template(self, name: str) -> HFJudge:
         """The same weights and settings prompted with template ``name`` (the format probe's variants).
-        The model is loaded first so that every copy shares it instead of loading its own."""
+        The model is loaded first so that every copy shares it instead of loading its own. In logprob
+        mode, a template whose output logprob cannot read (mtbench_pair, ...) is decoded score_first."""
         self._load()
-        return replace(self, template=name)
+        readable = self.mode != "logprob" or get_template(name).output in LOGPROB_FORMATS
+        return replace(self, template=name, mode=self.mode if readable else "score_first")
 
     def prompt(self, pair: Pair) -> tuple[str, bool]:
         """The templated prompt text, with the answers cut in the middle if it is too long."""
@@ -75,7 +77,7 @@ class HFJudge:
 
     def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
         self._load()
-        prompts, cut = zip(*(self.prompt(item.shown) for item in items)) if items else ((), ())
+        prompts, cut = zip(*(self.prompt(item.shown) for item in items), strict=True) if items else ((), ())
         self.truncated += sum(cut)
         output = self._template.output
         if self.mode == "logprob":
@@ -89,7 +91,7 @@ class HFJudge:
             readings = [Reading(raw, parse(output, raw)) for raw in raws]
         return [
             to_judgment(item, self.name, self.template, r.raw, r.parsed, confidence=r.confidence, truncated=was_cut)
-            for item, r, was_cut in zip(items, readings, cut)
+            for item, r, was_cut in zip(items, readings, cut, strict=True)
         ]
 
 

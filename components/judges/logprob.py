@@ -11,10 +11,9 @@ How, for the ``judgelm`` line "s1 s2" and a tokenizer that writes numbers digit 
    give the first score's first token; those after it give p("0" | "1"), which splits the mass of
    "1" between the scores 1 and 10: p(1) = p("1")·(1 - p("0"|"1")), p(10) = p("1")·p("0"|"1"),
    p(k) = p("k") for k = 2..9.
-2. The most likely first score s1 and the separator are fed; where s1 does not start with the probe,
-   the attention mask hides the probe, so the cache holds exactly "s1 ". The last logits give the
-   second score's first token.
-3. The probe is fed once more: p("0" | "1") for the second score.
+2. One cached step feeds the most likely first score s1, the separator and the probe again; where s1
+   does not start with the probe, the attention mask hides the first probe, so the model sees exactly
+   "s1 " + probe. The logits before and after the new probe give the second score the same way.
 
 Each score's valid mass is m = Σ p(k) over k = 1..10 (= Σ p(digit) over digits 1..9); below
 ``min_mass`` the judgment is a failure ("no score token is likely"), never a tie. Otherwise the
@@ -71,12 +70,16 @@ class Choices:
 
     @classmethod
     def from_texts(cls, tokenizer, texts: dict[int, tuple[str, ...]]) -> Choices:
-        spellings = tuple(tuple(dict.fromkeys(_ids(tokenizer, text) for text in alternatives)) for alternatives in texts.values())
+        spellings = tuple(
+            tuple(dict.fromkeys(_ids(tokenizer, text) for text in alternatives)) for alternatives in texts.values()
+        )
         flat = [spelling for alternatives in spellings for spelling in alternatives]
         if len(set(flat)) != len(flat):
             raise ValueError(f"logprob mode: two values share a spelling in this tokenizer: {flat}")
         if any(len(spelling) > 2 for spelling in flat):
-            raise ValueError(f"logprob mode reads values of at most two tokens; this tokenizer spells {texts} as {flat}")
+            raise ValueError(
+                f"logprob mode reads values of at most two tokens; this tokenizer spells {texts} as {flat}"
+            )
         probes = {spelling[0] for spelling in flat if len(spelling) == 2}
         if len(probes) > 1:
             raise ValueError(f"logprob mode: two-token values must share their first token, got {sorted(probes)}")
@@ -138,7 +141,7 @@ def read_judgments(
     for batch in tqdm(batches, desc=progress, disable=progress is None, leave=False):
         cached = _Cached(model, tokenizer.pad_token_id)
         with torch.inference_mode():
-            for index, reading in zip(batch, read(cached, [encoded[i] for i in batch], min_mass)):
+            for index, reading in zip(batch, read(cached, [encoded[i] for i in batch], min_mass), strict=True):
                 readings[index] = reading
     return readings
 
@@ -160,7 +163,11 @@ class _Cached:
         self.mask = fresh if self.mask is None else torch.cat([self.mask, fresh], dim=1)
         positions = (self.mask.cumsum(-1) - 1).clamp(min=0)[:, -width:]
         out = self.model(
-            input_ids=ids, attention_mask=self.mask, position_ids=positions, cache=self.cache, use_cache=True,
+            input_ids=ids,
+            attention_mask=self.mask,
+            position_ids=positions,
+            cache=self.cache,
+            use_cache=True,
             logits_to_keep=keep,
         )
         self.cache = out.cache
@@ -179,7 +186,7 @@ def _judgelm_reader(tokenizer):
     low, high = (int(bound) for bound in SCORE_RANGE)
     scores = Choices.from_texts(tokenizer, {k: (str(k),) for k in range(low, high + 1)})
     separator = list(_ids(tokenizer, SEPARATOR))
-    spelled = dict(zip(scores.values, (alternatives[0] for alternatives in scores.spellings)))
+    spelled = dict(zip(scores.values, (alternatives[0] for alternatives in scores.spellings), strict=True))
     for a, b in itertools.product(scores.values, repeat=2):
         line = f"{a}{SEPARATOR}{b}"
         if _ids(tokenizer, line) != spelled[a] + tuple(separator) + spelled[b]:
@@ -187,21 +194,21 @@ def _judgelm_reader(tokenizer):
     values = torch.tensor(scores.values, dtype=torch.float64)
 
     def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
-        first, greedy = _first_position(cached, scores, prompts)
+        first, greedy = _position(cached, scores, prompts)
         fed = [scores.fed(index) for index in first.argmax(-1).tolist()]
         if scores.probe is not None:
             cached.hide_last(torch.tensor([not keep_probe for keep_probe, _ in fed]))
-        after_first = cached.feed([tokens + separator for _, tokens in fed])[:, -1]
-        after_probe = cached.feed([[scores.probe]] * len(prompts))[:, -1] if scores.probe is not None else None
-        second = scores.probabilities(after_first, after_probe)
+        second, after_first = _position(cached, scores, [tokens + separator for _, tokens in fed])
         readings = []
-        for row, (p1, p2) in enumerate(zip(first, second)):
+        for row, (p1, p2) in enumerate(zip(first, second, strict=True)):
             s1, s2 = scores.values[int(p1.argmax())], scores.values[int(p2.argmax())]
             if p1.sum() < min_mass:
                 readings.append(_unlikely("score", float(p1.sum()), min_mass, "", greedy[row], tokenizer))
             elif p2.sum() < min_mass:
                 written = f"{s1}{SEPARATOR}"
-                readings.append(_unlikely("second score", float(p2.sum()), min_mass, written, after_first[row], tokenizer))
+                readings.append(
+                    _unlikely("second score", float(p2.sum()), min_mass, written, after_first[row], tokenizer)
+                )
             else:
                 expected = [float((p.double() * values).sum() / p.double().sum()) for p in (p1, p2)]
                 parsed = Parsed(score1=expected[0], score2=expected[1], verdict=verdict_from_scores(s1, s2))
@@ -215,7 +222,7 @@ def _pandalm_reader(tokenizer):
     labels = Choices.from_texts(tokenizer, {FIRST: ("1",), SECOND: ("2",), TIE: ("Tie", "tie")})
 
     def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
-        probabilities, greedy = _first_position(cached, labels, prompts)
+        probabilities, greedy = _position(cached, labels, prompts)
         readings = []
         for row, p in enumerate(probabilities):
             if p.sum() < min_mass:
@@ -228,13 +235,13 @@ def _pandalm_reader(tokenizer):
     return read
 
 
-def _first_position(cached: _Cached, choices: Choices, prompts: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first feed, each prompt followed by the probe if the choices have one: value probabilities
-    [rows, values] at the column before the probe, and the full next-token distribution there."""
+def _position(cached: _Cached, choices: Choices, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Feed ``rows``, each followed by the probe if the choices have one: value probabilities
+    [rows, values] for the position after each row, and the full next-token distribution there."""
     if choices.probe is None:
-        before = cached.feed(prompts)[:, -1]
+        before = cached.feed(rows)[:, -1]
         return choices.probabilities(before, None), before
-    probabilities = cached.feed([ids + [choices.probe] for ids in prompts], keep=2)
+    probabilities = cached.feed([row + [choices.probe] for row in rows], keep=2)
     before = probabilities[:, 0]
     return choices.probabilities(before, probabilities[:, 1]), before
 

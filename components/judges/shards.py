@@ -17,23 +17,21 @@ from pathlib import Path
 
 from components.config import Params
 from components.judges.base import JudgeItem
-from components.judges.factory import make_judge
+from components.judges.factory import hf_judge, make_judge
 from components.judges.hf import HFJudge
 from components.models import load_causal_lm
 from components.schemas import Judgment
 
 
 def build_judge(params: Params, judge: str = "finetuned", model_path: Path | str | None = None) -> HFJudge:
-    """Pipeline judge ``judge`` (finetuned / base), or with ``model_path`` a judge called ``judge`` with
-    the base judge's settings on that model folder. Unloaded, with absolute paths, so it pickles small
-    and a worker started elsewhere finds the same files."""
-    built = make_judge("base" if model_path else judge, params)
-    adapter = Path(built.adapter).resolve() if built.adapter else None
+    """Pipeline judge ``judge`` (finetuned / base), or with ``model_path`` a judge called ``judge`` on that
+    model folder, judging as params.yaml says. Unloaded, with absolute paths, so it pickles small and a
+    worker started elsewhere finds the same files."""
+    built = hf_judge(judge, params, model_path) if model_path else make_judge(judge, params)
     return replace(
         built,
-        name=judge,
-        model_path=Path(model_path or built.model_path).resolve(),
-        adapter=adapter,
+        model_path=Path(built.model_path).resolve(),
+        adapter=Path(built.adapter).resolve() if built.adapter else None,
         min_score_mass=params.judge.min_score_mass,
     )
 
@@ -50,7 +48,7 @@ def split(items: Sequence[JudgeItem], shards: int) -> list[list[JudgeItem]]:
             runs.append([item])
     count = min(shards, len(runs))
     bounds = [round(i * len(runs) / count) for i in range(count + 1)] if count else [0]
-    return [[item for run in runs[start:stop] for item in run] for start, stop in zip(bounds, bounds[1:])]
+    return [[item for run in runs[start:stop] for item in run] for start, stop in zip(bounds, bounds[1:], strict=False)]
 
 
 def merge(parts: Sequence[Sequence[JudgeItem]], results: Sequence[Sequence[Judgment]]) -> list[Judgment]:
@@ -58,7 +56,7 @@ def merge(parts: Sequence[Sequence[JudgeItem]], results: Sequence[Sequence[Judgm
     if len(parts) != len(results):
         raise ValueError(f"{len(parts)} shards sent, {len(results)} returned")
     merged: list[Judgment] = []
-    for index, (items, judged) in enumerate(zip(parts, results)):
+    for index, (items, judged) in enumerate(zip(parts, results, strict=True)):
         asked = [(item.pair.id, item.order) for item in items]
         answered = [(judgment.pair_id, judgment.order) for judgment in judged]
         if asked != answered:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import fields
 
 from components import paths
 from components.config import Params
@@ -35,11 +36,9 @@ def run(params: Params, tracker) -> dict:
     train_pairs = read_jsonl(paths.split_file("train"), Pair)
     val_pairs = read_jsonl(paths.split_file("val"), Pair)[: cfg.eval_items]
     model, tokenizer = load_causal_lm(paths.BASE_MODEL)
+    shared = {f.name for f in fields(TrainConfig)} & set(type(cfg).model_fields)  # same names, same meaning
     tcfg = TrainConfig(
-        **cfg.model_dump(include={
-            "method", "lora_r", "lora_alpha", "lora_dropout", "target_modules", "template", "output_format",
-            "max_steps", "batch_size", "learning_rate", "warmup_steps", "bf16", "checkpoint_every", "eval_every", "seed",
-        }),
+        **cfg.model_dump(include=shared),
         augment=Augment(cfg.swap_prob, cfg.reference_drop, cfg.seed),
         max_tokens=params.judge.max_prompt_tokens,
     )
@@ -47,34 +46,40 @@ def run(params: Params, tracker) -> dict:
     data_hash = file_md5(paths.split_file("train"))
     base = describe(paths.BASE_MODEL)
     rev = git_rev()
-    tracker.params({"train_data_md5": data_hash, "git_rev": rev, "base_model": base["source"]})
+    main = is_main_process()
+    if main:
+        tracker.params({"train_data_md5": data_hash, "git_rev": rev, "base_model": base["source"]})
     workdir = paths.CHECKPOINTS / fingerprint(data_hash, cfg.model_dump(mode="json"))
     _drop_stale(workdir)
     evaluate = val_agreement(val_pairs, tokenizer, cfg.template, params.judge) if val_pairs else None
     result = train(
-        model, tokenizer, train_pairs, tcfg, workdir, evaluate,
-        log=lambda step, m: tracker.metrics(m, step=step), val_pairs=val_pairs,
+        model,
+        tokenizer,
+        train_pairs,
+        tcfg,
+        workdir,
+        evaluate,
+        log=lambda step, m: tracker.metrics(m, step=step),
+        val_pairs=val_pairs,
     )
-    if not is_main_process():
+    if not main:
         return {"steps_run": result.steps}
 
     shutil.rmtree(paths.JUDGE_MODEL, ignore_errors=True)
     shutil.copytree(workdir / "best", paths.JUDGE_MODEL)
     if cfg.method == "full":
         tokenizer.save_pretrained(paths.JUDGE_MODEL)  # a whole model folder, loadable on its own
-    (paths.JUDGE_MODEL / "judgeops_judge.json").write_text(
-        json.dumps({"base_model": base["source"], "method": cfg.method, "train_data_md5": data_hash,
-                    "template": cfg.template, "output_format": cfg.output_format, "best_step": result.best_step},
-                   indent=2) + "\n"
-    )
-    version = register_model(
-        tracker,
-        paths.JUDGE_MODEL,
-        "judge_adapter" if cfg.method == "lora" else "judge_model",
-        tags={"base_model": base["source"], "train_data_md5": data_hash, "git_rev": rev, "template": cfg.template,
-              "method": cfg.method, "output_format": cfg.output_format},
-        alias="candidate",
-    )
+    identity = {
+        "base_model": base["source"],
+        "method": cfg.method,
+        "train_data_md5": data_hash,
+        "template": cfg.template,
+        "output_format": cfg.output_format,
+    }
+    meta = json.dumps({**identity, "best_step": result.best_step}, indent=2)
+    (paths.JUDGE_MODEL / "judgeops_judge.json").write_text(meta + "\n")
+    artifact = "judge_adapter" if cfg.method == "lora" else "judge_model"
+    version = register_model(tracker, paths.JUDGE_MODEL, artifact, tags={**identity, "git_rev": rev}, alias="candidate")
     tracker.tags({"train_data_md5": data_hash, "registered_version": version})
     return {
         "train_pairs": len(train_pairs),

@@ -42,7 +42,7 @@ def _pairwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParam
             max_prompt_tokens=judge.max_prompt_tokens,
         )
         judgments = hf.judge([JudgeItem(p) for p in val_pairs])
-        return sum(j.verdict == p.verdict for j, p in zip(judgments, val_pairs)) / len(val_pairs)
+        return sum(j.verdict == p.verdict for j, p in zip(judgments, val_pairs, strict=True)) / len(val_pairs)
 
     return evaluate
 

@@ -18,7 +18,9 @@ def encode(example: Example, tokenizer, max_tokens: int = 1024) -> dict:
     prompt = chat_prompt(tokenizer, example.messages)
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     target_ids = tokenizer(example.target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-    prompt_ids = prompt_ids[-(max_tokens - len(target_ids)) :] if len(prompt_ids) + len(target_ids) > max_tokens else prompt_ids
+    prompt_ids = (
+        prompt_ids[-(max_tokens - len(target_ids)) :] if len(prompt_ids) + len(target_ids) > max_tokens else prompt_ids
+    )
     return {"input_ids": prompt_ids + target_ids, "labels": [IGNORE] * len(prompt_ids) + target_ids}
 
 

@@ -17,7 +17,9 @@ from components.training.examples import NO_AUGMENT, epoch_examples
 class EvalSet:
     """The val pairs encoded once and batched by length (the same batches at every eval step)."""
 
-    def __init__(self, pairs: list[Pair], tokenizer, template: str, output_format: str, max_tokens: int, batch_size: int):
+    def __init__(
+        self, pairs: list[Pair], tokenizer, template: str, output_format: str, max_tokens: int, batch_size: int
+    ):
         examples = epoch_examples(pairs, 0, template, output_format, NO_AUGMENT)
         encoded = sorted((encode(e, tokenizer, max_tokens) for e in examples), key=lambda row: len(row["input_ids"]))
         self.batches = [

@@ -8,7 +8,8 @@ model, optimizer and scheduler with accelerate (DDP, DeepSpeed ZeRO or FSDP, as 
 says), moves batches to the device and gives each process its share of every batch.
 
 UNTESTED on GPUs (none on the machines this project is built on): the Accelerated path is
-exercised on one CPU process in tests/model/test_finetune.py, nothing more.
+exercised on one CPU process in tests/model/test_finetune.py, and was run by hand on two CPU
+processes (gloo, torchrun); nothing more.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ class Local:
     """One process on the CPU: bf16 autocast when the CPU has native bf16, threads = cores."""
 
     is_main = True
-    rank, world = 0, 1
 
     def __init__(self, bf16: bool):
         self.bf16 = bf16
@@ -95,7 +95,9 @@ class Accelerated:
 
         device = "cuda" if torch.cuda.is_available() else "cpu"
         self.bf16 = use_bf16(bf16_setting, device)
-        self.accelerator = Accelerator(mixed_precision="bf16" if self.bf16 else "no", step_scheduler_with_optimizer=False)
+        self.accelerator = Accelerator(
+            cpu=device == "cpu", mixed_precision="bf16" if self.bf16 else "no", step_scheduler_with_optimizer=False
+        )
         self.is_main = self.accelerator.is_main_process
         self.rank, self.world = self.accelerator.process_index, self.accelerator.num_processes
         plugin = self.accelerator.state.deepspeed_plugin

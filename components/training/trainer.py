@@ -4,6 +4,8 @@ A hand-written loop rather than HF Trainer because the three things that matter 
 per-batch augmentation from immutable records, resume-after-SIGKILL without redoing steps,
 and checkpoint selection by a judging pass -- are each a few lines in a loop and awkward
 as Trainer callbacks. HF Trainer defaults are the baseline in benchmarks/finetune_throughput.py.
+The loop calls a runtime (components/training/runtime.py) for the few things that differ under
+``accelerate launch``; on one CPU process those are the plain torch calls.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ Runtime = Local | Accelerated
 def prepare(model, cfg: TrainConfig):
     """Wrap the model for LoRA, or leave every weight trainable for full fine-tuning."""
     if cfg.method == "full":
+        model.requires_grad_(True)
         return model
     from peft import LoraConfig, get_peft_model
 
@@ -135,12 +138,15 @@ def train(
         if progress is not None:
             progress.append({"step": step, "loss": loss, "tokens": tokens_in(rows)})
         if log and runtime.is_main:
-            log(step, {
-                "loss": loss,
-                "learning_rate": scheduler.get_last_lr()[0],
-                "tokens_per_s": state["tokens"] / state["seconds"],
-                "peak_rss_mb": peak_rss_mb(),
-            })
+            log(
+                step,
+                {
+                    "loss": loss,
+                    "learning_rate": scheduler.get_last_lr()[0],
+                    "tokens_per_s": state["tokens"] / state["seconds"],
+                    "peak_rss_mb": peak_rss_mb(),
+                },
+            )
         bar.update(1)
         bar.set_postfix(loss=f"{loss:.3f}")
         if (eval_set is not None or evaluate) and (step % cfg.eval_every == 0 or step == cfg.max_steps):

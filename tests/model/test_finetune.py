@@ -92,3 +92,47 @@ def test_a_sigkilled_run_resumes_from_its_last_checkpoint_without_redoing_steps(
 
 def _steps(workdir: Path) -> list[int]:
     return [json.loads(line)["step"] for line in (workdir / "progress.jsonl").read_text().splitlines()]
+
+
+def test_without_a_launcher_the_loop_runs_on_the_plain_local_runtime(monkeypatch):
+    from components.training.runtime import Local, make_runtime
+
+    monkeypatch.delenv("ACCELERATE_MIXED_PRECISION", raising=False)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    assert type(make_runtime(False, 8)) is Local
+
+
+def test_under_accelerate_launch_the_same_loop_trains_checkpoints_and_resumes(tiny_model_dir, tmp_path, monkeypatch):
+    """What `accelerate launch --cpu --num_processes 1` sets; multi-GPU is untested (docs/training.md)."""
+    from accelerate.state import AcceleratorState
+
+    monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "no")
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "true")
+    cfg = TrainConfig(max_steps=4, checkpoint_every=2, eval_every=2, **FAST)
+
+    def crash_at_3(step, metrics):
+        if step == 3:
+            raise RuntimeError("simulated crash")
+
+    try:
+        model, tokenizer = load_causal_lm(tiny_model_dir)
+        with pytest.raises(RuntimeError, match="simulated crash"):
+            train(prepare(model, cfg), tokenizer, arithmetic_pairs(12), cfg, tmp_path, log=crash_at_3)
+        assert (tmp_path / "checkpoints" / "step-000002" / "accelerate").is_dir()
+        AcceleratorState._reset_state(True)
+        model, tokenizer = load_causal_lm(tiny_model_dir)
+        logged = []
+        result = train(
+            prepare(model, cfg),
+            tokenizer,
+            arithmetic_pairs(12),
+            cfg,
+            tmp_path,
+            log=lambda s, m: logged.append((s, m)),
+            val_pairs=arithmetic_pairs(16)[12:],
+        )
+    finally:
+        AcceleratorState._reset_state(True)
+    assert (result.resumed_from, result.steps, len(result.losses)) == (2, 2, 4)
+    assert [s for s, m in logged if "eval_loss" in m] == [4]
+    assert (tmp_path / "best" / "adapter_model.safetensors").exists()

@@ -82,7 +82,9 @@ def tokenizer(tiny_model):
 
 
 def read(tokenizer, script, cases, output_format, batch_size=8):
-    return read_judgments(ScriptedModel(tokenizer, script), tokenizer, [prompt(c) for c in cases], output_format, batch_size)
+    return read_judgments(
+        ScriptedModel(tokenizer, script), tokenizer, [prompt(c) for c in cases], output_format, batch_size
+    )
 
 
 def test_expected_scores_verdict_and_confidence_follow_the_probabilities(tokenizer):
@@ -125,9 +127,9 @@ def test_batched_reading_equals_one_at_a_time_with_mixed_continuations(tokenizer
 
 def test_the_fed_tokens_are_how_the_tokenizer_writes_the_score_line(tokenizer):
     text = prompt("x")
-    assert tokenizer(text + "10 7", add_special_tokens=False)["input_ids"] == tokenizer(
-        text, add_special_tokens=False
-    )["input_ids"] + [tokenizer.convert_tokens_to_ids(t) for t in ("1", "0", "Ġ", "7")]
+    assert tokenizer(text + "10 7", add_special_tokens=False)["input_ids"] == tokenizer(text, add_special_tokens=False)[
+        "input_ids"
+    ] + [tokenizer.convert_tokens_to_ids(t) for t in ("1", "0", "Ġ", "7")]
 
 
 def test_a_tokenizer_that_merges_the_separator_is_refused():
@@ -143,10 +145,13 @@ def test_a_tokenizer_that_merges_the_separator_is_refused():
         read_judgments(None, Merging(), ["x"], "judgelm")
 
 
-def test_templates_without_a_score_line_are_refused(tiny_model):
+def test_templates_without_a_score_line_are_refused_or_decoded_in_the_format_probe(tiny_model):
     model, tokenizer = tiny_model
     with pytest.raises(ValueError, match="logprob mode reads"):
         HFJudge("tiny", "", template="mtbench_pair", mode="logprob", model=model, tokenizer=tokenizer)
+    judge = HFJudge("tiny", "", mode="logprob", model=model, tokenizer=tokenizer)
+    assert judge.with_template("mtbench_pair").mode == "score_first", "the format probe decodes what it cannot read"
+    assert judge.with_template("pandalm").mode == "logprob"
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +185,7 @@ def test_tiny_model_readings_are_well_formed(tiny_model, items):
 def test_tiny_model_batched_equals_one_at_a_time(tiny_model, items):
     batched = lenient(tiny_model, batch_size=8).judge(items)
     alone = lenient(tiny_model, batch_size=1).judge(items)
-    for a, b in zip(batched, alone):
+    for a, b in zip(batched, alone, strict=True):
         assert (a.raw, a.verdict) == (b.raw, b.verdict)
         assert (a.score1, a.score2, a.confidence) == pytest.approx((b.score1, b.score2, b.confidence), rel=1e-4)
 
@@ -222,5 +227,9 @@ def test_score_first_and_logprob_agree_where_the_model_is_confident(confident, i
     decoded = HFJudge("tiny", "", model=model, tokenizer=tokenizer, max_new_tokens=6).judge(items)
     read_off = HFJudge("tiny", "", mode="logprob", model=model, tokenizer=tokenizer).judge(items)
     assert all(not r.failed and r.confidence > 0.5 for r in read_off), [r.confidence for r in read_off]
-    assert [(d.raw, d.verdict) for d in decoded] == [(r.raw, r.verdict) for r in read_off] == [("10 7", FIRST)] * len(items)
+    assert (
+        [(d.raw, d.verdict) for d in decoded]
+        == [(r.raw, r.verdict) for r in read_off]
+        == [("10 7", FIRST)] * len(items)
+    )
     assert all(r.score1 > 9 and 6 < r.score2 < 8 for r in read_off)

