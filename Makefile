@@ -41,7 +41,8 @@ run: install  ## the whole pipeline on the embedded SmolLM2 default, then the he
 	dvc repro
 	judgeops summary
 
-test: install  ## the test suite (what CI runs)
+test: install  ## lint, then the test suite (what CI runs)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 serve: install  ## Prefect server on 127.0.0.1:4200 + deployment judge-pipeline/full

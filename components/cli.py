@@ -101,7 +101,9 @@ def audit(
     params = load_params()
     pairs = read_records(data, Pair).records
     judge = judge_from_spec(judge_spec, params, api_key_env)
-    with stage_run("audit", {"judge": judge_spec, "data": str(data), "audit": params.audit.model_dump(mode="json")}) as tracker:
+    with stage_run(
+        "audit", {"judge": judge_spec, "data": str(data), "audit": params.audit.model_dump(mode="json")}
+    ) as tracker:
         results = audit_judge(judge, pairs, params.audit, out / "judgments.jsonl")
         write_json(out / "results.json", [r.to_dict() for r in results])
         write_text(out / "summary.md", render_markdown(results))
@@ -196,7 +198,9 @@ _register_importers()
 def serve(
     model: str = typer.Option(..., "--model", help="A model folder, a LoRA adapter folder, or models:/judge@alias"),
     port: int = typer.Option(8000, help="Port on 127.0.0.1"),
-    base: Optional[str] = typer.Option(None, help="Base model for an adapter (default: its adapter_config, else data/base_model)"),
+    base: Optional[str] = typer.Option(
+        None, help="Base model for an adapter (default: its adapter_config, else data/base_model)"
+    ),
 ) -> None:
     """Serve a judge over an OpenAI-compatible API (/v1/chat/completions, /v1/models) on 127.0.0.1."""
     from components.serving.server import serve_command
@@ -215,7 +219,8 @@ def summary() -> None:
         typer.echo(
             f"{name:10} agreement {headline[f'{name}.accuracy']:.3f} "
             f"[{headline[f'{name}.accuracy_low']:.3f}, {headline[f'{name}.accuracy_high']:.3f}]  "
-            f"F1 {headline[f'{name}.f1_macro']:.3f}  consistency {headline.get(f'{name}.consistency', float('nan')):.3f}  "
+            f"F1 {headline[f'{name}.f1_macro']:.3f}  "
+            f"consistency {headline.get(f'{name}.consistency', float('nan')):.3f}  "
             f"parse failures {headline[f'{name}.parse_failure_rate']:.1%}"
         )
     typer.echo(f"report:   {(paths.REPORTS / 'report.md').resolve()} (and report.html)")

@@ -55,8 +55,22 @@ class Split(Section):
 
 # The built-in task families (components/data/families registers one module for each).
 Family = Literal[
-    "arithmetic", "word_problem", "capitals", "elements", "planets", "logic", "text_ops", "lowercase",
-    "word_count", "json_format", "bullets", "keyword", "extraction", "units", "dates", "writing",
+    "arithmetic",
+    "word_problem",
+    "capitals",
+    "elements",
+    "planets",
+    "logic",
+    "text_ops",
+    "lowercase",
+    "word_count",
+    "json_format",
+    "bullets",
+    "keyword",
+    "extraction",
+    "units",
+    "dates",
+    "writing",
 ]
 Variant = Literal["correct", "wrong", "partial", "verbose", "truncated", "off_format", "refusal", "irrelevant"]
 

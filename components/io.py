@@ -108,8 +108,7 @@ def iter_json_lines(path: Path | str) -> Iterator[tuple[int, dict | Exception]]:
         except json.JSONDecodeError as exc:
             yield exc.lineno, exc
             return
-        for index, item in enumerate(items, start=1):
-            yield index, item
+        yield from enumerate(items, start=1)
         return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

@@ -38,9 +38,7 @@ T = TypeVar("T")
 _CORRELATIONS = ("pearson", "spearman", "kendall")
 
 
-def pairwise_metrics(
-    gold: Sequence[int], pred: Sequence[int | None], failures: Failures = "separate"
-) -> dict:
+def pairwise_metrics(gold: Sequence[int], pred: Sequence[int | None], failures: Failures = "separate") -> dict:
     """Agreement of predicted verdicts with gold verdicts, item by item.
 
     ``failures="separate"`` keeps parse failures as their own (always wrong) outcome and reports
@@ -82,9 +80,7 @@ def pairwise_cis(
     y_true, y_pred = _encode(gold, pred, failures)
     items = list(zip(y_true.tolist(), y_pred.tolist(), strict=True))
     return {
-        name: with_ci(
-            items, lambda pairs, score=score: score(*zip(*pairs, strict=True)), groups, **bootstrap_options
-        )
+        name: with_ci(items, lambda pairs, score=score: score(*zip(*pairs, strict=True)), groups, **bootstrap_options)
         for name, score in (("accuracy", accuracy_score), ("f1_macro", _f1_macro))
     }
 
@@ -224,9 +220,7 @@ def _encode(gold: Sequence[int], pred: Sequence[int | None], failures: Failures)
     bad_gold = sorted({value for value in gold if value not in VERDICTS}, key=str)
     bad_pred = sorted({value for value in pred if value is not None and value not in VERDICTS}, key=str)
     if bad_gold or bad_pred:
-        raise ValueError(
-            f"verdicts must be in {VERDICTS} (pred may be None); gold {bad_gold}, pred {bad_pred}"
-        )
+        raise ValueError(f"verdicts must be in {VERDICTS} (pred may be None); gold {bad_gold}, pred {bad_pred}")
     failed_as = TIE if failures == "tie" else FAILED
     y_pred = [failed_as if value is None else value for value in pred]
     return np.asarray(gold, dtype=int), np.asarray(y_pred, dtype=int)

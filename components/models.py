@@ -86,7 +86,9 @@ def build_tiny(out: Path, hidden_size: int = 64, layers: int = 2, seed: int = 0)
     )
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config)
-    return _save(model, tokenizer, out, source=f"random tiny llama ({layers} layers, hidden {hidden_size}, seed {seed})")
+    return _save(
+        model, tokenizer, out, source=f"random tiny llama ({layers} layers, hidden {hidden_size}, seed {seed})"
+    )
 
 
 def copy_local(path: Path, out: Path) -> dict:

@@ -17,7 +17,7 @@ LABELS = ["tie", "1", "2"]
 
 def plot_confusion(confusion: list[list[int]], failures: list[int], title: str, path: Path) -> Path:
     """Gold verdicts in rows; predicted verdicts, plus a column for parse failures, in columns."""
-    table = [row + [fail] for row, fail in zip(confusion, failures)]
+    table = [row + [fail] for row, fail in zip(confusion, failures, strict=True)]
     fig, ax = plt.subplots(figsize=(4.2, 3.4))
     ax.imshow(table, cmap="Blues")
     ax.set_xticks(range(4), LABELS + ["failed"])
@@ -80,7 +80,8 @@ def to_html(markdown_text: str, base: Path, title: str = "judgeops report") -> s
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
         "th{background:#f3f3f3}code{background:#f6f6f6;padding:1px 4px}img{max-width:100%}"
     )
-    return f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title><style>{style}</style></head><body>{body}</body></html>\n"
+    head = f"<meta charset='utf-8'><title>{title}</title><style>{style}</style>"
+    return f"<!doctype html><html><head>{head}</head><body>{body}</body></html>\n"
 
 
 def _by_judge(rows: list[dict]) -> dict[str, list[dict]]:

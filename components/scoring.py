@@ -64,13 +64,9 @@ class UnmatchedIdsError(ValueError):
         self.missing, self.unknown = missing, unknown
         parts = []
         if missing:
-            parts.append(
-                f"{len(missing)} gold ids of {gold_path} have no prediction in {pred_path}: {_few(missing)}"
-            )
+            parts.append(f"{len(missing)} gold ids of {gold_path} have no prediction in {pred_path}: {_few(missing)}")
         if unknown:
-            parts.append(
-                f"{len(unknown)} prediction ids of {pred_path} are not in {gold_path}: {_few(unknown)}"
-            )
+            parts.append(f"{len(unknown)} prediction ids of {pred_path} are not in {gold_path}: {_few(unknown)}")
         super().__init__("; ".join(parts))
 
 
@@ -142,15 +138,11 @@ def detect_gold_format(path: Path | str) -> str:
         if "question_id" in record and "score" in record:
             return "judgelm"
         fields = ", ".join(sorted(record)) or "none"
-        raise RecordError(
-            path, line, "<record>", f"cannot tell the gold format from fields {fields}; pass one"
-        )
+        raise RecordError(path, line, "<record>", f"cannot tell the gold format from fields {fields}; pass one")
     raise ValueError(f"{path}: no records")
 
 
-def load_predictions(
-    path: Path | str, id_field: str | None = None, verdict_field: str | None = None
-) -> Predictions:
+def load_predictions(path: Path | str, id_field: str | None = None, verdict_field: str | None = None) -> Predictions:
     """Verdicts by id. Without explicit field names the first of ``ID_FIELDS`` / ``VERDICT_FIELDS``
     present in the first record is used. Records with ``"order": "swapped"`` (our own judgments of
     the pair shown the other way round) are kept apart for the consistency metrics."""
@@ -303,9 +295,7 @@ def _swap_twin_metrics(twins: list[tuple[str, str]], verdicts: dict[str, int | N
 def _order_metrics(predictions: Predictions) -> dict:
     """Consistency of a judge that saw pairs in both orders (our Judgment files)."""
     ids = list(predictions.swapped)
-    result = consistency_metrics(
-        [predictions.original[i] for i in ids], [predictions.swapped[i] for i in ids]
-    )
+    result = consistency_metrics([predictions.original[i] for i in ids], [predictions.swapped[i] for i in ids])
     return {f"order_{name}": value for name, value in result.items()}
 
 
@@ -313,9 +303,7 @@ def _first_present(path: Path | str, line: int, record: dict, names: Sequence[st
     for name in names:
         if name in record:
             return name
-    raise RecordError(
-        path, line, names[0], f"none of {', '.join(names)} present; name the field with {option}"
-    )
+    raise RecordError(path, line, names[0], f"none of {', '.join(names)} present; name the field with {option}")
 
 
 def _required(path: Path | str, line: int, record: dict, name: str):
@@ -337,9 +325,7 @@ def _few(ids: list[str]) -> str:
 
 
 def _headline_table(metrics: dict) -> Table:
-    table = Table(
-        title=f"judge vs gold ({metrics.get('gold_format', '?')}, failures={metrics.get('failures')})"
-    )
+    table = Table(title=f"judge vs gold ({metrics.get('gold_format', '?')}, failures={metrics.get('failures')})")
     for column in ("metric", "value", "95% CI"):
         table.add_column(column, justify="left" if column == "metric" else "right")
     intervals = metrics.get("ci", {})

@@ -45,6 +45,7 @@ def generate(
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     for batch in tqdm(batches, desc=progress, disable=progress is None, leave=False):
         encoded = tokenizer([prompts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False)
+        encoded = encoded.to(model.device)
         sampling = decoding.temperature > 0
         with torch.inference_mode():
             generated = model.generate(

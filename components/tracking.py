@@ -86,6 +86,15 @@ class Tracker:
         return self._mlflow
 
 
+class NullTracker:
+    """Takes every Tracker call and records nothing (non-zero ranks of a distributed launch)."""
+
+    run_id = ""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
 @contextmanager
 def stage_run(stage: str, params: dict | None = None):
     """Open the run for one stage (nested under the flow's run when there is one)."""
@@ -193,7 +202,9 @@ def stage_runs(stages: tuple[str, ...]) -> dict[str, str]:
         query = f"tags.`judgeops.stage` = '{stage}'"
         if parent:
             query += f" and tags.`mlflow.parentRunId` = '{parent}'"
-        runs = mlflow.search_runs([experiment_id()], query, order_by=["start_time DESC"], max_results=1, output_format="list")
+        runs = mlflow.search_runs(
+            [experiment_id()], query, order_by=["start_time DESC"], max_results=1, output_format="list"
+        )
         if runs:
             found[stage] = runs[0].info.run_id
     return found

@@ -53,7 +53,9 @@ def judge_pipeline(
         os.environ.update({k: v for k, v in venv_env().items() if k.startswith(("MLFLOW_", "DVC_"))})
         changed = apply_profile(profile, extra=overrides)
         print(f"profile {profile!r}: {len(changed)} params changed {changed}")
-        with parent_run("judge-pipeline", {"profile": profile, "overrides": overrides or {}, "stages": stages}) as run_id:
+        with parent_run(
+            "judge-pipeline", {"profile": profile, "overrides": overrides or {}, "stages": stages}
+        ) as run_id:
             env = venv_env({PARENT_ENV: run_id})
             for stage in stages:
                 repro_stage(stage, env, stage_timeout_s)
@@ -62,7 +64,9 @@ def judge_pipeline(
 
 def _audit(profile: str, overrides: dict | None, judge: str | None, data: str | None, timeout_s: float) -> str:
     if not judge or not data:
-        raise ValueError("mode=audit needs both parameters: judge (e.g. models:/judge@champion) and data (a pairs file)")
+        raise ValueError(
+            "mode=audit needs both parameters: judge (e.g. models:/judge@champion) and data (a pairs file)"
+        )
     with _in_root():
         apply_profile(profile, extra=overrides)
         with parent_run("judge-pipeline/audit", {"judge": judge, "data": data, "profile": profile}) as run_id:

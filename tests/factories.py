@@ -33,12 +33,21 @@ def arithmetic_pairs(n: int) -> list[Pair]:
         right = str(a + b)
         wrong = str(a + b + 1)
         kind = i % 3
-        answers = {0: (right, wrong, 9, 3, FIRST), 1: (wrong, right, 3, 9, SECOND), 2: (right, right + ".", 9, 9, TIE)}[kind]
+        answers = {0: (right, wrong, 9, 3, FIRST), 1: (wrong, right, 3, 9, SECOND), 2: (right, right + ".", 9, 9, TIE)}[
+            kind
+        ]
         reason = {FIRST: "Assistant 1 is right.", SECOND: "Assistant 2 is right.", TIE: "Both are right."}[answers[4]]
         pairs.append(
             make_pair(
-                id=f"p{i}", question_id=f"q{i}", instruction=f"What is {a} + {b}?", reference=right,
-                answer1=answers[0], answer2=answers[1], score1=answers[2], score2=answers[3], verdict=answers[4],
+                id=f"p{i}",
+                question_id=f"q{i}",
+                instruction=f"What is {a} + {b}?",
+                reference=right,
+                answer1=answers[0],
+                answer2=answers[1],
+                score1=answers[2],
+                score2=answers[3],
+                verdict=answers[4],
                 reason=reason,
             )
         )

@@ -9,7 +9,6 @@ from typing import Protocol
 from components.judges.base import JudgeItem
 from components.schemas import Judgment, Pair
 
-
 MAX_EXAMPLES = 5
 
 
@@ -33,13 +32,31 @@ class ProbeResult:
     flipped: list[dict] = field(default_factory=list)
 
     @classmethod
-    def of(cls, probe: str, judge: str, metric: str, interval: dict, flagged: bool, verdict: str,
-           details: dict, flipped: list[dict]) -> ProbeResult:
+    def of(
+        cls,
+        probe: str,
+        judge: str,
+        metric: str,
+        interval: dict,
+        flagged: bool,
+        verdict: str,
+        details: dict,
+        flipped: list[dict],
+    ) -> ProbeResult:
         """A result from a ``with_ci`` interval ({"value", "low", "high"}), keeping at most
         ``MAX_EXAMPLES`` flipped examples."""
-        return cls(probe=probe, judge=judge, metric=metric, value=interval["value"], low=interval["low"],
-                   high=interval["high"], flagged=flagged, verdict=verdict, details=details,
-                   flipped=flipped[:MAX_EXAMPLES])
+        return cls(
+            probe=probe,
+            judge=judge,
+            metric=metric,
+            value=interval["value"],
+            low=interval["low"],
+            high=interval["high"],
+            flagged=flagged,
+            verdict=verdict,
+            details=details,
+            flipped=flipped[:MAX_EXAMPLES],
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -51,5 +68,7 @@ class Probe(Protocol):
     def build(self, pairs: Sequence[Pair]) -> list[JudgeItem]:
         """The items the judge under test must judge."""
 
-    def measure(self, judge: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment], bootstrap: Bootstrap) -> ProbeResult:
+    def measure(
+        self, judge: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment], bootstrap: Bootstrap
+    ) -> ProbeResult:
         """The bias, from the judgments of ``build``'s items (same order)."""

@@ -12,6 +12,7 @@ from components.judges.base import JudgeItem, both_orders
 from components.metrics import consistency_metrics, with_ci
 from components.schemas import Judgment, Pair, mirror
 
+
 @dataclass(frozen=True)
 class PositionProbe:
     flag_below: float = 0.8
@@ -20,10 +21,12 @@ class PositionProbe:
     def build(self, pairs: Sequence[Pair]) -> list[JudgeItem]:
         return both_orders(pairs)
 
-    def measure(self, judge: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment], bootstrap: Bootstrap) -> ProbeResult:
+    def measure(
+        self, judge: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment], bootstrap: Bootstrap
+    ) -> ProbeResult:
         by_pair: dict[str, dict[str, Judgment]] = {}
         pairs: dict[str, Pair] = {}
-        for item, judgment in zip(items, judgments):
+        for item, judgment in zip(items, judgments, strict=True):
             by_pair.setdefault(item.pair.id, {})[item.order] = judgment
             pairs[item.pair.id] = item.pair
         ids = [pid for pid, orders in by_pair.items() if len(orders) == 2]
@@ -41,7 +44,7 @@ class PositionProbe:
         )
         flipped = [
             {"pair_id": pid, "original": by_pair[pid]["original"].raw, "swapped": by_pair[pid]["swapped"].raw}
-            for pid, (a, b) in zip(ids, rows)
+            for pid, (a, b) in zip(ids, rows, strict=True)
             if a is not None and b is not None and b != mirror(a)
         ]
         flagged = ci["value"] < self.flag_below

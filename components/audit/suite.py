@@ -35,8 +35,10 @@ def summary_metrics(results: Sequence[ProbeResult]) -> dict[str, float]:
 def render_markdown(results: Sequence[ProbeResult]) -> str:
     lines = ["| judge | probe | metric | value | 95% CI | flagged |", "|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r.judge} | {r.probe} | {r.metric} | {r.value:.3f} | [{r.low:.3f}, {r.high:.3f}] | "
-                     f"{'**yes**' if r.flagged else 'no'} |")
+        lines.append(
+            f"| {r.judge} | {r.probe} | {r.metric} | {r.value:.3f} | [{r.low:.3f}, {r.high:.3f}] | "
+            f"{'**yes**' if r.flagged else 'no'} |"
+        )
     lines.append("")
     lines += [f"- {r.judge}: {r.verdict}" for r in results]
     return "\n".join(lines) + "\n"

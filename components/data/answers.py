@@ -20,7 +20,9 @@ def variant_answers(questions: Sequence[Question], variants: Sequence[str], seed
         for variant in variants:
             rng = random.Random(f"{seed}:{question.id}:{variant}")
             text = make_answer(variant, question, family, rng)
-            answers.append(Answer(id=f"{question.id}:{variant}", question_id=question.id, source=f"variant:{variant}", text=text))
+            answers.append(
+                Answer(id=f"{question.id}:{variant}", question_id=question.id, source=f"variant:{variant}", text=text)
+            )
     return answers
 
 
@@ -50,10 +52,14 @@ def model_answers(
         source = f"model:{model_name}:{decoding.name}"
         answers += [
             Answer(id=f"{q.id}:{model_name}:{decoding.name}", question_id=q.id, source=source, text=text)
-            for q, text in zip(questions, texts)
+            for q, text in zip(questions, texts, strict=True)
         ]
     seconds = time.perf_counter() - started
-    return answers, {"model_answers": len(answers), "model_answer_seconds": seconds, "model_answers_per_s": len(answers) / seconds if seconds else 0.0}
+    return answers, {
+        "model_answers": len(answers),
+        "model_answer_seconds": seconds,
+        "model_answers_per_s": len(answers) / seconds if seconds else 0.0,
+    }
 
 
 def _ask(question: Question) -> str:

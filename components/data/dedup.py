@@ -25,9 +25,7 @@ def _length(text: str) -> int:
     return len(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
 
 
-def drop_near_duplicates(
-    questions: Sequence[Question], threshold: float
-) -> tuple[list[Question], list[Question]]:
+def drop_near_duplicates(questions: Sequence[Question], threshold: float) -> tuple[list[Question], list[Question]]:
     """(kept, dropped): a question is dropped when its ROUGE-L F with a kept one reaches ``threshold``."""
     scorer = rouge_scorer.RougeScorer(["rougeL"])
     kept: list[tuple[Question, str, int]] = []

@@ -28,7 +28,7 @@ def judge_cached(judge: Judge, items: Sequence[JudgeItem], cache: Path, chunk: i
     with Appender(cache) as out:
         for start in range(0, len(todo), chunk):
             batch = todo[start : start + chunk]
-            for item, judgment in zip(batch, judge.judge(batch)):
+            for item, judgment in zip(batch, judge.judge(batch), strict=True):
                 out.append({"key": item_key(item), "judgment": judgment.model_dump(mode="json")})
                 done[item_key(item)] = judgment
     return [done[item_key(item)] for item in items], reused

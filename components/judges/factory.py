@@ -19,7 +19,11 @@ PIPELINE_JUDGES = ("finetuned", "base")
 def make_judge(name: str, params: Params) -> HFJudge:
     if name not in PIPELINE_JUDGES:
         raise ValueError(f"unknown judge {name!r}; the pipeline's judges: {', '.join(PIPELINE_JUDGES)}")
-    return hf_judge(name, params, paths.BASE_MODEL, paths.JUDGE_MODEL if name == "finetuned" else None)
+    if name == "base":
+        return hf_judge(name, params, paths.BASE_MODEL)
+    if params.finetune.method == "full":  # a complete model folder, not an adapter
+        return hf_judge(name, params, paths.JUDGE_MODEL)
+    return hf_judge(name, params, paths.BASE_MODEL, paths.JUDGE_MODEL)
 
 
 def hf_judge(name: str, params: Params, model_path, adapter=None) -> HFJudge:
@@ -54,5 +58,7 @@ def fingerprint(name: str, params: Params) -> str:
         (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(paths.BASE_MODEL.glob("*.safetensors"))
     ]
     if name == "finetuned":
-        parts["adapter"] = [hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(paths.JUDGE_MODEL.glob("*.safetensors"))]
+        parts["adapter"] = [
+            hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(paths.JUDGE_MODEL.glob("*.safetensors"))
+        ]
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]

@@ -48,7 +48,7 @@ def split(items: Sequence[JudgeItem], shards: int) -> list[list[JudgeItem]]:
             runs.append([item])
     count = min(shards, len(runs))
     bounds = [round(i * len(runs) / count) for i in range(count + 1)] if count else [0]
-    return [[item for run in runs[start:stop] for item in run] for start, stop in zip(bounds, bounds[1:], strict=False)]
+    return [[item for run in runs[start:stop] for item in run] for start, stop in zip(bounds, bounds[1:], strict=True)]
 
 
 def merge(parts: Sequence[Sequence[JudgeItem]], results: Sequence[Sequence[Judgment]]) -> list[Judgment]:

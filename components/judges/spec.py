@@ -55,10 +55,15 @@ def _openai(spec: str, params: Params, api_key_env: str | None) -> Judge:
     if not model or not base_url:
         raise ValueError(f"an openai judge is openai:MODEL@BASE_URL, got {spec!r}")
     cache = paths.JUDGMENTS_CACHE / f"openai-{_name(model)}.jsonl"
-    client = LLMClient(base_url=base_url, model=model, api_key_env=api_key_env, cache=cache,
-                       max_tokens=params.judge.max_new_tokens)
-    return OpenAIJudge(name=f"openai:{model}", client=client, template=params.finetune.template,
-                       with_reference=params.judge.with_reference)
+    client = LLMClient(
+        base_url=base_url, model=model, api_key_env=api_key_env, cache=cache, max_tokens=params.judge.max_new_tokens
+    )
+    return OpenAIJudge(
+        name=f"openai:{model}",
+        client=client,
+        template=params.finetune.template,
+        with_reference=params.judge.with_reference,
+    )
 
 
 def _name(spec: str) -> str:

@@ -51,9 +51,7 @@ class Template:
 
     def _check(self, item: Pair, with_reference: bool) -> None:
         if with_reference and not self.supports_reference:
-            raise ValueError(
-                f"template {self.name!r} takes no reference answer; render it with_reference=False"
-            )
+            raise ValueError(f"template {self.name!r} takes no reference answer; render it with_reference=False")
         needed = ["instruction", "answer1"]
         needed += ["answer2"] if self.kind == "pairwise" else []
         needed += ["reference"] if with_reference else []
@@ -89,9 +87,7 @@ def _pointwise(item: Pair, with_reference: bool) -> tuple[str, str]:
 
 def _judgelm(item: Pair, with_reference: bool) -> tuple[str, str]:
     reference = f"[Reference Answer]\n{item.reference}\n\n" if with_reference else ""
-    standard = (
-        " Treat the reference answer as correct and judge each answer against it." if with_reference else ""
-    )
+    standard = " Treat the reference answer as correct and judge each answer against it." if with_reference else ""
     user = (
         f"[Question]\n{_question(item)}\n\n{reference}"
         f"[The Start of Assistant 1's Answer]\n{item.answer1}\n[The End of Assistant 1's Answer]\n\n"
@@ -254,6 +250,4 @@ def get_template(name: str) -> Template:
     try:
         return TEMPLATES[name]
     except KeyError:
-        raise ValueError(
-            f"unknown judge template {name!r}; known templates: {', '.join(list_templates())}"
-        ) from None
+        raise ValueError(f"unknown judge template {name!r}; known templates: {', '.join(list_templates())}") from None

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import time
 
 from components import paths
 from components.config import load_params
 from components.io import write_json
-from components.tracking import stage_run
+from components.tracking import NullTracker, stage_run
 
 STAGES = ("base_model", "generate", "validate", "finetune", "judge", "audit", "report")
 
@@ -43,6 +44,9 @@ def execute(stage: str) -> dict:
     module = importlib.import_module(f"components.stages.{stage}")
     sections = {name: _section(params, name) for name in SECTIONS[stage]}
     started = time.perf_counter()
+    if int(os.environ.get("RANK", "0")) != 0:
+        # Under a multi-process launcher only rank 0 records: one MLflow run, one metrics file.
+        return module.run(params, NullTracker())
     with stage_run(stage, sections) as tracker:
         metrics = module.run(params, tracker)
         metrics["wall_seconds"] = round(time.perf_counter() - started, 2)

@@ -24,11 +24,13 @@ def run(params: Params, tracker) -> dict:
         seconds = time.perf_counter() - started
         write_jsonl(paths.judgments_file(name), judgments)
         fresh = len(judgments) - reused
-        metrics.update({
-            f"{name}.judgments": len(judgments),
-            f"{name}.from_cache": reused,
-            f"{name}.parse_failures": sum(j.failed for j in judgments),
-            f"{name}.truncated_prompts": judge.truncated,
-            f"{name}.judgments_per_s": round(fresh / seconds, 2) if fresh else 0.0,
-        })
+        metrics.update(
+            {
+                f"{name}.judgments": len(judgments),
+                f"{name}.from_cache": reused,
+                f"{name}.parse_failures": sum(j.failed for j in judgments),
+                f"{name}.truncated_prompts": judge.truncated,
+                f"{name}.judgments_per_s": round(fresh / seconds, 2) if fresh else 0.0,
+            }
+        )
     return metrics

@@ -59,7 +59,7 @@ def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: 
     gold = [p.verdict for p in test]
     pred = [by_id[p.id].verdict for p in test]
     per_category = defaultdict(list)
-    for pair, verdict in zip(test, pred):
+    for pair, verdict in zip(test, pred, strict=True):
         per_category[pair.category].append(verdict == pair.verdict)
     return {
         "metrics": pairwise_metrics(gold, pred),
@@ -75,16 +75,19 @@ def score_correlations(test: list[Pair], judgments: list[Judgment]) -> dict | No
     """The judge's 1-10 scores against the teacher's, per answer, at CritiqueLLM's three levels
     (sample, text = per question, system = per answer source). Failed judgments have no scores."""
     records = []
-    for pair, j in zip(test, judgments):
+    for pair, j in zip(test, judgments, strict=True):
         if j.failed or j.score1 is None or j.score2 is None:
             continue
-        records += [(pair.question_id, pair.source1, j.score1, pair.score1), (pair.question_id, pair.source2, j.score2, pair.score2)]
+        records += [
+            (pair.question_id, pair.source1, j.score1, pair.score1),
+            (pair.question_id, pair.source2, j.score2, pair.score2),
+        ]
     return pointwise_correlations(records) if records else None
 
 
 def calibration(test: list[Pair], judgments: list[Judgment]) -> list[dict]:
     buckets = defaultdict(list)
-    for pair, j in zip(test, judgments):
+    for pair, j in zip(test, judgments, strict=True):
         if j.score1 is not None and j.score2 is not None:
             buckets[min(int(abs(j.score1 - j.score2)), 5)].append(j.verdict == pair.verdict)
     return [{"margin": m, "agreement": sum(v) / len(v), "n": len(v)} for m, v in sorted(buckets.items())]
@@ -109,11 +112,15 @@ def promote(candidate: dict, position: dict | None) -> dict:
     best_consistency = float(champion["tags"].get("test_consistency", "nan"))
     if agreement > best_agreement and consistency >= best_consistency:
         set_alias("champion", version["version"])
-        why = f"agreement {agreement:.3f} > {best_agreement:.3f} and consistency {consistency:.3f} >= {best_consistency:.3f}"
+        why = (
+            f"agreement {agreement:.3f} > {best_agreement:.3f} and "
+            f"consistency {consistency:.3f} >= {best_consistency:.3f}"
+        )
         return {"promoted": True, "version": version["version"], "why": why}
     why = (
-        f"champion v{champion['version']} keeps the title: candidate agreement {agreement:.3f} vs {best_agreement:.3f}, "
-        f"consistency {consistency:.3f} vs {best_consistency:.3f} (promotion needs higher agreement and no lower consistency)"
+        f"champion v{champion['version']} keeps the title: candidate agreement {agreement:.3f} "
+        f"vs {best_agreement:.3f}, consistency {consistency:.3f} vs {best_consistency:.3f} "
+        "(promotion needs higher agreement and no lower consistency)"
     )
     return {"promoted": False, "version": version["version"], "why": why}
 
@@ -122,7 +129,9 @@ def make_plots(test: list[Pair], evaluations: dict) -> dict[str, str]:
     plots = {}
     for name, ev in evaluations.items():
         m = ev["metrics"]
-        plot_confusion(m["confusion"], m["confusion_failures"], f"{name} judge vs teacher", paths.PLOTS / f"confusion_{name}.png")
+        plot_confusion(
+            m["confusion"], m["confusion_failures"], f"{name} judge vs teacher", paths.PLOTS / f"confusion_{name}.png"
+        )
         plots[f"confusion_{name}"] = f"plots/confusion_{name}.png"
     series = {"teacher": [s for p in test for s in (p.score1, p.score2) if s is not None]}
     for name, ev in evaluations.items():
@@ -140,14 +149,18 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
     for name, ev in evaluations.items():
         m, ci = ev["metrics"], ev["cis"]
         position = next((r for r in audit if r["judge"] == name and r["probe"] == "position"), None)
-        headline.append([
-            name,
-            f"{ci['accuracy']['value']:.3f} [{ci['accuracy']['low']:.3f}, {ci['accuracy']['high']:.3f}]",
-            m["precision_macro"], m["recall_macro"],
-            f"{ci['f1_macro']['value']:.3f} [{ci['f1_macro']['low']:.3f}, {ci['f1_macro']['high']:.3f}]",
-            m["cohen_kappa"], f"{m['parse_failures']}/{m['n']}",
-            f"{position['value']:.3f} [{position['low']:.3f}, {position['high']:.3f}]" if position else "n/a",
-        ])
+        headline.append(
+            [
+                name,
+                f"{ci['accuracy']['value']:.3f} [{ci['accuracy']['low']:.3f}, {ci['accuracy']['high']:.3f}]",
+                m["precision_macro"],
+                m["recall_macro"],
+                f"{ci['f1_macro']['value']:.3f} [{ci['f1_macro']['low']:.3f}, {ci['f1_macro']['high']:.3f}]",
+                m["cohen_kappa"],
+                f"{m['parse_failures']}/{m['n']}",
+                f"{position['value']:.3f} [{position['low']:.3f}, {position['high']:.3f}]" if position else "n/a",
+            ]
+        )
     categories = sorted({c for ev in evaluations.values() for c in ev["per_category"]})
     per_category = [[c] + [_share(evaluations[n]["per_category"].get(c)) for n in evaluations] for c in categories]
     sections = [
@@ -156,7 +169,19 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
         "in both orders. Agreement is on the original order; parse failures count as wrong, never as ties. "
         "Brackets: 95% bootstrap intervals, resampling questions.",
         "## Headline",
-        table(["judge", "agreement", "precision (macro)", "recall (macro)", "F1 (macro)", "Cohen's kappa", "parse failures", "consistency"], headline),
+        table(
+            [
+                "judge",
+                "agreement",
+                "precision (macro)",
+                "recall (macro)",
+                "F1 (macro)",
+                "Cohen's kappa",
+                "parse failures",
+                "consistency",
+            ],
+            headline,
+        ),
         f"**Champion decision:** {'promoted' if decision['promoted'] else 'not promoted'} -- {decision['why']}.",
         "## Confusion matrices",
         " ".join(f"![{k}]({v})" for k, v in plots.items() if k.startswith("confusion")),
@@ -187,8 +212,12 @@ def correlation_table(evaluations: dict) -> str:
             continue
         for level in ("sample", "text", "system"):
             c = found[level]
-            n = {"sample": c.get("n"), "text": f"{c.get('n_used')} of {c.get('n_questions')} questions "
-                 f"({c.get('n_skipped_constant')} constant, skipped)", "system": f"{c.get('n_sources')} sources"}[level]
+            n = {
+                "sample": c.get("n"),
+                "text": f"{c.get('n_used')} of {c.get('n_questions')} questions "
+                f"({c.get('n_skipped_constant')} constant, skipped)",
+                "system": f"{c.get('n_sources')} sources",
+            }[level]
             rows.append([name, level, c["pearson"], c["spearman"], c["kendall"], n])
     return table(["judge", "level", "Pearson", "Spearman", "Kendall", "n"], rows)
 
@@ -197,7 +226,14 @@ def audit_table(audit: list[dict]) -> str:
     if not audit:
         return "No probes ran."
     rows = [
-        [r["judge"], r["probe"], r["metric"], r["value"], f"[{r['low']:.3f}, {r['high']:.3f}]", "**FLAGGED**" if r["flagged"] else "ok"]
+        [
+            r["judge"],
+            r["probe"],
+            r["metric"],
+            r["value"],
+            f"[{r['low']:.3f}, {r['high']:.3f}]",
+            "**FLAGGED**" if r["flagged"] else "ok",
+        ]
         for r in audit
     ]
     verdicts = "\n".join(f"- **{r['judge']}** {r['verdict']}" for r in audit)
@@ -211,10 +247,16 @@ def validation_summary() -> str:
         return "No validation results."
     gate = json.loads(file.read_text())
     warnings = [r for r in gate.get("rows", []) if r.get("success") is False and r.get("severity") == "warning"]
-    head = f"{gate.get('expectations', 0)} expectations, {gate.get('critical_failures', 0)} critical failures, {len(warnings)} warnings."
+    head = (
+        f"{gate.get('expectations', 0)} expectations, {gate.get('critical_failures', 0)} critical failures, "
+        f"{len(warnings)} warnings."
+    )
     if not warnings:
         return head
-    rows = [[w["dataset"], w["expectation"], w.get("unexpected_count", ""), str(w.get("observed", ""))[:60]] for w in warnings]
+    rows = [
+        [w["dataset"], w["expectation"], w.get("unexpected_count", ""), str(w.get("observed", ""))[:60]]
+        for w in warnings
+    ]
     return head + "\n\n" + table(["dataset", "expectation", "unexpected", "observed"], rows)
 
 

@@ -81,7 +81,12 @@ class Rewriter:
         self.stats.clamped += int(clamped)
         flags = [*pair.flags, *([CLAMPED_FLAG] if clamped else [])]
         return pair.model_copy(
-            update={"reason_no_reference": reason, "score1_no_reference": score1, "score2_no_reference": score2, "flags": flags}
+            update={
+                "reason_no_reference": reason,
+                "score1_no_reference": score1,
+                "score2_no_reference": score2,
+                "flags": flags,
+            }
         )
 
 
@@ -108,4 +113,3 @@ def clamp(score: float, round1: float | None) -> tuple[float, bool]:
         raise ValueError("the round-1 label has no score to rewrite")
     kept = min(max(score, round1 - MAX_MOVE), round1 + MAX_MOVE)
     return kept, kept != score
-

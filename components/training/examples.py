@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from components.judges.parsers import format_target
 from components.judges.templates import get_template
-from components.schemas import Pair
+from components.schemas import Pair, verdict_from_scores
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,20 @@ def make_example(pair: Pair, template: str, output_format: str, with_reference: 
     layout = get_template(template)
     with_reference = with_reference and layout.supports_reference
     messages = layout.render(pair, with_reference)
-    reason = "" if output_format == "pointwise" else pair.reason
-    target = format_target(output_format, pair.score1, pair.score2, pair.verdict, reason)
+    score1, score2, verdict, reason = label_for(pair, with_reference)
+    reason = "" if output_format == "pointwise" else reason
+    target = format_target(output_format, score1, score2, verdict, reason)
     return Example(messages=messages, target=target, swapped=swapped, with_reference=with_reference)
+
+
+def label_for(pair: Pair, with_reference: bool) -> tuple[float, float, int, str]:
+    """The teacher's label, or -- when the reference is hidden and the teacher also wrote one --
+    its reference-free label (CritiqueLLM's round 2, JudgeLM's ``text`` vs ``text_w_reference``):
+    a judge shown no reference should not learn to cite one."""
+    if with_reference or pair.score1_no_reference is None or pair.score2_no_reference is None:
+        return pair.score1, pair.score2, pair.verdict, pair.reason
+    score1, score2 = pair.score1_no_reference, pair.score2_no_reference
+    return score1, score2, verdict_from_scores(score1, score2), pair.reason_no_reference or pair.reason
 
 
 def epoch_examples(pairs: list[Pair], epoch: int, template: str, output_format: str, augment: Augment) -> list[Example]:

@@ -49,16 +49,12 @@ class Check:
 def not_blank(columns: list[str], severity: Severity = CRITICAL) -> list[Check]:
     """Whitespace-only text; null is the separate ``not_null`` check, so the report says which."""
     kwargs = [{"column": c, "regex": BLANK} for c in columns]
-    return [
-        Check(f"{k['column']}:not_blank", severity, "ExpectColumnValuesToNotMatchRegex", k) for k in kwargs
-    ]
+    return [Check(f"{k['column']}:not_blank", severity, "ExpectColumnValuesToNotMatchRegex", k) for k in kwargs]
 
 
 def max_length(columns: list[str], max_chars: int) -> list[Check]:
     kwargs = [{"column": c, "max_value": max_chars} for c in columns]
-    return [
-        Check(f"{k['column']}:max_length", CRITICAL, "ExpectColumnValueLengthsToBeBetween", k) for k in kwargs
-    ]
+    return [Check(f"{k['column']}:max_length", CRITICAL, "ExpectColumnValueLengthsToBeBetween", k) for k in kwargs]
 
 
 def record_checks(
@@ -75,9 +71,7 @@ def record_checks(
     checks = [Check("table:not_empty", CRITICAL, "ExpectTableRowCountToBeBetween", {"min_value": 1}, "raw")]
     required = [name for name, info in model.model_fields.items() if info.is_required()]
     checks += [Check(f"{c}:exists", CRITICAL, "ExpectColumnToExist", {"column": c}, "raw") for c in required]
-    checks += [
-        Check(f"{c}:not_null", CRITICAL, "ExpectColumnValuesToNotBeNull", {"column": c}, "raw") for c in text
-    ]
+    checks += [Check(f"{c}:not_null", CRITICAL, "ExpectColumnValuesToNotBeNull", {"column": c}, "raw") for c in text]
     checks += [
         Check("schema:types", CRITICAL, "ExpectColumnValuesToBeNull", {"column": "_type_errors"}, "raw"),
         Check("schema:not_null", CRITICAL, "ExpectColumnValuesToBeNull", {"column": "_null_fields"}, "raw"),

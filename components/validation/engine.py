@@ -40,9 +40,7 @@ def run_plan(dataset: str, suite: str, plan: Plan) -> list[ExpectationRow]:
     return [done.get(check.name) or _skipped(dataset, suite, check, check.note) for check in plan.checks]
 
 
-def _validate(
-    dataset: str, suite: str, table: Table, checks: list[Check]
-) -> list[tuple[Check, ExpectationRow]]:
+def _validate(dataset: str, suite: str, table: Table, checks: list[Check]) -> list[tuple[Check, ExpectationRow]]:
     if not checks:
         return []
     batch_definition = _batch_definition_whole_frame()  # first: suites need the context to exist
@@ -52,9 +50,7 @@ def _validate(
     expectation_suite = gx.ExpectationSuite(name=f"{dataset}.{suite}")
     for check in checks:
         cls = getattr(gxe, check.expectation)
-        expectation_suite.add_expectation(
-            cls(**check.kwargs, severity=check.severity, meta={"check": check.name})
-        )
+        expectation_suite.add_expectation(cls(**check.kwargs, severity=check.severity, meta={"check": check.name}))
     result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
     index = [c for c in table.index if c in table.frame.columns]
     if index:
@@ -77,8 +73,7 @@ def _row(dataset: str, suite: str, check: Check, result, index: list[str]) -> Ex
     if observed is None and elements:
         observed = count / elements
     examples = details.get("partial_unexpected_index_list") or [
-        {check.columns[0] if check.columns else "value": v}
-        for v in details.get("partial_unexpected_list") or []
+        {check.columns[0] if check.columns else "value": v} for v in details.get("partial_unexpected_list") or []
     ]
     return ExpectationRow(
         dataset=dataset,

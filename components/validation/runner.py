@@ -61,11 +61,7 @@ def run_gate(datasets: GateSpec, params: ValidateParams) -> GateResult:
             question_ids = (question_ids or set()) | set(raw["id"].dropna())
     results = []
     for name, (suite, raw, lines) in loaded.items():
-        extra = (
-            {"question_ids": question_ids}
-            if suite in ("answers", "pairs") and question_ids is not None
-            else {}
-        )
+        extra = {"question_ids": question_ids} if suite in ("answers", "pairs") and question_ids is not None else {}
         results.append(_validate(name, suite, raw, lines, params, extra))
     return GateResult(results)
 

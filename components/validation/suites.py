@@ -292,8 +292,7 @@ def _records(
     checked = frames.schema_columns(raw, model, text)
     return Plan(
         {"raw": Table(checked, index), "rows": Table(frames.coerce(raw, model), index)},
-        record_checks(model, list(checked.columns), text, extra_columns)
-        + not_blank(text if blank is None else blank),
+        record_checks(model, list(checked.columns), text, extra_columns) + not_blank(text if blank is None else blank),
     )
 
 
@@ -311,9 +310,7 @@ def _unique(column: str) -> Check:
 
 
 def _in_set(column: str, values: list) -> Check:
-    return Check(
-        f"{column}:in_set", CRITICAL, "ExpectColumnValuesToBeInSet", {"column": column, "value_set": values}
-    )
+    return Check(f"{column}:in_set", CRITICAL, "ExpectColumnValuesToBeInSet", {"column": column, "value_set": values})
 
 
 def _score_range(params: ValidateParams) -> list[Check]:

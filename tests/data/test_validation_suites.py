@@ -312,9 +312,7 @@ def test_gate_over_files(tmp_path):
     for split, rows in make_splits().items():
         split_paths[split] = tmp_path / f"{split}.jsonl"
         write_jsonl(split_paths[split], rows)
-    spec = {name: (suite, path) for name, (suite, path, _) in files.items()} | {
-        "splits": ("splits", split_paths)
-    }
+    spec = {name: (suite, path) for name, (suite, path, _) in files.items()} | {"splits": ("splits", split_paths)}
 
     gate = run_gate(spec, PARAMS)
     assert gate.passed, gate.failure_message()
@@ -353,8 +351,7 @@ def test_pandalm_pairs_pass_with_their_quirks_as_warnings():
     result = validate_records("pandalm", "pairs", pairs, PARAMS)
     assert result.passed, result.failure_message()
     flagged = {
-        kind: sum(any(f.startswith(kind) for f in p.flags) for p in pairs)
-        for kind in ("duplicate_of", "bool_cast")
+        kind: sum(any(f.startswith(kind) for f in p.flags) for p in pairs) for kind in ("duplicate_of", "bool_cast")
     }
     assert flagged["duplicate_of"] > 0 and flagged["bool_cast"] > 0
     for kind, count in flagged.items():

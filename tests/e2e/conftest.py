@@ -13,7 +13,18 @@ import pytest
 from tests.conftest import REPO
 
 BIN = Path(sys.executable).parent
-LEAVE_OUT = {".venv", ".git", "data", "models", "metrics", "reports", "mlflow.db", "mlartifacts", ".state", ".pytest_cache"}
+LEAVE_OUT = {
+    ".venv",
+    ".git",
+    "data",
+    "models",
+    "metrics",
+    "reports",
+    "mlflow.db",
+    "mlartifacts",
+    ".state",
+    ".pytest_cache",
+}
 
 
 def project_env(root: Path) -> dict:
@@ -39,9 +50,15 @@ def run(command: list[str], root: Path, env: dict, timeout: float = 900) -> subp
 @pytest.fixture
 def project(tmp_path) -> Path:
     root = tmp_path / "project"
-    shutil.copytree(REPO, root, ignore=lambda folder, names: [n for n in names if n in LEAVE_OUT and Path(folder) == REPO])
+    shutil.copytree(
+        REPO, root, ignore=lambda folder, names: [n for n in names if n in LEAVE_OUT and Path(folder) == REPO]
+    )
     env = project_env(root)
-    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "copy"]):
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "copy"],
+    ):
         run(command, root, env)
     run([str(BIN / "judgeops"), "profile", "tiny"], root, env)
     return root

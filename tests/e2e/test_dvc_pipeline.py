@@ -38,6 +38,8 @@ def test_tiny_profile_through_dvc(project):
     run([str(BIN / "dvc"), "exp", "run", "-S", "report.seed=99"], project, env)
     exp = run([str(BIN / "dvc"), "exp", "show", "--json"], project, env)
     assert "report.seed" in exp.stdout or '"seed": 99' in exp.stdout
-    stages_run = {r.data.tags.get("judgeops.stage") for r in mlflow.search_runs(search_all_experiments=True, output_format="list")}
+    stages_run = {
+        r.data.tags.get("judgeops.stage") for r in mlflow.search_runs(search_all_experiments=True, output_format="list")
+    }
     assert len(mlflow.search_runs(search_all_experiments=True, output_format="list")) == len(STAGES) + 1
     assert stages_run == set(STAGES), "a report param change reruns only the report stage"

@@ -51,19 +51,39 @@ def served(project):
     port = env["PREFECT_API_URL"].split(":")[-1].split("/")[0]
     processes = []
     try:
-        processes.append(subprocess.Popen(
-            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
-            cwd=project, env=env, stdout=open(logs / "server.log", "w"), stderr=subprocess.STDOUT, start_new_session=True,
-        ))
+        processes.append(
+            subprocess.Popen(
+                [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
+                cwd=project,
+                env=env,
+                stdout=open(logs / "server.log", "w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
         wait_until(lambda: healthy(env["PREFECT_API_URL"] + "/health"), 180, "the Prefect server")
-        processes.append(subprocess.Popen(
-            [str(BIN / "python"), "-m", "flows.serve"],
-            cwd=project, env=env, stdout=open(logs / "serve.log", "w"), stderr=subprocess.STDOUT, start_new_session=True,
-        ))
+        processes.append(
+            subprocess.Popen(
+                [str(BIN / "python"), "-m", "flows.serve"],
+                cwd=project,
+                env=env,
+                stdout=open(logs / "serve.log", "w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
         wait_until(
-            lambda: subprocess.run([str(BIN / "prefect"), "deployment", "inspect", "judge-pipeline/full"],
-                                   cwd=project, env=env, capture_output=True).returncode == 0,
-            120, "the deployment judge-pipeline/full",
+            lambda: (
+                subprocess.run(
+                    [str(BIN / "prefect"), "deployment", "inspect", "judge-pipeline/full"],
+                    cwd=project,
+                    env=env,
+                    capture_output=True,
+                ).returncode
+                == 0
+            ),
+            120,
+            "the deployment judge-pipeline/full",
         )
         yield project, env
     finally:
@@ -78,9 +98,20 @@ def served(project):
 def test_tiny_profile_through_the_served_deployment(served):
     project, env = served
     done = run(
-        [str(BIN / "prefect"), "deployment", "run", "judge-pipeline/full", "-p", "profile=tiny", "--watch",
-         "--watch-timeout", "900"],
-        project, env, timeout=960,
+        [
+            str(BIN / "prefect"),
+            "deployment",
+            "run",
+            "judge-pipeline/full",
+            "-p",
+            "profile=tiny",
+            "--watch",
+            "--watch-timeout",
+            "900",
+        ],
+        project,
+        env,
+        timeout=960,
     )
     assert "Completed" in done.stdout, done.stdout[-2000:]
 

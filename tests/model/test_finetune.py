@@ -59,7 +59,9 @@ from components.schemas import Pair
 from components.training.trainer import TrainConfig, prepare, train
 model_dir, pairs_file, workdir = sys.argv[1:4]
 model, tokenizer = load_causal_lm(model_dir)
-cfg = TrainConfig(max_steps=40, checkpoint_every=5, eval_every=1000, batch_size=4, learning_rate=1e-3, bf16=False, seed=0)
+cfg = TrainConfig(
+    max_steps=40, checkpoint_every=5, eval_every=1000, batch_size=4, learning_rate=1e-3, bf16=False, seed=0
+)
 train(prepare(model, cfg), tokenizer, read_jsonl(pairs_file, Pair), cfg, __import__("pathlib").Path(workdir))
 """
 
@@ -69,7 +71,8 @@ def test_a_sigkilled_run_resumes_from_its_last_checkpoint_without_redoing_steps(
     write_jsonl(pairs_file, arithmetic_pairs(16))
     workdir = tmp_path / "work"
     process = subprocess.Popen(
-        [sys.executable, "-c", KILLED_RUN, str(tiny_model_dir), str(pairs_file), str(workdir)], cwd=REPO,
+        [sys.executable, "-c", KILLED_RUN, str(tiny_model_dir), str(pairs_file), str(workdir)],
+        cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     deadline = time.time() + 120
@@ -83,7 +86,9 @@ def test_a_sigkilled_run_resumes_from_its_last_checkpoint_without_redoing_steps(
     assert killed_at < 40
 
     model, tokenizer = load_causal_lm(tiny_model_dir)
-    cfg = TrainConfig(max_steps=40, checkpoint_every=5, eval_every=1000, batch_size=4, learning_rate=1e-3, bf16=False, seed=0)
+    cfg = TrainConfig(
+        max_steps=40, checkpoint_every=5, eval_every=1000, batch_size=4, learning_rate=1e-3, bf16=False, seed=0
+    )
     result = train(prepare(model, cfg), tokenizer, arithmetic_pairs(16), cfg, workdir)
     assert result.resumed_from >= 10 and result.resumed_from % 5 == 0
     assert result.steps == 40 - result.resumed_from

@@ -17,10 +17,10 @@ def test_unswapped_items_carry_the_same_labels_in_every_epoch():
     augment = Augment(swap_prob=0.5, reference_drop=0.0, seed=3)
     first = epoch_examples(pairs, 0, "judgeops", "judgelm", augment)
     second = epoch_examples(pairs, 1, "judgeops", "judgelm", augment)
-    unswapped = [(a, b) for a, b in zip(first, second) if not a.swapped and not b.swapped]
+    unswapped = [(a, b) for a, b in zip(first, second, strict=True) if not a.swapped and not b.swapped]
     assert unswapped, "with p=0.5 over 40 items some stay unswapped in both epochs"
     assert all(a.target == b.target and a.messages == b.messages for a, b in unswapped)
-    assert any(a.swapped != b.swapped for a, b in zip(first, second))
+    assert any(a.swapped != b.swapped for a, b in zip(first, second, strict=True))
 
 
 def test_a_swapped_example_trades_answers_scores_and_mentions():
@@ -60,3 +60,16 @@ def test_length_grouped_batches_cover_every_item_once_with_similar_lengths():
     assert sorted(i for b in batches for i in b) == list(range(200))
     spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
     assert spread < 120, "rows of a batch should have similar lengths"
+
+
+def test_a_hidden_reference_trains_on_the_reference_free_label_when_there_is_one():
+    pair = make_pair(
+        score1=9, score2=2, score1_no_reference=6, score2_no_reference=6, reason_no_reference="Both look fine."
+    )
+    from components.training.examples import make_example
+
+    with_ref = make_example(pair, "judgeops", "judgelm", with_reference=True)
+    without = make_example(pair, "judgeops", "judgelm", with_reference=False)
+    assert with_ref.target.startswith("9 2\n")
+    assert without.target == "6 6\nBoth look fine."
+    assert make_example(make_pair(), "judgeops", "judgelm", with_reference=False).target.startswith("9 2\n")

@@ -70,7 +70,9 @@ def test_compare_prints_metric_deltas_between_two_runs(tmp_path, monkeypatch):
 
 def test_import_pandalm_then_validate_it_as_a_user_would(tmp_path, monkeypatch, shared_data):
     in_project(tmp_path, monkeypatch)
-    imported = runner.invoke(app, ["import", "pandalm", str(shared_data / "pandalm" / "testset-v1.json"), "--out", "p.jsonl"])
+    imported = runner.invoke(
+        app, ["import", "pandalm", str(shared_data / "pandalm" / "testset-v1.json"), "--out", "p.jsonl"]
+    )
     assert imported.exit_code == 0, imported.output
     assert "wrote 999 pairs" in imported.output
     checked = runner.invoke(app, ["validate", "p.jsonl", "--suite", "pairs"])

@@ -33,9 +33,7 @@ def test_threshold_one_drops_only_exact_duplicates():
 
 def test_generated_questions_with_different_answers_are_not_duplicates():
     items = [
-        q
-        for name in ("capitals", "elements", "lowercase")
-        for q in FAMILIES[name].questions(random.Random(1), 12)
+        q for name in ("capitals", "elements", "lowercase") for q in FAMILIES[name].questions(random.Random(1), 12)
     ]
     kept, dropped = drop_near_duplicates(items, 0.9)
     assert dropped == [] and kept == items

@@ -38,9 +38,7 @@ def variant(name: str, question, kind: str, salt: int = 0) -> str:
 
 def find_question(name: str, **check):
     """A question of the family whose check data holds the given values."""
-    for q in FAMILIES[name].questions(
-        random.Random(0), {"capitals": 140, "elements": 160, "planets": 54}[name]
-    ):
+    for q in FAMILIES[name].questions(random.Random(0), {"capitals": 140, "elements": 160, "planets": 54}[name]):
         if all(q.check.get(k) == v for k, v in check.items()):
             return q
     raise AssertionError(f"no {name} question with {check}")
@@ -84,9 +82,7 @@ def test_reference_and_paraphrases_pass(name):
 def test_failure_variants_fail_in_their_own_way(name):
     family = FAMILIES[name]
     for q in questions(name):
-        wrong, partial, off = (
-            family.check(q, variant(name, q, v)) for v in ("wrong", "partial", "off_format")
-        )
+        wrong, partial, off = (family.check(q, variant(name, q, v)) for v in ("wrong", "partial", "off_format"))
         assert (wrong.correct, wrong.partial, wrong.answered) == (False, False, True), wrong
         assert not partial.correct and partial.partial, partial
         assert off.correct and not off.format_ok, off
@@ -146,11 +142,7 @@ def test_capitals_need_the_right_city_and_no_other_capital(answer, passed, parti
 
 
 def test_free_text_across_families():
-    assert (
-        FAMILIES["capitals"]
-        .check(find_question("capitals", answer="France"), "It's France, of course.")
-        .passed
-    )
+    assert FAMILIES["capitals"].check(find_question("capitals", answer="France"), "It's France, of course.").passed
     element = find_question("elements", answer="Fe")
     assert FAMILIES["elements"].check(element, "Iron's symbol is Fe.").passed
     assert not FAMILIES["elements"].check(element, "Iron's symbol is F.").correct

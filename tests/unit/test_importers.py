@@ -75,7 +75,10 @@ def test_judgelm_keeps_both_labels_and_flags_twins(tmp_path):
     assert (first.id, first.score1, first.score2, first.verdict) == ("0", 10, 2, FIRST)
     assert first.reason == "Assistant 1 gives the reference's 4." and first.reference == "4"
     assert first.reason_no_reference == "Assistant 1 is right, Assistant 2 is not."
-    assert (first.score1_no_reference, first.score2_no_reference) == (8, 3) and (first.source1, first.source2) == ("alpaca", "vicuna")
+    assert (first.score1_no_reference, first.score2_no_reference) == (8, 3) and (first.source1, first.source2) == (
+        "alpaca",
+        "vicuna",
+    )
     assert (no_reference.verdict, no_reference.reason, no_reference.reason_no_reference) == (TIE, "Both are short.", "")
     assert twin.verdict == SECOND and "swapped_twin:0" in twin.flags and "swapped_twin:2" in first.flags
     assert first.question_id == twin.question_id and not result.rejects

@@ -199,9 +199,7 @@ def test_custom_field_names(tmp_path, gold_path):
 
 def test_gold_pair_without_verdict_is_an_error(tmp_path):
     gold = tmp_path / "gold.jsonl"
-    write_jsonl(
-        gold, [_pair("p0", 1, "a", "b"), _pair("p1", 1, "c", "d").model_copy(update={"verdict": None})]
-    )
+    write_jsonl(gold, [_pair("p0", 1, "a", "b"), _pair("p1", 1, "c", "d").model_copy(update={"verdict": None})])
     with pytest.raises(RecordError, match=r"gold.jsonl:2: field 'verdict'"):
         score_files(gold, _predictions(tmp_path, {"p0": 1, "p1": 1}), n_resamples=0)
 

@@ -11,7 +11,9 @@ from flows.stage_task import StageError, run_command
 
 
 def test_a_failing_stage_fails_with_its_own_error_line():
-    script = "print('working'); print('judgeops: error: data/x.jsonl:3: field verdict: must be one of (0, 1, 2)'); exit(1)"
+    script = (
+        "print('working'); print('judgeops: error: data/x.jsonl:3: field verdict: must be one of (0, 1, 2)'); exit(1)"
+    )
     with pytest.raises(StageError) as error:
         run_command([sys.executable, "-c", script], "generate", dict(os.environ), timeout_s=60)
     assert "stage generate failed (exit 1): data/x.jsonl:3: field verdict" in str(error.value)

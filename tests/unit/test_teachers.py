@@ -139,8 +139,14 @@ def test_the_rewrite_keeps_scores_within_one_and_counts_clamps_and_failures():
     pairs = rewriter.rewrite([rewrite_pair()] * 5)
     moved, clamped, *failed = pairs
     assert moved.reason_no_reference == "Assistant 1 adds correctly; Assistant 2 does not."
-    assert (moved.score1_no_reference, moved.score2_no_reference) == (8, 2) and "no_reference_clamped" not in moved.flags
-    assert (clamped.score1_no_reference, clamped.score2_no_reference) == (8, 3) and "no_reference_clamped" in clamped.flags
+    assert (moved.score1_no_reference, moved.score2_no_reference) == (
+        8,
+        2,
+    ) and "no_reference_clamped" not in moved.flags
+    assert (clamped.score1_no_reference, clamped.score2_no_reference) == (
+        8,
+        3,
+    ) and "no_reference_clamped" in clamped.flags
     assert all(p.reason_no_reference == "" and "no_reference_failed" in p.flags for p in failed)
     assert all((p.score1, p.score2, p.reason) == (9, 2, rewrite_pair().reason) for p in pairs), "round 1 kept"
     assert (rewriter.stats.rewritten, rewriter.stats.clamped, rewriter.stats.failures) == (2, 1, 3)

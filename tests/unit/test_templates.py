@@ -107,9 +107,7 @@ def test_rendering_is_deterministic(name: str, with_reference: bool) -> None:
     assert get_template(name).render(Pair(**FIELDS), with_reference) == first
 
 
-@pytest.mark.parametrize(
-    "name", [name for name in sorted(EXPECTED) if not TEMPLATES[name].supports_reference]
-)
+@pytest.mark.parametrize("name", [name for name in sorted(EXPECTED) if not TEMPLATES[name].supports_reference])
 def test_reference_refused_where_unsupported(item: Pair, name: str) -> None:
     with pytest.raises(ValueError, match="takes no reference"):
         get_template(name).render(item, True)
@@ -147,9 +145,7 @@ def test_pointwise_templates_ignore_answer2(name: str) -> None:
 def test_training_template_stays_short(item: Pair) -> None:
     """The fine-tuned judge pays for every prompt token in CPU training time."""
     text = text_of(get_template("judgeops").render(item, True))
-    fixed = len(text) - sum(
-        len(FIELDS[name]) for name in ("instruction", "input", "reference", "answer1", "answer2")
-    )
+    fixed = len(text) - sum(len(FIELDS[name]) for name in ("instruction", "input", "reference", "answer1", "answer2"))
     assert fixed <= 150  # including the one-line system message that replaces the chat default
     assert text.endswith("Score both answers 1-10 on the first line as 's1 s2', then explain.")
 

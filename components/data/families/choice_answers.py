@@ -66,9 +66,7 @@ class ChoiceKind(AnswerKind):
         return question.check["say"][0].split("{}")[0].rstrip(" ,:")
 
 
-def choice_check(
-    aliases: list[str], pool_name: str, near: list[str], what: str, say: list[str], **extra
-) -> dict:
+def choice_check(aliases: list[str], pool_name: str, near: list[str], what: str, say: list[str], **extra) -> dict:
     """The check data of a choice question (``extra``: ``ignore``, ``case``)."""
     return {
         "kind": "choice",

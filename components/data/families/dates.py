@@ -64,9 +64,7 @@ class DateKind(AnswerKind):
             return Check(False, False, "gives no date", answered=False)
         _, final, iso = found[-1]
         if final == target:
-            return Check(
-                True, False, f"gives {target}" + ("" if iso else " but not as YYYY-MM-DD"), format_ok=iso
-            )
+            return Check(True, False, f"gives {target}" + ("" if iso else " but not as YYYY-MM-DD"), format_ok=iso)
         if any(day == target for _, day, _ in found):
             return Check(False, True, f"shows {target} but ends on {final}")
         return Check(False, False, f"gives {final}, not {target}")
@@ -78,14 +76,10 @@ class DateKind(AnswerKind):
         return rng.choice(question.check["say"]).format(self._near(question, rng))
 
     def partial(self, question: Question, rng: random.Random) -> str:
-        return rng.choice(question.check["say"]).format(
-            f"{question.check['answer']} or {self._near(question, rng)}"
-        )
+        return rng.choice(question.check["say"]).format(f"{question.check['answer']} or {self._near(question, rng)}")
 
     def off_format(self, question: Question, rng: random.Random) -> str:
-        return rng.choice(question.check["say"]).format(
-            in_words(dt.date.fromisoformat(question.check["answer"]))
-        )
+        return rng.choice(question.check["say"]).format(in_words(dt.date.fromisoformat(question.check["answer"])))
 
     def truncated(self, question: Question, rng: random.Random) -> str:
         return question.check["say"][0].split("{}")[0].rstrip()

@@ -45,9 +45,7 @@ def _status(c: dict, key: str, answer: str, obj: dict | None) -> str:
         return "missing" if not m else "right" if _same(m.group(1), c["fields"][key]) else "wrong"
     right = find(answer, c["aliases"][key]) is not None
     near = find(answer, c["near"][key]) is not None
-    return {(True, False): "right", (True, True): "hedged", (False, True): "wrong"}.get(
-        (right, near), "missing"
-    )
+    return {(True, False): "right", (True, True): "hedged", (False, True): "wrong"}.get((right, near), "missing")
 
 
 class FieldsKind(AnswerKind):
@@ -59,11 +57,7 @@ class FieldsKind(AnswerKind):
         right = [k for k, s in status.items() if s == "right"]
         wrong = [k for k, s in status.items() if s == "wrong"]
         if len(right) == n:
-            issue = (
-                ("" if whole else "but not as a JSON object")
-                if c["format"] == "json"
-                else prose_issue(answer)
-            )
+            issue = ("" if whole else "but not as a JSON object") if c["format"] == "json" else prose_issue(answer)
             every = "both values" if n == 2 else f"all {n} values"
             return Check(True, False, f"gets {every} right {issue}".strip(), format_ok=not issue)
         if right or "hedged" in status.values():
@@ -90,11 +84,7 @@ class FieldsKind(AnswerKind):
 
     def truncated(self, question: Question, rng: random.Random) -> str:
         c = question.check
-        return (
-            "Here is the JSON object:"
-            if c["format"] == "json"
-            else f"According to the passage, {c['subject']}"
-        )
+        return "Here is the JSON object:" if c["format"] == "json" else f"According to the passage, {c['subject']}"
 
     def _render(self, question: Question, values: dict, rng: random.Random) -> str:
         c = question.check

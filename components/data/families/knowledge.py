@@ -42,13 +42,9 @@ class Capitals(Family):
         country = f"the {row['country']}" if row["country"] in _THE else row["country"]
         capital = row["capital"]
         if rng.random() < 0.5:
-            ask = rng.choice(
-                [f"What is the capital of {country}?", f"Which city is the capital of {country}?"]
-            )
+            ask = rng.choice([f"What is the capital of {country}?", f"Which city is the capital of {country}?"])
             say = [f"The capital of {country} is {{}}.", f"{{}} is the capital of {country}.", "It is {}."]
-            check = choice_check(
-                capital_aliases(row), "capitals", [r["capital"] for r in region], "city", say
-            )
+            check = choice_check(capital_aliases(row), "capitals", [r["capital"] for r in region], "city", say)
             return Draft(ask + ONE_SENTENCE, capital, check, key=f"capital:{row['country']}")
         ask = rng.choice(
             [f"Which country has {capital} as its capital?", f"{capital} is the capital of which country?"]
@@ -87,9 +83,7 @@ class Elements(Family):
         if asked == "name_of_symbol":
             say = [f"The element with the symbol {symbol} is {{}}.", f"{symbol} is the symbol for {{}}."]
             check = choice_check(element_names(row), "element_names", names, "element", say)
-            return Draft(
-                f"Which element has the chemical symbol {symbol}?" + ONE_SENTENCE, name, check, key=key
-            )
+            return Draft(f"Which element has the chemical symbol {symbol}?" + ONE_SENTENCE, name, check, key=key)
         if asked == "name_of_number":
             say = [f"The element with atomic number {number} is {{}}.", f"Element number {number} is {{}}."]
             check = choice_check(element_names(row), "element_names", names, "element", say)
@@ -118,9 +112,7 @@ class Planets(Family):
         if asked == "nth":
             say = [f"The {nth} planet from the Sun is {{}}.", f"{{}} is the {nth} planet from the Sun."]
             check = choice_check([planet], "planets", near, "planet", say)
-            return Draft(
-                f"Which planet is the {nth} planet from the Sun?" + ONE_SENTENCE, planet, check, key=key
-            )
+            return Draft(f"Which planet is the {nth} planet from the Sun?" + ONE_SENTENCE, planet, check, key=key)
         if asked in ("after", "before"):
             other = rows[index + 1] if asked == "after" else rows[index - 1]
             rest = [n for n in near if n != other["name"]]

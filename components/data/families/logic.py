@@ -33,9 +33,7 @@ def named_roles(answer: str, people: list[str], roles: list[str]) -> dict[str, s
     found: dict[str, str] = {}
     for role in roles:
         before = rf"\b({names})\b,?\s+(?:is|was|would be|must be)\s+(?:(?!not\b)\w+\s+)?(?:the\s+)?{role}\b"
-        after = (
-            rf"\b{role}\b(?:\s+(?:one|person|of (?:them|all)))?\s*(?:is|would be|must be|:|=|-)\s*({names})\b"
-        )
+        after = rf"\b{role}\b(?:\s+(?:one|person|of (?:them|all)))?\s*(?:is|would be|must be|:|=|-)\s*({names})\b"
         hits = [(m.start(), m.group(1)) for p in (before, after) for m in re.finditer(p, text, re.IGNORECASE)]
         if hits:
             found[role] = max(hits)[1].capitalize()
@@ -62,9 +60,7 @@ class RolesKind(AnswerKind):
 
     def paraphrase(self, question: Question, rng: random.Random) -> str:
         (top, a), (bottom, b) = question.check["roles"].items()
-        return rng.choice(
-            [f"{a} is the {top} and {b} is the {bottom}.", f"The {top} is {a}, and the {bottom} is {b}."]
-        )
+        return rng.choice([f"{a} is the {top} and {b} is the {bottom}.", f"The {top} is {a}, and the {bottom} is {b}."])
 
     def wrong(self, question: Question, rng: random.Random) -> str:
         (top, a), (bottom, b) = question.check["roles"].items()
@@ -92,10 +88,8 @@ class Logic(Family):
         more, less, top, bottom = rng.choice(_SCALES)
         people = rng.sample(FIRST_NAMES, rng.choice([3, 4]))  # people[0] ranks highest
         clues = []
-        for high, low in zip(people, people[1:], strict=False):
-            clues.append(
-                f"{high} is {more} than {low}." if rng.random() < 0.5 else f"{low} is {less} than {high}."
-            )
+        for high, low in zip(people, people[1:], strict=True):
+            clues.append(f"{high} is {more} than {low}." if rng.random() < 0.5 else f"{low} is {less} than {high}.")
         rng.shuffle(clues)
         ask = f"{' '.join(clues)} Who is the {top}, and who is the {bottom}?"
         check = {"kind": "roles", "people": sorted(people), "roles": {top: people[0], bottom: people[-1]}}

@@ -56,9 +56,7 @@ def _sentence(template: str, noun: str, items: list[str]) -> str:
 
 def render(spec: dict, noun: str, items: list[str], rng: random.Random, keep: bool = True) -> str:
     """The items named in a sentence that keeps the constraint, or with ``keep=False`` breaks it."""
-    plain = _sentence(
-        "{K} {set} are {items}." if len(items) > 1 else "One of the {set} is {items}.", noun, items
-    )
+    plain = _sentence("{K} {set} are {items}." if len(items) > 1 else "One of the {set} is {items}.", noun, items)
     kind = spec["type"]
     bare = _sentence("{Items}.", noun, items)
     if kind == "lowercase":
@@ -90,9 +88,7 @@ class MembersKind(AnswerKind):
             issue = constraint_issue(c["constraint"], k, answer)
             return Check(True, False, f"names {COUNT_WORDS[k]} {noun} {issue}".strip(), format_ok=not issue)
         if named:
-            return Check(
-                False, True, f"mixes in {decoys[0]}" if decoys else f"names only {len(named)} of {k}"
-            )
+            return Check(False, True, f"mixes in {decoys[0]}" if decoys else f"names only {len(named)} of {k}")
         if decoys:
             return Check(False, False, f"names {decoys[0]}, not one of the {noun}")
         return Check(False, False, f"names none of the {noun}", answered=False)

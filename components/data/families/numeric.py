@@ -58,10 +58,7 @@ class Arithmetic(Family):
 def _marbles(rng: random.Random, who: str) -> tuple[str, int, int]:
     a, b, c = rng.randint(3, 40), rng.randint(2, 9), rng.randint(3, 12)
     thing = rng.choice(["marbles", "stickers", "pencils", "stamps"])
-    text = (
-        f"{who} has {a} {thing} and buys {b} boxes with {c} {thing} in each. "
-        f"How many {thing} does {who} have now?"
-    )
+    text = f"{who} has {a} {thing} and buys {b} boxes with {c} {thing} in each. How many {thing} does {who} have now?"
     return text, a + b * c, b * c
 
 
@@ -101,10 +98,7 @@ def _chairs(rng: random.Random, who: str) -> tuple[str, int, int]:
 
 def _savings(rng: random.Random, who: str) -> tuple[str, int, int]:
     s, w, x = rng.randint(5, 30), rng.randint(3, 12), rng.randint(2, 40)
-    text = (
-        f"{who} saves {s} dollars a week for {w} weeks and then spends {x} dollars. "
-        f"How many dollars are left?"
-    )
+    text = f"{who} saves {s} dollars a week for {w} weeks and then spends {x} dollars. How many dollars are left?"
     return text, s * w - x, s * w
 
 

@@ -6,8 +6,7 @@ Names have distinct first letters and surnames so that a verifier can tell any t
 from __future__ import annotations
 
 FIRST_NAMES = (
-    "Alice Ben Clara Daniel Elena Felix Grace Hugo Irene Jonas "
-    "Kira Leo Maya Noah Olga Paul Rosa Sam Tara Victor"
+    "Alice Ben Clara Daniel Elena Felix Grace Hugo Irene Jonas Kira Leo Maya Noah Olga Paul Rosa Sam Tara Victor"
 ).split()
 SURNAMES = (
     "Moreau Becker Ortiz Lindqvist Novak Tanaka Okafor Rossi Silva Kowalski Haddad Nguyen Brandt Costa Varga"

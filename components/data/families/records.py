@@ -59,9 +59,7 @@ class JsonFormat(Family):
             }
             text = f"An order of {quantity} of the item {item}, at {price} dollars each."
         keys = ", ".join(f'"{k}"' for k in fields)
-        ask = (
-            f"Write a JSON object with the keys {keys} for the record below. Reply with the JSON object only."
-        )
+        ask = f"Write a JSON object with the keys {keys} for the record below. Reply with the JSON object only."
         check = {
             "kind": "fields",
             "format": "json",

@@ -51,7 +51,7 @@ class SequenceKind(AnswerKind):
         if not lists:
             return Check(False, False, "gives no word list", answered=False)
         words = max(reversed(lists), key=len)
-        right = sum(a == b for a, b in zip(words, expected, strict=False))
+        right = sum(a == b for a, b in zip(words, expected, strict=True))
         same_words = sorted(words) == sorted(expected)
         if (same_words and 2 * right >= n) or (words == expected[: len(words)] and 2 * len(words) >= n):
             return Check(False, True, f"orders {right} of {n} words right")
@@ -97,9 +97,7 @@ class TextOps(Family):
             items = rng.sample(NOUNS, rng.randint(3, 9))
             say = ["The list has {} words.", "There are {} words.", "The answer is {}."]
             check = {"kind": "number", "answer": len(items), "format": "digits", "say": say}
-            return Draft(
-                "How many words are in this list?" + IN_DIGITS, str(len(items)), check, input=", ".join(items)
-            )
+            return Draft("How many words are in this list?" + IN_DIGITS, str(len(items)), check, input=", ".join(items))
         word = rng.choice([w for w in NOUNS if len(w) >= 6])
         letter = rng.choice(sorted(set(word)))
         count = word.count(letter)

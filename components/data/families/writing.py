@@ -35,9 +35,7 @@ _TOPICS = {
     "a robot helper": "robot",
     "a fishing trip": "fishing",
 }
-_WORDS = (
-    "lantern window bridge coffee whistle journey secret promise ribbon candle feather compass harbor".split()
-)
+_WORDS = "lantern window bridge coffee whistle journey secret promise ribbon candle feather compass harbor".split()
 _OPENERS = [
     "This {form} is about {topic}.",
     "My {form} is about {topic}.",
