@@ -109,6 +109,22 @@ Teacher = Literal["oracle", "openai", "hf", "dataset"]
 LLM_TEACHERS = ("openai", "hf")
 
 
+class AnswerEndpoint(Section):
+    """An OpenAI-compatible chat endpoint that writes candidate answers (a hosted model, a vLLM or
+    Ollama server). Like the teacher's, the key is read from the variable ``api_key_env`` names."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    concurrency: int = Field(4, ge=1)
+    max_retries: int = Field(4, ge=0)
+    timeout_s: float = Field(60.0, gt=0)
+    temperature: float = Field(0.7, ge=0)
+
+    _a_name_not_a_key = field_validator("api_key_env")(OpenAITeacherParams._a_name_not_a_key.__func__)
+
+
 class GenerateParams(Section):
     seed: int = 1234
     families: list[Family]
@@ -116,6 +132,7 @@ class GenerateParams(Section):
     dedup_threshold: float = Field(0.9, gt=0, le=1)
     model_answers: bool = True
     decodings: list[Decoding] = Field(default_factory=lambda: [Decoding(name="greedy")])
+    answer_endpoints: list[AnswerEndpoint] = Field(default_factory=list)
     max_new_tokens: int = Field(40, ge=1)
     batch_size: int = Field(16, ge=1)
     variants: list[Variant]

@@ -14,6 +14,7 @@ ANSWERS = GENERATED / "answers.jsonl"
 PAIRS = GENERATED / "pairs.jsonl"
 REJECTS = GENERATED / "rejects.jsonl"
 TEACHER_CACHE = DATA / "cache" / "teacher"
+ANSWER_CACHE = DATA / "cache" / "answers"
 
 
 def split_file(split: str) -> Path:

@@ -90,11 +90,18 @@ def _logger():
 
 
 def stage_error(lines) -> str:
-    """The stage's own error line if it printed one, else the end of its output."""
-    own = [line[len(ERROR_PREFIX) :].strip() for line in lines if line.startswith(ERROR_PREFIX)]
-    if own:
-        return own[-1]
-    return "\n".join(list(lines)[-15:])
+    """The stage's own error message if it printed one (it may span lines, e.g. a validation
+    failure listing offending rows; DVC's own "ERROR:" line ends it), else the end of its output."""
+    lines = list(lines)
+    starts = [i for i, line in enumerate(lines) if line.startswith(ERROR_PREFIX)]
+    if not starts:
+        return "\n".join(lines[-15:])
+    message = [lines[starts[-1]][len(ERROR_PREFIX) :].strip()]
+    for line in lines[starts[-1] + 1 :]:
+        if line.startswith("ERROR:"):
+            break
+        message.append(line)
+    return "\n".join(message).strip()
 
 
 def kill_group(process: subprocess.Popen) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from components.config import AnswerEndpoint
 from components.config import Decoding as DecodingParams
 from components.data.families import get_family
 from components.data.variants import make_answer
@@ -64,3 +66,46 @@ def model_answers(
 
 def _ask(question: Question) -> str:
     return f"{question.instruction}\n\n{question.input}" if question.input else question.instruction
+
+
+def endpoint_answers(
+    questions: Sequence[Question], endpoint: AnswerEndpoint, max_new_tokens: int, cache_dir: Path
+) -> tuple[list[Answer], list[dict], dict]:
+    """Answers from an OpenAI-compatible endpoint, concurrently, every response cached on disk so a
+    rerun never pays twice. Returns (answers, rejects, stats): a question whose request still fails
+    after the client's retries is a reject with the reason -- never an empty answer."""
+    from components.llm_client import LLMClient
+
+    client = LLMClient(
+        base_url=endpoint.base_url,
+        model=endpoint.model,
+        api_key_env=endpoint.api_key_env,
+        cache=cache_dir / f"{endpoint.name}.jsonl",
+        temperature=endpoint.temperature,
+        max_tokens=max_new_tokens,
+        timeout_s=endpoint.timeout_s,
+        max_retries=endpoint.max_retries,
+        concurrency=endpoint.concurrency,
+    )
+    started = time.perf_counter()
+    with client:
+        results = client.chat_many([[{"role": "user", "content": _ask(q)}] for q in questions])
+        usage = dict(client.usage)
+    answers, rejects = [], []
+    source = f"endpoint:{endpoint.name}"
+    for question, result in zip(questions, results, strict=True):
+        if isinstance(result, Exception):
+            rejects.append({"reason": f"{source}: {result}", "record": {"question_id": question.id}})
+            continue
+        answers.append(
+            Answer(id=f"{question.id}:{endpoint.name}", question_id=question.id, source=source, text=result.text)
+        )
+    seconds = time.perf_counter() - started
+    stats = {
+        f"{endpoint.name}.answers": len(answers),
+        f"{endpoint.name}.failed": len(rejects),
+        f"{endpoint.name}.answers_per_s": round(len(questions) / seconds, 2) if seconds else 0.0,
+        f"{endpoint.name}.concurrency": endpoint.concurrency,
+        **{f"{endpoint.name}.{k}": v for k, v in usage.items()},
+    }
+    return answers, rejects, stats

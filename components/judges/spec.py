@@ -5,6 +5,7 @@
 - ``PATH``: a local model folder, or an adapter folder (adapter_config.json)
 - ``openai:MODEL@BASE_URL``: any OpenAI-compatible endpoint; the key comes from the environment
   variable named by ``api_key_env`` (never from the spec, so it never lands in logs or MLflow)
+- ``vllm:PATH``: a local model served in-process by vLLM (GPU machines, ``judgeops[vllm]``; untested here)
 - ``scripted:NAME``: a scripted judge with a known bias, to check the audit itself
 """
 
@@ -27,6 +28,19 @@ def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -
         return make_scripted(spec.split(":", 1)[1], params.finetune.template)
     if spec.startswith("openai:"):
         return _openai(spec, params, api_key_env)
+    if spec.startswith("vllm:"):
+        from components.judges.vllm import VLLMJudge
+
+        cfg = params.judge
+        return VLLMJudge(
+            name=_name(spec),
+            model_path=spec.removeprefix("vllm:"),
+            template=params.finetune.template,
+            mode=cfg.mode if cfg.mode != "logprob" else "score_first",
+            with_reference=cfg.with_reference,
+            max_new_tokens=cfg.max_new_tokens,
+            max_model_len=cfg.max_prompt_tokens + cfg.max_new_tokens,
+        )
     folder = _local_folder(spec)
     adapter = (folder / "adapter_config.json").exists()
     return hf_judge(_name(spec), params, paths.BASE_MODEL if adapter else folder, folder if adapter else None)

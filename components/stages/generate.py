@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from components import paths
 from components.config import GenerateParams, Params
 from components.data import dedup
-from components.data.answers import model_answers, variant_answers
+from components.data.answers import endpoint_answers, model_answers, variant_answers
 from components.data.families import get_family
 from components.data.importers import answers_from_pairs, questions_from_pairs
 from components.data.pairing import (
@@ -98,7 +98,12 @@ def generated(params: Params, teacher: Teacher) -> Built:
             model, tokenizer, questions, cfg.decodings, "base", cfg.max_new_tokens, cfg.batch_size, cfg.seed
         )
         answers += generated_answers
+    endpoint_rejects: list[dict] = []
+    for endpoint in cfg.answer_endpoints:
+        found, failed, endpoint_stats = endpoint_answers(questions, endpoint, cfg.max_new_tokens, paths.ANSWER_CACHE)
+        answers, endpoint_rejects, stats = answers + found, endpoint_rejects + failed, stats | endpoint_stats
     pairs, pairing, rejects = build_pairs(questions, answers, teacher, cfg)
+    rejects += endpoint_rejects
     rejects += [{"reason": "near-duplicate question", "record": q.model_dump(mode="json")} for q in duplicates]
     metrics = {"near_duplicates_dropped": len(duplicates), **{k: round(v, 3) for k, v in stats.items()}}
     return Built(questions, answers, pairs, rejects, pairing, metrics)

@@ -46,3 +46,22 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path):
     else:
         os.kill(child, signal.SIGKILL)
         pytest.fail("the stage's own child process was orphaned")
+
+
+def test_a_multi_line_stage_error_reaches_the_flow_whole_without_dvc_noise():
+    from flows.stage_task import stage_error
+
+    output = [
+        "Running stage 'validate':",
+        "judgeops: error: 1 critical expectation failed:",
+        "  pairs / label:tie_share: observed 0.61 > 0.45",
+        "    id='q1:p0' (pairs.jsonl:1)",
+        "ERROR: failed to reproduce 'validate': failed to run: judgeops validate, exited with 1",
+    ]
+    assert stage_error(output) == "\n".join(
+        [
+            "1 critical expectation failed:",
+            "  pairs / label:tie_share: observed 0.61 > 0.45",
+            "    id='q1:p0' (pairs.jsonl:1)",
+        ]
+    )

@@ -1,0 +1,79 @@
+"""The vLLM backend, for GPU machines: the optional extra ``pip install 'judgeops[vllm]'``.
+
+UNTESTED here: the machines this project is built on have no GPU, and vLLM is not installed in
+CI. What is tested is that a missing vLLM gives a clear error. vLLM is imported only when the
+first batch is judged, so nothing else in judgeops needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from components.judges.base import JudgeItem, to_judgment
+from components.judges.parsers import parse
+from components.judges.templates import get_template
+from components.schemas import Judgment
+from components.textgen import chat_prompt
+
+INSTALL_HINT = "the vllm backend needs vLLM on a GPU machine: pip install 'judgeops[vllm]'"
+FIRST_LINE_FORMATS = {"judgelm", "pandalm", "pointwise"}
+
+
+@dataclass
+class VLLMJudge:
+    """Judge with a local model folder served in-process by vLLM, optionally with a LoRA adapter.
+    ``max_model_len`` bounds the context vLLM reserves memory for (set it: vLLM's default is the
+    model's full context, the most common vLLM setup failure Prometheus users report)."""
+
+    name: str
+    model_path: str
+    adapter: str | None = None
+    template: str = "judgeops"
+    mode: str = "score_first"
+    with_reference: bool = True
+    max_new_tokens: int = 64
+    max_model_len: int | None = 4096
+    tensor_parallel_size: int = 1
+
+    def __post_init__(self) -> None:
+        self._template = get_template(self.template)
+        if self._template.kind != "pairwise":
+            raise ValueError(f"template {self.template!r} is pointwise; the vllm judge takes a pairwise template")
+        self._llm = None
+
+    def _engine(self):
+        if self._llm is None:
+            try:
+                from vllm import LLM
+            except ImportError:
+                raise RuntimeError(INSTALL_HINT) from None
+            self._llm = LLM(
+                model=str(self.model_path),
+                enable_lora=self.adapter is not None,
+                max_model_len=self.max_model_len,
+                tensor_parallel_size=self.tensor_parallel_size,
+                trust_remote_code=False,
+            )
+        return self._llm
+
+    def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
+        from vllm import SamplingParams
+        from vllm.lora.request import LoRARequest
+
+        llm = self._engine()
+        tokenizer = llm.get_tokenizer()
+        prompts = [chat_prompt(tokenizer, self._template.render(item.shown, self._reference(item))) for item in items]
+        first_line = self.mode == "score_first" and self._template.output in FIRST_LINE_FORMATS
+        sampling = SamplingParams(temperature=0.0, max_tokens=self.max_new_tokens, stop=["\n"] if first_line else None)
+        lora = LoRARequest("judge", 1, str(self.adapter)) if self.adapter else None
+        outputs = llm.generate(prompts, sampling, lora_request=lora)
+        return [
+            to_judgment(
+                item, self.name, self.template, out.outputs[0].text, parse(self._template.output, out.outputs[0].text)
+            )
+            for item, out in zip(items, outputs, strict=True)
+        ]
+
+    def _reference(self, item: JudgeItem) -> bool:
+        return self.with_reference and self._template.supports_reference and bool(item.pair.reference.strip())
