@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 from components.config import Params
@@ -48,7 +49,7 @@ def split(items: Sequence[JudgeItem], shards: int) -> list[list[JudgeItem]]:
             runs.append([item])
     count = min(shards, len(runs))
     bounds = [round(i * len(runs) / count) for i in range(count + 1)] if count else [0]
-    return [[item for run in runs[start:stop] for item in run] for start, stop in zip(bounds, bounds[1:], strict=True)]
+    return [[item for run in runs[start:stop] for item in run] for start, stop in pairwise(bounds)]
 
 
 def merge(parts: Sequence[Sequence[JudgeItem]], results: Sequence[Sequence[Judgment]]) -> list[Judgment]:

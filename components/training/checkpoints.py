@@ -72,7 +72,7 @@ def _load_full(model, weights: dict, checkpoint: Path) -> None:
     """Every weight of the model must come from the checkpoint, except tied ones that
     save_pretrained leaves out (lm_head = embed_tokens): a checkpoint of another model or of a
     LoRA run fails here instead of resuming from the base weights in silence."""
-    result = model.load_state_dict(weights, strict=True)
+    result = model.load_state_dict(weights, strict=False)
     current = model.state_dict()
     loaded = {current[name].data_ptr() for name in weights if name in current}
     untied = [name for name in result.missing_keys if current[name].data_ptr() not in loaded]

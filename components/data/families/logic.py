@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from itertools import pairwise
 
 from components.data.families.base import AnswerKind, Check, Draft, Family
 from components.data.families.pools import FIRST_NAMES
@@ -88,7 +89,7 @@ class Logic(Family):
         more, less, top, bottom = rng.choice(_SCALES)
         people = rng.sample(FIRST_NAMES, rng.choice([3, 4]))  # people[0] ranks highest
         clues = []
-        for high, low in zip(people, people[1:], strict=True):
+        for high, low in pairwise(people):
             clues.append(f"{high} is {more} than {low}." if rng.random() < 0.5 else f"{low} is {less} than {high}.")
         rng.shuffle(clues)
         ask = f"{' '.join(clues)} Who is the {top}, and who is the {bottom}?"
