@@ -181,6 +181,7 @@ class FinetuneParams(Section):
     lora_alpha: int = Field(32, ge=1)
     lora_dropout: float = Field(0.05, ge=0, lt=1)
     target_modules: str | list[str] = "all-linear"
+    lora_layers: int | None = Field(None, ge=1)  # adapt only the top N decoder layers (None: all)
     output_format: Literal["judgelm", "pandalm", "pointwise"] = "judgelm"
     template: str = "judgeops"
     max_steps: int = Field(90, ge=1)

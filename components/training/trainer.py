@@ -36,6 +36,7 @@ class TrainConfig:
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     target_modules: str | list[str] = "all-linear"
+    lora_layers: int | None = None
     template: str = "judgeops"
     output_format: str = "judgelm"
     max_steps: int = 60
@@ -84,10 +85,37 @@ def prepare(model, cfg: TrainConfig):
         r=cfg.lora_r,
         lora_alpha=cfg.lora_alpha,
         lora_dropout=cfg.lora_dropout,
-        target_modules=cfg.target_modules,
+        target_modules=_targets(model, cfg),
+        layers_to_transform=top_layers(model, cfg.lora_layers),
         task_type="CAUSAL_LM",
     )
     return get_peft_model(model, lora)
+
+
+def _targets(model, cfg: TrainConfig) -> str | list[str]:
+    """peft takes ``layers_to_transform`` only with named modules: "all-linear" becomes the names of
+    the decoder layers' linear modules."""
+    if cfg.target_modules != "all-linear" or top_layers(model, cfg.lora_layers) is None:
+        return cfg.target_modules
+    import torch
+
+    return sorted(
+        {
+            name.rsplit(".", 1)[-1]
+            for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear) and ".layers." in name
+        }
+    )
+
+
+def top_layers(model, count: int | None) -> list[int] | None:
+    """The indices of the last ``count`` decoder layers (None: all). Adapting only the top layers
+    also shortens the backward pass: nothing below the lowest adapter needs a gradient, so autograd
+    stops there -- on a CPU, where training is compute-bound, that is most of the saving."""
+    layers = model.config.num_hidden_layers
+    if count is None or count >= layers:
+        return None
+    return list(range(layers - count, layers))
 
 
 def train(

@@ -141,3 +141,13 @@ def test_under_accelerate_launch_the_same_loop_trains_checkpoints_and_resumes(ti
     assert (result.resumed_from, result.steps, len(result.losses)) == (2, 2, 4)
     assert [s for s, m in logged if "eval_loss" in m] == [4]
     assert (tmp_path / "best" / "adapter_model.safetensors").exists()
+
+
+def test_lora_on_the_top_layers_leaves_the_lower_layers_untouched(tiny_model_dir, tmp_path):
+    model, tokenizer = load_causal_lm(tiny_model_dir)
+    cfg = TrainConfig(max_steps=2, checkpoint_every=100, eval_every=100, lora_layers=1, **FAST)
+    model = prepare(model, cfg)
+    adapted = {name.split(".layers.")[1].split(".")[0] for name, p in model.named_parameters() if p.requires_grad}
+    assert adapted == {"1"}, "only the top layer of two carries adapters"
+    result = train(model, tokenizer, arithmetic_pairs(8), cfg, tmp_path)
+    assert result.steps == 2
