@@ -130,6 +130,7 @@ class GenerateParams(Section):
     families: list[Family]
     questions_per_family: int = Field(12, ge=1)
     dedup_threshold: float = Field(0.9, gt=0, le=1)
+    max_per_category: int | None = Field(None, ge=1)  # CritiqueLLM-style balancing (None: keep all)
     model_answers: bool = True
     decodings: list[Decoding] = Field(default_factory=lambda: [Decoding(name="greedy")])
     answer_endpoints: list[AnswerEndpoint] = Field(default_factory=list)

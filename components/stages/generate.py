@@ -127,7 +127,10 @@ def build_questions(params: Params) -> tuple[list[Question], list[Question]]:
     for name in cfg.families:
         rng = random.Random(f"{cfg.seed}:{name}")
         questions += get_family(name).questions(rng, cfg.questions_per_family)
-    return dedup.drop_near_duplicates(questions, cfg.dedup_threshold)
+    kept, duplicates = dedup.drop_near_duplicates(questions, cfg.dedup_threshold)
+    if cfg.max_per_category is not None:
+        kept = dedup.balance(kept, cfg.max_per_category)
+    return kept, duplicates
 
 
 def build_pairs(

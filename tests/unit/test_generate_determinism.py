@@ -51,3 +51,19 @@ def test_splits_are_cut_by_question(tmp_path, monkeypatch):
             assert split_of.setdefault(row["question_id"], split) == split, f"{row['question_id']} in two splits"
     pairs = [json.loads(line) for line in (generated / "pairs.jsonl").read_text().splitlines()]
     assert {p["id"]: p["split"] for p in pairs} == {p["id"]: split_of[p["question_id"]] for p in pairs}
+
+
+def test_balancing_caps_every_category_without_starving_a_family():
+    from components.config import load_params
+    from components.stages.generate import build_questions
+    from tests.conftest import REPO
+
+    params = load_params(REPO / "params.yaml")
+    capped = params.model_copy(update={"generate": params.generate.model_copy(update={"max_per_category": 6})})
+    questions, _ = build_questions(capped)
+    by_category: dict[str, set] = {}
+    for q in questions:
+        by_category.setdefault(q.category, set()).add(q.family)
+    counts = {c: sum(q.category == c for q in questions) for c in by_category}
+    assert max(counts.values()) <= 6
+    assert len(by_category["fundamental"]) == 6, "round-robin: six fundamental families get one slot each"
