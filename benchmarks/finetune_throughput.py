@@ -47,6 +47,7 @@ def built_pairs(n: int, seed: int = 0) -> list[Pair]:
     real train split), for when data/generated/train.jsonl does not exist yet."""
     from components.data.answers import variant_answers
     from components.data.families import get_family
+    from components.data.pairing import make_pair
     from components.teachers.oracle import OracleTeacher
 
     teacher, pairs = OracleTeacher(), []
@@ -59,26 +60,7 @@ def built_pairs(n: int, seed: int = 0) -> list[Pair]:
             for first, second in FALLBACK_MATCHES:
                 a, b = answers[f"{question.id}:{first}"], answers[f"{question.id}:{second}"]
                 label = teacher.label(question, a.text, b.text)
-                pairs.append(
-                    Pair(
-                        id=f"{question.id}:{first}-{second}",
-                        question_id=question.id,
-                        family=question.family,
-                        category=question.category,
-                        instruction=question.instruction,
-                        input=question.input,
-                        reference=question.reference,
-                        answer1=a.text,
-                        answer2=b.text,
-                        source1=a.source,
-                        source2=b.source,
-                        score1=label.score1,
-                        score2=label.score2,
-                        verdict=label.verdict,
-                        reason=label.reason,
-                        teacher=teacher.name,
-                    )
-                )
+                pairs.append(make_pair(f"{question.id}:{first}-{second}", question, a, b, label, teacher.name))
     random.Random(seed).shuffle(pairs)
     return pairs[:n]
 

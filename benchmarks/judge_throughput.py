@@ -26,6 +26,7 @@ import torch
 
 from components.data.answers import variant_answers
 from components.data.families import get_family
+from components.data.pairing import make_pair
 from components.io import read_jsonl
 from components.judges.base import JudgeItem
 from components.judges.hf import HFJudge
@@ -64,26 +65,7 @@ def built_pairs(n: int, seed: int = 0) -> list[Pair]:
             a, b = answers[f"{question.id}:correct"], answers[f"{question.id}:wrong"]
             a, b = (a, b) if index % 2 == 0 else (b, a)
             label = teacher.label(question, a.text, b.text)
-            column.append(
-                Pair(
-                    id=f"{question.id}:bench",
-                    question_id=question.id,
-                    family=question.family,
-                    category=question.category,
-                    instruction=question.instruction,
-                    input=question.input,
-                    reference=question.reference,
-                    answer1=a.text,
-                    answer2=b.text,
-                    source1=a.source,
-                    source2=b.source,
-                    score1=label.score1,
-                    score2=label.score2,
-                    verdict=label.verdict,
-                    reason=label.reason,
-                    teacher=teacher.name,
-                )
-            )
+            column.append(make_pair(f"{question.id}:bench", question, a, b, label, teacher.name))
         columns.append(column)
     return [pair for row in zip(*columns, strict=False) for pair in row][:n]
 

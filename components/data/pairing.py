@@ -168,21 +168,29 @@ def _timed(stats: PairingStats, items: int, work: Callable[[], T]) -> T:
 
 
 def _unlabelled(candidate: Candidate) -> Pair:
-    question, a, b = candidate.question, candidate.first, candidate.second
-    return Pair(
-        id=f"{question.id}:p{candidate.index}",
+    question = candidate.question
+    return make_pair(f"{question.id}:p{candidate.index}", question, candidate.first, candidate.second)
+
+
+def make_pair(
+    pair_id: str, question: Question, first: Answer, second: Answer, label: PairLabel | None = None, teacher: str = ""
+) -> Pair:
+    """Two answers to ``question`` as a pair, with the teacher's label when one is given."""
+    pair = Pair(
+        id=pair_id,
         question_id=question.id,
         family=question.family,
         category=question.category,
         instruction=question.instruction,
         input=question.input,
         reference=question.reference,
-        answer1=a.text,
-        answer2=b.text,
-        source1=a.source,
-        source2=b.source,
+        answer1=first.text,
+        answer2=second.text,
+        source1=first.source,
+        source2=second.source,
         needs_knowledge=question.needs_knowledge,
     )
+    return _with_label(pair, label, teacher) if label is not None else pair
 
 
 def _with_label(pair: Pair, label: PairLabel, teacher: str) -> Pair:
