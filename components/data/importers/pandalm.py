@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from components.data.importers import ImportResult, find_duplicates, find_swapped_twins
+from components.data.importers import ImportResult, flag_repeats
 from components.data.importers.rows import reject
 from components.io import OnError, RecordError, iter_json_lines
 from components.schemas import VERDICTS, Pair
@@ -48,7 +48,7 @@ def import_pandalm(path: Path | str, on_error: OnError = "raise") -> ImportResul
             continue
         seen[pair.id] = line
         result.pairs.append(pair)
-    result.pairs = _flag_repeats(result.pairs)
+    result.pairs = flag_repeats(result.pairs)
     return result
 
 
@@ -143,17 +143,3 @@ def _sources(path: Path | str, line: int, row: dict) -> tuple[str, str]:
     if len(parts) != 2 or not all(parts):
         raise RecordError(path, line, "cmp_key", f"expected '<model1>_<model2>', got {cmp_key!r}")
     return parts[0], parts[1]
-
-
-def _flag_repeats(pairs: list[Pair]) -> list[Pair]:
-    """Flag each duplicate with the earliest identical row and each swapped twin with the earliest row
-    holding its responses the other way round."""
-    extra: dict[str, list[str]] = {pair.id: [] for pair in pairs}
-    for pair_id, original in find_duplicates(pairs).items():
-        extra[pair_id].append(f"duplicate_of:{original}")
-    for first, second in find_swapped_twins(pairs):
-        extra[first].append(f"swapped_twin:{second}")
-        extra[second].append(f"swapped_twin:{first}")
-    return [
-        pair.model_copy(update={"flags": pair.flags + extra[pair.id]}) if extra[pair.id] else pair for pair in pairs
-    ]
