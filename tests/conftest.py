@@ -15,6 +15,8 @@ os.environ.setdefault("DVC_NO_ANALYTICS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 
+pytest_plugins = ["tests.fakes"]  # the fake OpenAI-compatible server fixture, for every test
+
 
 def shared_data_dir() -> Path | None:
     """../shared/data beside the project (CI has it), or $JUDGEOPS_SHARED_DATA."""

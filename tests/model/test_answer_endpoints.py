@@ -5,14 +5,14 @@ import random
 from components.config import AnswerEndpoint
 from components.data.answers import endpoint_answers
 from components.data.families import get_family
-from tests.fakes import fake_server, user_text  # noqa: F401  (fixture)
+from tests.fakes import user_text
 
 
 def questions(n: int):
     return get_family("arithmetic").questions(random.Random(0), n)
 
 
-def test_answers_come_back_per_question_failures_are_rejects_and_the_cache_pays_once(fake_server, tmp_path):  # noqa: F811
+def test_answers_come_back_per_question_failures_are_rejects_and_the_cache_pays_once(fake_server, tmp_path):
     qs = questions(6)
     broken = qs[2].instruction
 

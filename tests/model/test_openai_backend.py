@@ -3,18 +3,13 @@ the response cache (also across a SIGKILL), token counts, and a key that never l
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,87 +19,10 @@ from components.judges.openai import OpenAIJudge
 from components.llm_client import LLMClient
 from components.schemas import FIRST
 from tests.factories import arithmetic_pairs
+from tests.fakes import SECRET, USAGE
 
 REPO = Path(__file__).resolve().parents[2]
-ANSWER = "8 3\nAssistant 1 is right."
-USAGE = {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}
-HANG_S = 1.0
-SECRET = "sk-test-DO-NOT-LEAK-0123456789"
-
-Action = int | str | None  # an HTTP status, "hang", "echo_key" (401 quoting the key), or None: answer
-
-
-class FakeOpenAI:
-    """A chat-completions endpoint in a thread. ``script(n, body)`` picks the action for the n-th
-    request (0-based); every request is recorded with a hash of its body, computed as the client's
-    cache key is, so the server's count of distinct requests can be compared with the cache."""
-
-    def __init__(self, script: Callable[[int, dict], Action] = lambda n, body: None, delay_s: float = 0.0):
-        self.script, self.delay_s = script, delay_s
-        self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.httpd.handle_error = lambda request, address: None  # clients that hung up mid-answer
-        self.httpd.fake = self
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def keys(self) -> Counter:
-        return Counter(request["key"] for request in self.requests)
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:
-        fake: FakeOpenAI = self.server.fake
-        raw = self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.loads(raw)
-        with fake.lock:
-            n = len(fake.requests)
-            key = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-            fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "key": key})
-        action = fake.script(n, body)
-        time.sleep(fake.delay_s)
-        if action == "hang":
-            time.sleep(HANG_S)
-        if isinstance(action, int):
-            self._send(action, {"error": {"message": f"scripted {action}", "type": "test"}})
-        elif action == "echo_key":
-            self._send(401, {"error": {"message": f"bad key {self.headers.get('Authorization')}", "type": "auth"}})
-        else:
-            message = {"role": "assistant", "content": ANSWER}
-            self._send(200, {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": USAGE})
-
-    def _send(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def fake_server():
-    started: list[FakeOpenAI] = []
-
-    def start(script: Callable[[int, dict], Action] = lambda n, body: None, delay_s: float = 0.0) -> FakeOpenAI:
-        started.append(FakeOpenAI(script, delay_s))
-        return started[-1]
-
-    yield start
-    for fake in started:
-        fake.stop()
+ANSWER = "8 3\nAssistant 1 is right."  # what the fake server answers by default
 
 
 def make_judge(url: str, **client_options) -> OpenAIJudge:

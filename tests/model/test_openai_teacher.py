@@ -21,11 +21,9 @@ from components.data.pairing import Candidate, PairingStats, label_pairs
 from components.schemas import FIRST, SECOND, TIE, VERDICTS, Answer, Question
 from components.stages import generate
 from components.teachers.openai import openai_teacher
-from tests import fakes
 from tests.fakes import SECRET, USAGE, judgelm_reply
 
 REPO = Path(__file__).resolve().parents[2]
-fake_server = fakes.fake_server
 QUESTION = Question(id="q1", family="arithmetic", category="mathematics", instruction="What is 2 + 2?", reference="4")
 
 
