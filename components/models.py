@@ -98,7 +98,9 @@ def copy_local(path: Path, out: Path) -> dict:
 
 
 def load_causal_lm(path: Path | str, adapter: Path | str | None = None, dtype=None):
-    """(model, tokenizer) from a local folder, with an optional LoRA adapter merged in view."""
+    """(model, tokenizer) for inference from a local folder, with an optional LoRA adapter merged
+    into the weights: an unmerged adapter runs its own matmuls beside every adapted layer, which made
+    SmolLM2 judging 2.8x slower on a 2-core CPU (0.86 vs 2.44 judgments/s, logprob mode)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = Path(path)
@@ -109,7 +111,7 @@ def load_causal_lm(path: Path | str, adapter: Path | str | None = None, dtype=No
     if adapter is not None:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, adapter)
+        model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
     model.eval()
     return model, tokenizer
 

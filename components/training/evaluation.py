@@ -12,6 +12,7 @@ import torch
 from components.schemas import Pair
 from components.training.collate import IGNORE, collate, encode
 from components.training.examples import NO_AUGMENT, epoch_examples
+from components.training.loss import judgment_loss
 
 
 class EvalSet:
@@ -36,6 +37,6 @@ class EvalSet:
             for batch in self.batches:
                 batch = runtime.to_device(batch)
                 tokens = int((batch["labels"][:, 1:] != IGNORE).sum())
-                total += float(model(**batch).loss) * tokens
+                total += float(judgment_loss(model, batch)) * tokens
                 count += tokens
         return total / count if count else float("nan")

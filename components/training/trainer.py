@@ -26,6 +26,7 @@ from components.training import checkpoints
 from components.training.collate import collate, encode, length_grouped_batches, tokens_in
 from components.training.evaluation import EvalSet
 from components.training.examples import Augment, epoch_examples, examples_per_pair
+from components.training.loss import judgment_loss
 from components.training.runtime import Accelerated, Local, make_runtime
 
 
@@ -218,7 +219,7 @@ def _forget_after(progress: Path, step: int) -> None:
 
 def _step(model, batch: dict, optimizer, scheduler, runtime: Runtime, trainable: list) -> float:
     with runtime.autocast():
-        loss = model(**batch).loss
+        loss = judgment_loss(model, batch)
     runtime.backward(loss)
     runtime.clip(trainable, 1.0)
     optimizer.step()

@@ -1,0 +1,30 @@
+"""The SFT loss on the judgment tokens, with logits computed only where there is a label.
+
+A judge's target (score line and reason, ~40 tokens) is a fraction of its prompt (~130 tokens),
+and the language-model head is the widest matrix of a small model (SmolLM2: 49,152 x 576 of 135M
+parameters). HF computes the head's logits at every position and then throws most of them away;
+asking for the last ``keep`` columns only (``logits_to_keep``) skips that work in the forward and
+backward pass and the [batch, length, vocab] tensors that come with it. The value is the same mean
+cross-entropy over target tokens that ``model(..., labels=...)`` returns.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from components.training.collate import IGNORE
+
+
+def judgment_loss(model, batch: dict) -> torch.Tensor:
+    """Mean cross-entropy over the labelled tokens of a right-padded batch from ``collate``."""
+    labels = batch["labels"]
+    labelled = labels != IGNORE
+    if not bool(labelled.any()):
+        raise ValueError("a training batch has no labelled tokens: every target was cut away")
+    width = labels.shape[1]
+    first = int(labelled.int().argmax(-1)[labelled.any(-1)].min())
+    keep = width - first + 1  # from the column that predicts the earliest target token to the end
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], logits_to_keep=keep).logits
+    targets = labels[:, width - keep + 1 :]
+    return F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE)
