@@ -189,6 +189,7 @@ class FinetuneParams(Section):
     batch_size: int = Field(8, ge=1)
     learning_rate: float = Field(3e-4, gt=0)
     warmup_steps: int = Field(5, ge=0)
+    score_loss_weight: float = Field(1.0, ge=1.0)  # the score line's tokens count this many times in the loss
     swap_prob: float = Field(0.5, ge=0, le=1)
     reference_drop: float = Field(0.3, ge=0, le=1)
     bf16: Literal["auto", True, False] = "auto"
@@ -250,6 +251,7 @@ class JudgeParams(Section):
         return self
 
 
+PipelineJudge = Literal["finetuned", "base"]
 ProbeName = Literal["position", "knowledge", "format", "verbosity", "injection", "self_enhancement"]
 AnswerStyle = Literal["markdown", "plain", "bullets", "prose"]
 
@@ -258,6 +260,7 @@ class AuditParams(Section):
     """Which bias probes run and where each one flags (components/audit; thresholds are rates in 0..1)."""
 
     probes: list[ProbeName] = Field(default_factory=lambda: ["position"])
+    judges: list[PipelineJudge] = Field(default_factory=lambda: ["finetuned", "base"], min_length=1)
     max_items: int = Field(200, ge=1)
     bootstrap: int = Field(1000, ge=0)
     seed: int = 11

@@ -13,7 +13,7 @@ from components import paths
 from components.config import Params
 from components.io import read_jsonl, write_json, write_text
 from components.judges.factory import PIPELINE_JUDGES
-from components.metrics import pairwise_cis, pairwise_metrics, pointwise_correlations
+from components.metrics import consistency_metrics, pairwise_cis, pairwise_metrics, pointwise_correlations
 from components.report import plot_calibration, plot_confusion, plot_scores, table, to_html
 from components.schemas import Judgment, Pair
 from components.stages import STAGES
@@ -28,8 +28,7 @@ def run(params: Params, tracker) -> dict:
         name: evaluate(test, read_jsonl(paths.judgments_file(name), Judgment), cfg.bootstrap, cfg.seed)
         for name in PIPELINE_JUDGES
     }
-    consistency = {r["judge"]: r for r in audit if r["probe"] == "position"}
-    decision = promote(evaluations["finetuned"], consistency.get("finetuned"))
+    decision = promote(evaluations["finetuned"])
     plots = make_plots(test, evaluations)
     markdown = render(params, test, evaluations, audit, decision, plots)
     write_text(paths.REPORTS / "report.md", markdown)
@@ -43,19 +42,21 @@ def run(params: Params, tracker) -> dict:
             metrics[f"{name}.{key}"] = m[key]
         metrics[f"{name}.accuracy_low"] = ev["cis"]["accuracy"]["low"]
         metrics[f"{name}.accuracy_high"] = ev["cis"]["accuracy"]["high"]
-        if name in consistency:
-            metrics[f"{name}.consistency"] = consistency[name]["value"]
+        metrics[f"{name}.consistency"] = ev["consistency"]["consistency"]
     metrics["agreement_gain"] = metrics["finetuned.accuracy"] - metrics["base.accuracy"]
     write_json(paths.REPORTS / "headline.json", metrics)
     return metrics
 
 
 def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: int) -> dict:
-    """Agreement of one judge with the teacher, on the original order (JudgeLM's protocol)."""
+    """Agreement of one judge with the teacher on the original order (JudgeLM's protocol), and its
+    position consistency over both orders of every test pair (the audit's position probe reports
+    the same rate, with a CI, on its ``max_items`` pairs)."""
     by_id = {j.pair_id: j for j in judgments if j.order == "original"}
-    missing = [p.id for p in test if p.id not in by_id]
+    swapped = {j.pair_id: j for j in judgments if j.order == "swapped"}
+    missing = [p.id for p in test if p.id not in by_id or p.id not in swapped]
     if missing:
-        raise ValueError(f"{len(missing)} test pairs have no judgment, e.g. {missing[:5]}")
+        raise ValueError(f"{len(missing)} test pairs lack a judgment in one order or both, e.g. {missing[:5]}")
     gold = [p.verdict for p in test]
     pred = [by_id[p.id].verdict for p in test]
     per_category = defaultdict(list)
@@ -63,6 +64,7 @@ def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: 
         per_category[pair.category].append(verdict == pair.verdict)
     return {
         "metrics": pairwise_metrics(gold, pred),
+        "consistency": consistency_metrics(pred, [swapped[p.id].verdict for p in test]),
         "cis": pairwise_cis(gold, pred, groups=[p.question_id for p in test], n_resamples=resamples, seed=seed),
         "per_category": {c: (sum(v) / len(v), len(v)) for c, v in sorted(per_category.items())},
         "judgments": [by_id[p.id] for p in test],
@@ -93,14 +95,14 @@ def calibration(test: list[Pair], judgments: list[Judgment]) -> list[dict]:
     return [{"margin": m, "agreement": sum(v) / len(v), "n": len(v)} for m, v in sorted(buckets.items())]
 
 
-def promote(candidate: dict, position: dict | None) -> dict:
+def promote(candidate: dict) -> dict:
     """Make the new `candidate` version the `champion` only if it beats the current champion on
     both agreement and consistency; say why not otherwise."""
     version = alias_version("candidate")
     if version is None:
         return {"promoted": False, "why": "no registered candidate version"}
     agreement = candidate["metrics"]["accuracy"]
-    consistency = position["value"] if position else float("nan")
+    consistency = candidate["consistency"]["consistency"]
     set_version_tags(version["version"], {"test_agreement": agreement, "test_consistency": consistency})
     champion = alias_version("champion")
     if champion is None:
@@ -148,7 +150,6 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
     headline = []
     for name, ev in evaluations.items():
         m, ci = ev["metrics"], ev["cis"]
-        position = next((r for r in audit if r["judge"] == name and r["probe"] == "position"), None)
         headline.append(
             [
                 name,
@@ -158,7 +159,7 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
                 f"{ci['f1_macro']['value']:.3f} [{ci['f1_macro']['low']:.3f}, {ci['f1_macro']['high']:.3f}]",
                 m["cohen_kappa"],
                 f"{m['parse_failures']}/{m['n']}",
-                f"{position['value']:.3f} [{position['low']:.3f}, {position['high']:.3f}]" if position else "n/a",
+                ev["consistency"]["consistency"],
             ]
         )
     categories = sorted({c for ev in evaluations.values() for c in ev["per_category"]})

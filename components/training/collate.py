@@ -14,28 +14,45 @@ IGNORE = -100
 
 def encode(example: Example, tokenizer, max_tokens: int = 1024) -> dict:
     """input_ids and labels for one example; labels are IGNORE on the prompt, so the loss is
-    on the judgment tokens (and the end-of-turn token that teaches the judge to stop)."""
+    on the judgment tokens (and the end-of-turn token that teaches the judge to stop).
+    ``first_line`` counts the target tokens up to and including the first newline: the score line
+    (or verdict) that ``score_loss_weight`` can weigh above the reason."""
     prompt = chat_prompt(tokenizer, example.messages)
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     target_ids = tokenizer(example.target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     prompt_ids = (
         prompt_ids[-(max_tokens - len(target_ids)) :] if len(prompt_ids) + len(target_ids) > max_tokens else prompt_ids
     )
-    return {"input_ids": prompt_ids + target_ids, "labels": [IGNORE] * len(prompt_ids) + target_ids}
+    return {
+        "input_ids": prompt_ids + target_ids,
+        "labels": [IGNORE] * len(prompt_ids) + target_ids,
+        "first_line": _first_line_tokens(tokenizer, target_ids),
+    }
+
+
+def _first_line_tokens(tokenizer, target_ids: list[int]) -> int:
+    for count in range(1, len(target_ids) + 1):
+        if "\n" in tokenizer.decode(target_ids[:count]):
+            return count
+    return len(target_ids)
 
 
 def collate(encoded: list[dict], pad_id: int) -> dict:
-    """Pad to the longest row of this batch only (right padding; masked out of the loss)."""
+    """Pad to the longest row of this batch only (right padding; masked out of the loss).
+    ``first_line`` marks each row's score-line target tokens."""
     width = max(len(row["input_ids"]) for row in encoded)
     ids = torch.full((len(encoded), width), pad_id, dtype=torch.long)
     labels = torch.full((len(encoded), width), IGNORE, dtype=torch.long)
     mask = torch.zeros((len(encoded), width), dtype=torch.long)
+    first_line = torch.zeros((len(encoded), width), dtype=torch.bool)
     for i, row in enumerate(encoded):
         n = len(row["input_ids"])
         ids[i, :n] = torch.tensor(row["input_ids"])
         labels[i, :n] = torch.tensor(row["labels"])
         mask[i, :n] = 1
-    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+        start = row["labels"].count(IGNORE)  # the prompt, then the target
+        first_line[i, start : start + row["first_line"]] = True
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask, "first_line": first_line}
 
 
 def length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Random, bucket: int = 8) -> list[list[int]]:

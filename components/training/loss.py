@@ -4,8 +4,11 @@ A judge's target (score line and reason, ~40 tokens) is a fraction of its prompt
 and the language-model head is the widest matrix of a small model (SmolLM2: 49,152 x 576 of 135M
 parameters). HF computes the head's logits at every position and then throws most of them away;
 asking for the last ``keep`` columns only (``logits_to_keep``) skips that work in the forward and
-backward pass and the [batch, length, vocab] tensors that come with it. The value is the same mean
-cross-entropy over target tokens that ``model(..., labels=...)`` returns.
+backward pass and the [batch, length, vocab] tensors that come with it. With ``first_line_weight``
+1 the value is the same mean cross-entropy over target tokens that ``model(..., labels=...)``
+returns; above 1 the score line's tokens (``collate``'s ``first_line``) count that many times in a
+weighted mean. Why: the score line is 4 of a judgment's ~40 target tokens, so a plain mean spends
+most of a short run on the reason's wording, which the teacher templates and which is easy to fit.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import torch.nn.functional as F
 from components.training.collate import IGNORE
 
 
-def judgment_loss(model, batch: dict) -> torch.Tensor:
+def judgment_loss(model, batch: dict, first_line_weight: float = 1.0) -> torch.Tensor:
     """Mean cross-entropy over the labelled tokens of a right-padded batch from ``collate``."""
     labels = batch["labels"]
     labelled = labels != IGNORE
@@ -27,4 +30,10 @@ def judgment_loss(model, batch: dict) -> torch.Tensor:
     keep = width - first + 1  # from the column that predicts the earliest target token to the end
     logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], logits_to_keep=keep).logits
     targets = labels[:, width - keep + 1 :]
-    return F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE)
+    flat = logits[:, :-1].float().reshape(-1, logits.shape[-1])
+    if first_line_weight == 1.0:
+        return F.cross_entropy(flat, targets.reshape(-1), ignore_index=IGNORE)
+    losses = F.cross_entropy(flat, targets.reshape(-1), ignore_index=IGNORE, reduction="none")
+    on_first_line = batch["first_line"][:, width - keep + 1 :].reshape(-1)
+    weights = (targets.reshape(-1) != IGNORE).float() * torch.where(on_first_line, first_line_weight, 1.0)
+    return (losses * weights).sum() / weights.sum()

@@ -44,6 +44,7 @@ class TrainConfig:
     batch_size: int = 8
     learning_rate: float = 3e-4
     warmup_steps: int = 5
+    score_loss_weight: float = 1.0
     bf16: str | bool = "auto"
     checkpoint_every: int = 30
     eval_every: int = 30
@@ -160,7 +161,7 @@ def train(
     for step in range(start + 1, cfg.max_steps + 1):
         rows = next_batch(schedule, step)
         batch = runtime.to_device(collate(runtime.shard(rows), tokenizer.pad_token_id))
-        loss = _step(model, batch, optimizer, scheduler, runtime, trainable)
+        loss = _step(model, batch, optimizer, scheduler, runtime, trainable, cfg.score_loss_weight)
         state["losses"].append(loss)
         state["tokens"] += tokens_in(rows)
         state["seconds"] = time.perf_counter() - began
@@ -217,9 +218,9 @@ def _forget_after(progress: Path, step: int) -> None:
     write_jsonl(progress, rows)
 
 
-def _step(model, batch: dict, optimizer, scheduler, runtime: Runtime, trainable: list) -> float:
+def _step(model, batch: dict, optimizer, scheduler, runtime: Runtime, trainable: list, score_weight: float) -> float:
     with runtime.autocast():
-        loss = judgment_loss(model, batch)
+        loss = judgment_loss(model, batch, score_weight)
     runtime.backward(loss)
     runtime.clip(trainable, 1.0)
     optimizer.step()

@@ -68,3 +68,22 @@ def test_merged_for_a_judging_pass_leaves_the_adapter_as_it_was(tiny_model_dir):
     after = dict(model.named_parameters())
     assert all(torch.allclose(after[name].detach(), value, atol=1e-5) for name, value in before.items())
     assert not any(getattr(module, "merged", False) for module in model.modules())
+
+
+def test_the_first_line_mask_covers_the_score_line_and_its_newline(tiny_model):
+    _, tokenizer = tiny_model
+    batch = _batch(tokenizer, arithmetic_pairs(2))
+    for row, score_line in enumerate(("9 3\n", "3 9\n")):
+        assert tokenizer.decode(batch["input_ids"][row][batch["first_line"][row]]) == score_line
+
+
+def test_a_score_weight_raises_the_score_lines_share_of_the_loss(tiny_model):
+    model, tokenizer = tiny_model
+    batch = _batch(tokenizer, arithmetic_pairs(3))
+    with torch.no_grad():
+        plain = judgment_loss(model, batch)
+        heavy = judgment_loss(model, batch, first_line_weight=1000.0)
+        only_scores = dict(batch, labels=torch.where(batch["first_line"], batch["labels"], -100))
+        scores = judgment_loss(model, only_scores)
+    assert not torch.allclose(plain, heavy)
+    assert torch.allclose(heavy, scores, rtol=0.02)  # weight -> infinity: the loss on the score line alone

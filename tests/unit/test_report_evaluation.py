@@ -1,0 +1,43 @@
+"""The report's per-judge evaluation: agreement on the original order, consistency over both."""
+
+import pytest
+
+from components.schemas import FIRST, SECOND, TIE, Judgment
+from components.stages.report import evaluate
+from tests.factories import arithmetic_pairs
+
+
+def _judgment(pair_id: str, order: str, verdict: int | None) -> Judgment:
+    scores = {FIRST: (8, 2), SECOND: (2, 8), TIE: (5, 5), None: (None, None)}[verdict]
+    return Judgment(
+        pair_id=pair_id,
+        judge="j",
+        order=order,
+        template="judgeops",
+        raw="x",
+        score1=scores[0],
+        score2=scores[1],
+        verdict=verdict,
+        failed=verdict is None,
+        failure="unparsed" if verdict is None else "",
+    )
+
+
+def test_consistency_counts_mirrored_verdicts_over_every_test_pair():
+    test = arithmetic_pairs(4)  # verdicts FIRST, SECOND, TIE, FIRST
+    original = [FIRST, SECOND, TIE, FIRST]
+    swapped = [SECOND, SECOND, TIE, None]  # mirrored, not mirrored, mirrored, failed
+    judgments = [_judgment(p.id, "original", v) for p, v in zip(test, original)]
+    judgments += [_judgment(p.id, "swapped", v) for p, v in zip(test, swapped)]
+    result = evaluate(test, judgments, resamples=20, seed=0)
+    assert result["metrics"]["accuracy"] == 1.0
+    assert result["consistency"]["consistency"] == 0.5
+    assert result["consistency"]["prefer_second"] == 0.25
+    assert result["consistency"]["failures"] == 1
+
+
+def test_a_pair_judged_in_one_order_only_is_an_error_naming_it():
+    test = arithmetic_pairs(2)
+    judgments = [_judgment(p.id, "original", FIRST) for p in test] + [_judgment(test[0].id, "swapped", SECOND)]
+    with pytest.raises(ValueError, match=f"one order or both, e.g. \\['{test[1].id}'\\]"):
+        evaluate(test, judgments, resamples=20, seed=0)
