@@ -3,9 +3,10 @@
 CritiqueLLM picks its checkpoint by validation correlation; we pick by verdict agreement, judged
 the way the trained judge will be used: a pairwise template by HFJudge in the judge section's mode
 (logprob falls back to score-first for an output format it cannot read), with a LoRA adapter merged
-into the weights for the pass and unmerged after it, since an unmerged adapter judges 2.8x slower. A pointwise judge grades each answer alone and the verdict follows from the two
-scores (higher wins, equal ties), as JudgeLM turns its score pair into a verdict; a parse failure
-on either answer counts as a miss, never as a tie.
+into the weights for the pass and unmerged after it, since an unmerged adapter judges 2.8x slower.
+A pointwise judge grades each answer alone and the verdict follows from the two scores (higher
+wins, equal ties), as JudgeLM turns its score pair into a verdict; a parse failure on either
+answer counts as a miss, never as a tie.
 """
 
 from __future__ import annotations

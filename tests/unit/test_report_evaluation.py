@@ -27,8 +27,8 @@ def test_consistency_counts_mirrored_verdicts_over_every_test_pair():
     test = arithmetic_pairs(4)  # verdicts FIRST, SECOND, TIE, FIRST
     original = [FIRST, SECOND, TIE, FIRST]
     swapped = [SECOND, SECOND, TIE, None]  # mirrored, not mirrored, mirrored, failed
-    judgments = [_judgment(p.id, "original", v) for p, v in zip(test, original)]
-    judgments += [_judgment(p.id, "swapped", v) for p, v in zip(test, swapped)]
+    judgments = [_judgment(p.id, "original", v) for p, v in zip(test, original, strict=True)]
+    judgments += [_judgment(p.id, "swapped", v) for p, v in zip(test, swapped, strict=True)]
     result = evaluate(test, judgments, resamples=20, seed=0)
     assert result["metrics"]["accuracy"] == 1.0
     assert result["consistency"]["consistency"] == 0.5
