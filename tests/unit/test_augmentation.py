@@ -46,10 +46,15 @@ def test_reference_drop_removes_the_reference_at_the_given_rate():
 
 
 def test_collate_pads_to_the_batch_longest_and_masks_padding():
-    batch = collate([{"input_ids": [5, 6, 7], "labels": [IGNORE, 6, 7]}, {"input_ids": [8], "labels": [8]}], pad_id=0)
+    rows = [
+        {"input_ids": [5, 6, 7], "labels": [IGNORE, 6, 7], "first_line": 1},
+        {"input_ids": [8], "labels": [8], "first_line": 1},
+    ]
+    batch = collate(rows, pad_id=0)
     assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
     assert batch["labels"].tolist() == [[IGNORE, 6, 7], [8, IGNORE, IGNORE]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+    assert batch["first_line"].tolist() == [[False, True, False], [True, False, False]]
 
 
 def test_length_grouped_batches_cover_every_item_once_with_similar_lengths():
