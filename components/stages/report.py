@@ -13,7 +13,7 @@ from components import paths
 from components.config import Params
 from components.io import read_jsonl, write_json, write_text
 from components.judges.factory import PIPELINE_JUDGES
-from components.metrics import consistency_metrics, pairwise_cis, pairwise_metrics, pointwise_correlations
+from components.metrics import consistency_metrics, pairwise_cis, pairwise_metrics, pointwise_correlations, with_ci
 from components.report import plot_calibration, plot_confusion, plot_scores, table, to_html
 from components.schemas import Judgment, Pair
 from components.stages import STAGES
@@ -29,8 +29,9 @@ def run(params: Params, tracker) -> dict:
         for name in PIPELINE_JUDGES
     }
     decision = promote(evaluations["finetuned"])
+    gain = agreement_gain(test, evaluations["finetuned"], evaluations["base"], cfg.bootstrap, cfg.seed)
     plots = make_plots(test, evaluations)
-    markdown = render(params, test, evaluations, audit, decision, plots)
+    markdown = render(params, test, evaluations, audit, decision, plots, gain)
     write_text(paths.REPORTS / "report.md", markdown)
     write_text(paths.REPORTS / "report.html", to_html(markdown, paths.REPORTS))
     tracker.artifact(paths.REPORTS, "report")
@@ -43,7 +44,8 @@ def run(params: Params, tracker) -> dict:
         metrics[f"{name}.accuracy_low"] = ev["cis"]["accuracy"]["low"]
         metrics[f"{name}.accuracy_high"] = ev["cis"]["accuracy"]["high"]
         metrics[f"{name}.consistency"] = ev["consistency"]["consistency"]
-    metrics["agreement_gain"] = metrics["finetuned.accuracy"] - metrics["base.accuracy"]
+    metrics["agreement_gain"] = gain["value"]
+    metrics["agreement_gain_low"], metrics["agreement_gain_high"] = gain["low"], gain["high"]
     write_json(paths.REPORTS / "headline.json", metrics)
     return metrics
 
@@ -71,6 +73,21 @@ def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: 
         "calibration": calibration(test, [by_id[p.id] for p in test]),
         "correlations": score_correlations(test, [by_id[p.id] for p in test]),
     }
+
+
+def agreement_gain(test: list[Pair], tuned: dict, base: dict, resamples: int, seed: int) -> dict:
+    """Fine-tuned minus base agreement with a paired cluster-bootstrap CI: each resample draws
+    questions once and scores both judges on them, so the interval is the gain's own, not a
+    difference of two independent intervals. A failed judgment counts as wrong for its judge."""
+    rows = [
+        (pair.verdict, t.verdict, b.verdict)
+        for pair, t, b in zip(test, tuned["judgments"], base["judgments"], strict=True)
+    ]
+
+    def gain(sample: list[tuple]) -> float:
+        return sum((t == gold) - (b == gold) for gold, t, b in sample) / len(sample)
+
+    return with_ci(rows, gain, [p.question_id for p in test], n_resamples=resamples, seed=seed)
 
 
 def score_correlations(test: list[Pair], judgments: list[Judgment]) -> dict | None:
@@ -146,7 +163,7 @@ def make_plots(test: list[Pair], evaluations: dict) -> dict[str, str]:
     return plots
 
 
-def render(params: Params, test, evaluations: dict, audit: list[dict], decision: dict, plots: dict) -> str:
+def render(params: Params, test, evaluations: dict, audit: list[dict], decision: dict, plots: dict, gain: dict) -> str:
     headline = []
     for name, ev in evaluations.items():
         m, ci = ev["metrics"], ev["cis"]
@@ -183,6 +200,8 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
             ],
             headline,
         ),
+        f"**Agreement gain of the fine-tuned judge over the base:** {gain['value']:+.3f} "
+        f"[{gain['low']:+.3f}, {gain['high']:+.3f}] (paired bootstrap over questions).",
         f"**Champion decision:** {'promoted' if decision['promoted'] else 'not promoted'} -- {decision['why']}.",
         "## Confusion matrices",
         " ".join(f"![{k}]({v})" for k, v in plots.items() if k.startswith("confusion")),

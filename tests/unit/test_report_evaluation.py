@@ -41,3 +41,16 @@ def test_a_pair_judged_in_one_order_only_is_an_error_naming_it():
     judgments = [_judgment(p.id, "original", FIRST) for p in test] + [_judgment(test[0].id, "swapped", SECOND)]
     with pytest.raises(ValueError, match=f"one order or both, e.g. \\['{test[1].id}'\\]"):
         evaluate(test, judgments, resamples=20, seed=0)
+
+
+def test_the_agreement_gain_is_paired_and_counts_failures_as_wrong():
+    from components.stages.report import agreement_gain
+
+    test = arithmetic_pairs(6)  # six questions; verdicts cycle FIRST, SECOND, TIE
+    tuned = {"judgments": [_judgment(p.id, "original", p.verdict) for p in test]}
+    base = {"judgments": [_judgment(p.id, "original", p.verdict if i < 2 else None) for i, p in enumerate(test)]}
+    gain = agreement_gain(test, tuned, base, resamples=200, seed=0)
+    assert gain["value"] == 4 / 6
+    assert 0 < gain["low"] <= gain["value"] <= gain["high"] <= 1
+    same = agreement_gain(test, tuned, tuned, resamples=200, seed=0)
+    assert same == {"value": 0.0, "low": 0.0, "high": 0.0}  # paired: identical judges never differ
