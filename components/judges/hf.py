@@ -62,8 +62,7 @@ class HFJudge:
         The model is loaded first so that every copy shares it instead of loading its own. In logprob
         mode, a template whose output logprob cannot read (mtbench_pair, ...) is decoded score_first."""
         self._load()
-        readable = self.mode != "logprob" or get_template(name).output in LOGPROB_FORMATS
-        return replace(self, template=name, mode=self.mode if readable else "score_first")
+        return replace(self, template=name, mode=usable_mode(self.mode, name))
 
     def prompt(self, pair: Pair) -> tuple[str, bool]:
         """The templated prompt text, with the answers cut in the middle if it is too long."""
@@ -93,6 +92,13 @@ class HFJudge:
             to_judgment(item, self.name, self.template, r.raw, r.parsed, confidence=r.confidence, truncated=was_cut)
             for item, r, was_cut in zip(items, readings, cut, strict=True)
         ]
+
+
+def usable_mode(mode: str, template: str) -> str:
+    """``mode``, or ``score_first`` where it is logprob and logprob cannot read ``template``'s output."""
+    if mode == "logprob" and get_template(template).output not in LOGPROB_FORMATS:
+        return "score_first"
+    return mode
 
 
 def truncate_answers(pair: Pair, tokenizer, excess: int) -> Pair:

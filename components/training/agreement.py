@@ -16,8 +16,7 @@ from contextlib import contextmanager
 
 from components.config import JudgeParams
 from components.judges.base import JudgeItem
-from components.judges.hf import HFJudge
-from components.judges.logprob import LOGPROB_FORMATS
+from components.judges.hf import HFJudge, usable_mode
 from components.judges.parsers import parse
 from components.judges.templates import get_template
 from components.schemas import Pair, verdict_from_scores
@@ -32,8 +31,6 @@ def val_agreement(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeP
 
 
 def _pairwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams) -> Callable[[object], float]:
-    readable = judge.mode != "logprob" or get_template(template).output in LOGPROB_FORMATS
-
     def evaluate(model) -> float:
         hf = HFJudge(
             name="val",
@@ -41,7 +38,7 @@ def _pairwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParam
             model=model,
             tokenizer=tokenizer,
             template=template,
-            mode=judge.mode if readable else "score_first",
+            mode=usable_mode(judge.mode, template),
             with_reference=judge.with_reference,
             batch_size=judge.batch_size,
             max_new_tokens=judge.max_new_tokens,
