@@ -29,11 +29,10 @@ def judgment_loss(model, batch: dict, first_line_weight: float = 1.0) -> torch.T
     first = int(labelled.int().argmax(-1)[labelled.any(-1)].min())
     keep = width - first + 1  # from the column that predicts the earliest target token to the end
     logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], logits_to_keep=keep).logits
-    targets = labels[:, width - keep + 1 :]
-    flat = logits[:, :-1].float().reshape(-1, logits.shape[-1])
-    if first_line_weight == 1.0:
-        return F.cross_entropy(flat, targets.reshape(-1), ignore_index=IGNORE)
-    losses = F.cross_entropy(flat, targets.reshape(-1), ignore_index=IGNORE, reduction="none")
+    targets = labels[:, width - keep + 1 :].reshape(-1)
+    losses = F.cross_entropy(
+        logits[:, :-1].float().reshape(-1, logits.shape[-1]), targets, ignore_index=IGNORE, reduction="none"
+    )
     on_first_line = batch["first_line"][:, width - keep + 1 :].reshape(-1)
-    weights = (targets.reshape(-1) != IGNORE).float() * torch.where(on_first_line, first_line_weight, 1.0)
+    weights = (targets != IGNORE).float() * torch.where(on_first_line, first_line_weight, 1.0)
     return (losses * weights).sum() / weights.sum()
