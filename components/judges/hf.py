@@ -15,11 +15,10 @@ from pathlib import Path
 from components.judges.base import JudgeItem, to_judgment
 from components.judges.logprob import LOGPROB_FORMATS, Reading, check_format, read_judgments
 from components.judges.parsers import parse
-from components.judges.templates import get_template
+from components.judges.templates import FIRST_LINE_FORMATS, get_template
 from components.schemas import Judgment, Pair
 from components.textgen import Decoding, chat_prompt, generate
 
-FIRST_LINE_FORMATS = {"judgelm", "pandalm", "pointwise"}
 MODES = ("score_first", "logprob", "generate")
 
 
@@ -66,7 +65,7 @@ class HFJudge:
 
     def prompt(self, pair: Pair) -> tuple[str, bool]:
         """The templated prompt text, with the answers cut in the middle if it is too long."""
-        with_reference = self.with_reference and self._template.supports_reference and bool(pair.reference.strip())
+        with_reference = self._template.shows_reference(pair, self.with_reference)
         text = chat_prompt(self.tokenizer, self._template.render(pair, with_reference))
         excess = len(self.tokenizer(text, add_special_tokens=False)["input_ids"]) - self.max_prompt_tokens
         if excess <= 0:

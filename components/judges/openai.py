@@ -48,8 +48,7 @@ class OpenAIJudge:
         }
 
     def messages(self, pair: Pair) -> list[dict[str, str]]:
-        with_reference = self.with_reference and self._template.supports_reference and bool(pair.reference.strip())
-        return self._template.render(pair, with_reference)
+        return self._template.render(pair, self._template.shows_reference(pair, self.with_reference))
 
     def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
         answers = self.client.chat_many([self.messages(item.shown) for item in items])

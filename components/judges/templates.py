@@ -29,6 +29,9 @@ OutputFormat = Literal[
 Messages = list[dict[str, str]]
 Build = Callable[[Pair, bool], tuple[str, str]]
 JUDGE_SYSTEM = "You are a judge."
+# Output formats whose score line or verdict stands alone on the first line: score-first decoding
+# can stop at the first newline.
+FIRST_LINE_FORMATS = frozenset({"judgelm", "pandalm", "pointwise"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,11 @@ class Template:
     output: OutputFormat
     supports_reference: bool
     build: Build = field(repr=False, compare=False)
+
+    def shows_reference(self, item: Pair, requested: bool) -> bool:
+        """Whether a judge that ``requested`` the reference gets it: this template takes one and
+        the item has one."""
+        return requested and self.supports_reference and bool(item.reference.strip())
 
     def render(self, item: Pair, with_reference: bool) -> Messages:
         """Chat messages for one item; raises ValueError naming the field a prompt cannot do without."""

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 from components.judges.base import JudgeItem, to_judgment
 from components.judges.parsers import parse
-from components.judges.templates import get_template
-from components.schemas import Judgment
+from components.judges.templates import FIRST_LINE_FORMATS, get_template
+from components.schemas import Judgment, Pair
 from components.textgen import chat_prompt
 
 INSTALL_HINT = "the vllm backend needs vLLM on a GPU machine: pip install 'judgeops[vllm]'"
-FIRST_LINE_FORMATS = {"judgelm", "pandalm", "pointwise"}
 
 
 @dataclass
@@ -63,7 +62,7 @@ class VLLMJudge:
 
         llm = self._engine()
         tokenizer = llm.get_tokenizer()
-        prompts = [chat_prompt(tokenizer, self._template.render(item.shown, self._reference(item))) for item in items]
+        prompts = [chat_prompt(tokenizer, self._messages(item.shown)) for item in items]
         first_line = self.mode == "score_first" and self._template.output in FIRST_LINE_FORMATS
         sampling = SamplingParams(temperature=0.0, max_tokens=self.max_new_tokens, stop=["\n"] if first_line else None)
         lora = LoRARequest("judge", 1, str(self.adapter)) if self.adapter else None
@@ -75,5 +74,5 @@ class VLLMJudge:
             for item, out in zip(items, outputs, strict=True)
         ]
 
-    def _reference(self, item: JudgeItem) -> bool:
-        return self.with_reference and self._template.supports_reference and bool(item.pair.reference.strip())
+    def _messages(self, pair: Pair) -> list[dict[str, str]]:
+        return self._template.render(pair, self._template.shows_reference(pair, self.with_reference))

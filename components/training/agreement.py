@@ -56,7 +56,7 @@ def _pointwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgePara
     layout = get_template(template)
     prompts = []
     for pair in val_pairs:
-        with_reference = judge.with_reference and layout.supports_reference and bool(pair.reference.strip())
+        with_reference = layout.shows_reference(pair, judge.with_reference)
         for shown in (pair, pair.swapped()):
             prompts.append(chat_prompt(tokenizer, layout.render(shown, with_reference)))
     decoding = Decoding(max_new_tokens=judge.max_new_tokens, stop_at_newline=True)
