@@ -99,8 +99,6 @@ def _targets(model, cfg: TrainConfig) -> str | list[str]:
     the decoder layers' linear modules."""
     if cfg.target_modules != "all-linear" or top_layers(model, cfg.lora_layers) is None:
         return cfg.target_modules
-    import torch
-
     return sorted(
         {
             name.rsplit(".", 1)[-1]
