@@ -158,8 +158,9 @@ class _Cached:
     def feed(self, rows: list[list[int]], keep: int = 1) -> torch.Tensor:
         """Next-token probabilities [rows, keep, vocab] at the last ``keep`` columns of this feed."""
         width = max(len(row) for row in rows)
-        ids = torch.tensor([[self.pad_id] * (width - len(row)) + row for row in rows])
-        fresh = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in rows])
+        device = self.model.device
+        ids = torch.tensor([[self.pad_id] * (width - len(row)) + row for row in rows], device=device)
+        fresh = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in rows], device=device)
         self.mask = fresh if self.mask is None else torch.cat([self.mask, fresh], dim=1)
         positions = (self.mask.cumsum(-1) - 1).clamp(min=0)[:, -width:]
         out = self.model(
@@ -171,11 +172,11 @@ class _Cached:
             logits_to_keep=keep,
         )
         self.cache = out.cache
-        return out.logits.float().softmax(-1)
+        return out.logits.float().softmax(-1).cpu()
 
     def hide_last(self, rows: torch.Tensor) -> None:
         """Mask the last fed column for ``rows``: later tokens neither see it nor count its position."""
-        self.mask[rows, -1] = 0
+        self.mask[rows.to(self.mask.device), -1] = 0
 
 
 def _ids(tokenizer, text: str) -> tuple[int, ...]:

@@ -55,16 +55,22 @@ def collate(encoded: list[dict], pad_id: int) -> dict:
     return {"input_ids": ids, "labels": labels, "attention_mask": mask, "first_line": first_line}
 
 
-def length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Random, bucket: int = 8) -> list[list[int]]:
+def length_grouped_batches(
+    lengths: list[int], batch_size: int, rng: random.Random, bucket: int = 8, twins: int = 1
+) -> list[list[int]]:
     """Shuffle, sort within buckets of ``bucket`` batches by length, then shuffle the batches:
-    rows of a batch have similar lengths (little padding) but batch order stays random."""
-    order = list(range(len(lengths)))
-    rng.shuffle(order)
-    span = batch_size * bucket
+    rows of a batch have similar lengths (little padding) but batch order stays random. Each run of
+    ``twins`` consecutive rows (one pair in both orders) moves as one unit and shares a batch, so a
+    batch holds ``batch_size // twins`` units (at least one)."""
+    units = [list(range(start, min(start + twins, len(lengths)))) for start in range(0, len(lengths), twins)]
+    per_batch = max(1, batch_size // twins)
+    rng.shuffle(units)
+    span = per_batch * bucket
     batches = []
-    for start in range(0, len(order), span):
-        chunk = sorted(order[start : start + span], key=lambda i: lengths[i])
-        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    for start in range(0, len(units), span):
+        chunk = sorted(units[start : start + span], key=lambda unit: max(lengths[i] for i in unit))
+        for i in range(0, len(chunk), per_batch):
+            batches.append([row for unit in chunk[i : i + per_batch] for row in unit])
     rng.shuffle(batches)
     return batches
 

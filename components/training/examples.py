@@ -10,6 +10,13 @@ example per pair. ``pointwise`` makes two, one per answer, each graded alone wit
 2 is wrong ... Assistant 1 is better"), and a judge shown one answer would learn to talk about an
 answer it never saw. Swap augmentation has nothing to do for pointwise examples (both answers are
 always used); reference drop applies to both examples of a pair alike.
+
+``both_orders`` shows every pair in both orders in the same epoch, as twins that the batcher keeps
+in one batch (``twins``): the judge sees the same content with the answers traded and the scores
+traded with them, the cheapest signal that the verdict follows the content, not the position.
+Reference drop decides once per pair, so both twins are rendered alike. ``score_line`` targets
+stop at the first line: a judge read in logprob or score-first mode never uses its reason, and on a
+CPU every target token is training time (the reason is ~30 of a judgment's ~35 target tokens).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ class Augment:
     swap_prob: float = 0.5
     reference_drop: float = 0.3
     seed: int = 0
+    both_orders: bool = False
 
 
 NO_AUGMENT = Augment(swap_prob=0.0, reference_drop=0.0)
@@ -40,10 +48,6 @@ class Example:
     with_reference: bool
 
 
-def examples_per_pair(output_format: str) -> int:
-    return 2 if output_format == "pointwise" else 1
-
-
 def view(pair: Pair, index: int, epoch: int, augment: Augment) -> tuple[Pair, bool, bool]:
     """The pair as this epoch shows it: (pair, swapped, with_reference)."""
     rng = random.Random(f"{augment.seed}:{epoch}:{index}")
@@ -52,16 +56,24 @@ def view(pair: Pair, index: int, epoch: int, augment: Augment) -> tuple[Pair, bo
     return (pair.swapped() if swapped else pair), swapped, with_reference
 
 
-def make_example(pair: Pair, template: str, output_format: str, with_reference: bool, swapped: bool = False) -> Example:
+def make_example(
+    pair: Pair,
+    template: str,
+    output_format: str,
+    with_reference: bool,
+    swapped: bool = False,
+    score_line: bool = False,
+) -> Example:
     """One example showing ``pair`` as it is; pointwise grades ``answer1`` alone. A template that
-    takes no reference (pandalm) is rendered without one whatever the augmentation decided."""
+    takes no reference (pandalm) is rendered without one whatever the augmentation decided;
+    ``score_line`` leaves the reason out of the target."""
     if pair.score1 is None or pair.score2 is None or pair.verdict is None:
         raise ValueError(f"pair {pair.id}: a training pair needs teacher scores and a verdict")
     layout = get_template(template)
     with_reference = with_reference and layout.supports_reference
     messages = layout.render(pair, with_reference)
     score1, score2, verdict, reason = label_for(pair, with_reference)
-    reason = "" if output_format == "pointwise" else reason
+    reason = "" if output_format == "pointwise" or score_line else reason
     target = format_target(output_format, score1, score2, verdict, reason)
     return Example(messages=messages, target=target, swapped=swapped, with_reference=with_reference)
 
@@ -76,13 +88,21 @@ def label_for(pair: Pair, with_reference: bool) -> tuple[float, float, int, str]
     return score1, score2, verdict_from_scores(score1, score2), pair.reason_no_reference or pair.reason
 
 
-def epoch_examples(pairs: list[Pair], epoch: int, template: str, output_format: str, augment: Augment) -> list[Example]:
+def twins(output_format: str, augment: Augment) -> int:
+    """How many consecutive examples of ``epoch_examples`` come from one pair and belong in one batch."""
+    return 2 if output_format == "pointwise" or augment.both_orders else 1
+
+
+def epoch_examples(
+    pairs: list[Pair], epoch: int, template: str, output_format: str, augment: Augment, score_line: bool = False
+) -> list[Example]:
+    """The examples of one epoch, pair by pair; a pair's ``twins`` examples are consecutive."""
     examples = []
     for index, pair in enumerate(pairs):
         shown, swapped, with_reference = view(pair, index, epoch, augment)
-        if output_format == "pointwise":
-            examples.append(make_example(pair, template, output_format, with_reference, swapped=False))
-            examples.append(make_example(pair.swapped(), template, output_format, with_reference, swapped=True))
+        if twins(output_format, augment) == 2:
+            for order, swap in ((pair, False), (pair.swapped(), True)):
+                examples.append(make_example(order, template, output_format, with_reference, swap, score_line))
         else:
-            examples.append(make_example(shown, template, output_format, with_reference, swapped))
+            examples.append(make_example(shown, template, output_format, with_reference, swapped, score_line))
     return examples

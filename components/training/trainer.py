@@ -25,7 +25,7 @@ from components.schemas import Pair
 from components.training import checkpoints
 from components.training.collate import collate, encode, length_grouped_batches, tokens_in
 from components.training.evaluation import EvalSet
-from components.training.examples import Augment, epoch_examples, examples_per_pair
+from components.training.examples import Augment, epoch_examples, twins
 from components.training.loss import judgment_loss
 from components.training.runtime import Accelerated, Local, make_runtime
 
@@ -45,6 +45,7 @@ class TrainConfig:
     learning_rate: float = 3e-4
     warmup_steps: int = 5
     score_loss_weight: float = 1.0
+    target: str = "judgment"  # judgment (score line and reason) | score_line
     bf16: str | bool = "auto"
     checkpoint_every: int = 30
     eval_every: int = 30
@@ -263,16 +264,21 @@ class _Schedule:
     def epoch(self, epoch: int) -> list[list[dict]]:
         if epoch != self._epoch:
             cfg = self.cfg
-            examples = epoch_examples(self.pairs, epoch, cfg.template, cfg.output_format, cfg.augment)
+            score_line = cfg.target == "score_line"
+            examples = epoch_examples(self.pairs, epoch, cfg.template, cfg.output_format, cfg.augment, score_line)
             encoded = [encode(e, self.tokenizer, cfg.max_tokens) for e in examples]
             order = length_grouped_batches(
-                [len(e["input_ids"]) for e in encoded], cfg.batch_size, random.Random(f"{cfg.seed}:{epoch}")
+                [len(e["input_ids"]) for e in encoded],
+                cfg.batch_size,
+                random.Random(f"{cfg.seed}:{epoch}"),
+                twins=twins(cfg.output_format, cfg.augment),
             )
             self._epoch, self._batches = epoch, [[encoded[i] for i in batch] for batch in order]
         return self._batches
 
     def per_epoch(self) -> int:
-        return -(-len(self.pairs) * examples_per_pair(self.cfg.output_format) // self.cfg.batch_size)
+        per_batch = max(1, self.cfg.batch_size // twins(self.cfg.output_format, self.cfg.augment))
+        return -(-len(self.pairs) // per_batch)
 
 
 def _batches(pairs, tokenizer, cfg: TrainConfig) -> _Schedule:
