@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from components.data.importers import ImportResult, flag_repeats
 from components.data.importers.rows import reject
-from components.io import OnError, RecordError, iter_json_lines
+from components.io import OnError, RecordError, as_object, iter_json_lines
 from components.schemas import VERDICTS, Pair
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,7 @@ def majority(labels: list[int]) -> int | None:
 
 
 def _pair(path: Path | str, line: int, row, warnings: list[str]) -> Pair:
-    if isinstance(row, Exception):
-        raise RecordError(path, line, "<json>", f"not valid JSON: {row}")
-    if not isinstance(row, dict):
-        raise RecordError(path, line, "<record>", f"expected a JSON object, got {type(row).__name__}")
+    row = as_object(path, line, row)
     flags: list[str] = []
     pair_id = str(_field(path, line, row, "idx"))
     texts = {name: _text(path, line, row, name, flags, warnings) for name in _TEXT_FIELDS}
