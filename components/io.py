@@ -31,6 +31,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 OnError = Literal["raise", "skip"]
 BOM = b"\xef\xbb\xbf"
 _ESCAPED = re.compile("[\u0085\u2028\u2029\ud800-\udfff]")
@@ -45,6 +46,10 @@ class RecordError(ValueError):
     def __init__(self, path: Path | str, line: int, field_name: str, reason: str):
         self.path, self.line, self.field, self.reason = str(path), line, field_name, reason
         super().__init__(f"{path}:{line}: field '{field_name}': {reason}")
+
+
+class InputError(ValueError):
+    """A whole input that holds nothing to use (empty, or not the shape the reader expects): names the file."""
 
 
 class LineError(ValueError):
@@ -131,19 +136,33 @@ class Appender:
         self.close()
 
 
-def iter_json_lines(path: Path | str) -> Iterator[tuple[int, object]]:
+def iter_json_lines(path: Path | str, expect_array: bool = False) -> Iterator[tuple[int, object]]:
     """(line number, parsed value or its ``LineError``) for each non-blank line; also accepts a file
-    holding one JSON array, whose elements are numbered from 1."""
+    holding one JSON array, whose elements are numbered from 1. With ``expect_array`` a file holding
+    one JSON object (where a list of records belongs) raises InputError naming the file."""
     path = Path(path)
     data = path.read_bytes()
     data = data[len(BOM) :] if data.startswith(BOM) else data
     if data.lstrip().startswith(b"["):
         yield from _array_items(data)
         return
+    if expect_array:
+        _refuse_object(path, data)
     lines = data.split(b"\n")
     for number, raw in enumerate(lines, start=1):
         if raw.strip():
             yield number, _line_value(raw, torn=number == len(lines))
+
+
+def nonempty(rows: Iterable[T], source: Path | str) -> Iterator[T]:
+    """``rows`` as they come; an input that has none raises InputError naming ``source``: importing
+    nothing is a mistake to report, not a result."""
+    empty = True
+    for row in rows:
+        empty = False
+        yield row
+    if empty:
+        raise InputError(f"{source}: no records to import: it is empty")
 
 
 def as_object(path: Path | str, line: int, value: object) -> dict:
@@ -176,6 +195,16 @@ def _array_items(data: bytes) -> Iterator[tuple[int, object]]:
         yield exc.lineno, LineError(f"not valid JSON: {exc}")
         return
     yield from enumerate(items, start=1)
+
+
+def _refuse_object(path: Path, data: bytes) -> None:
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return  # JSON Lines, or broken: each line says what is wrong with it
+    if isinstance(value, dict):
+        keys = ", ".join(sorted(value)[:8]) + (", ..." if len(value) > 8 else "")
+        raise InputError(f"{path}: expected a JSON array of records, found an object (keys: {keys or 'none'})")
 
 
 def read_records(

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from components.io import OnError, RecordError, as_object, iter_json_lines
+from components.io import OnError, RecordError, as_object, iter_json_lines, nonempty
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -33,8 +33,8 @@ Row = tuple[Where, object]  # the parsed JSON value, or the error that stopped p
 
 
 def json_rows(path: Path | str) -> Iterator[Row]:
-    """The rows of a JSONL file (or of one JSON array) with their places."""
-    for line, value in iter_json_lines(path):
+    """The rows of a JSONL file (or of one JSON array) with their places; an empty file is an error."""
+    for line, value in nonempty(iter_json_lines(path), path):
         yield Where(str(path), line), value
 
 
