@@ -1,7 +1,9 @@
 """`judgeops`: one command per pipeline stage (what dvc.yaml runs) and the user's tools.
 
 Expected errors (bad params, bad input files, a missing base model, a failed gate) print one
-clear message and exit 1 -- no traceback -- so the Prefect flow can show the stage's own words.
+clear message and exit 1 -- no traceback -- so the Prefect flow can show the stage's own words. An
+import that yields nothing usable (an empty file, every row rejected) is such an error too: a zero
+exit always means records were written.
 """
 
 from __future__ import annotations
@@ -169,19 +171,39 @@ def _import_command(kind: str):
         from components.data.importers import QUESTION_KINDS, import_any
         from components.io import write_jsonl
 
+        target = rejects or out.with_suffix(".rejects.jsonl")
+        _refuse_same_file(out, target)
         result = import_any(kind, path, on_error)
         for warning in result.warnings:
             typer.echo(f"warning: {warning}", err=True)
         what = "questions" if kind in QUESTION_KINDS else "pairs"
-        count = write_jsonl(out, result.questions if kind in QUESTION_KINDS else result.pairs)
+        records = result.questions if kind in QUESTION_KINDS else result.pairs
         if on_error == "skip":
-            target = rejects or out.with_suffix(".rejects.jsonl")
             write_jsonl(target, result.rejects)
             typer.echo(f"{len(result.rejects)} rows rejected -> {target}", err=True)
+        if not records:
+            raise ImportRefused(_nothing_imported(path, what, out, result, target))
+        count = write_jsonl(out, records)
         typer.echo(f"wrote {count} {what} to {out}")
 
     command.__doc__ = f"Import {kind} data into the canonical schema."
     return command
+
+
+class ImportRefused(ValueError):
+    """An import that produced nothing usable, or was asked to write its rejects over its output."""
+
+
+def _refuse_same_file(out: Path, rejects: Path) -> None:
+    if out.resolve() == rejects.resolve():
+        raise ImportRefused(f"--rejects {rejects} is the --out file: name another file for the rejected rows")
+
+
+def _nothing_imported(path: Path, what: str, out: Path, result, target: Path) -> str:
+    if result.rejects:
+        return f"{path}: all {len(result.rejects)} rows were rejected; nothing written to {out} (reasons in {target})"
+    why = " (see the warnings above)" if result.warnings else ""
+    return f"{path}: no {what} to import{why}; nothing written to {out}"
 
 
 def _register_importers() -> None:

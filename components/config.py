@@ -300,10 +300,27 @@ class ConfigError(ValueError):
 def load_params(path: Path | str = PARAMS_FILE) -> Params:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path} not found: run judgeops from the project root") from None
-    return parse_params(raw, source=str(path))
+    return parse_params(load_yaml(text, path) or {}, source=str(path))
+
+
+def load_yaml(text: str, source: Path | str):
+    """``yaml.safe_load(text)``; a syntax error is a ConfigError on one line naming the file, line and column."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise yaml_error(source, exc) from None
+
+
+def yaml_error(source: Path | str, exc: Exception) -> ConfigError:
+    """One line for a YAML syntax error from PyYAML or ruamel.yaml: file:line:column and the problem."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(source)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    return ConfigError(f"{where}: YAML syntax error: {problem}" + (f" ({context})" if context else ""))
 
 
 def parse_params(raw: dict, source: str = "params.yaml") -> Params:

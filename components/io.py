@@ -2,12 +2,25 @@
 
 Every error names the file, the line and the field, so a user can fix the input; with
 ``on_error="skip"`` the bad records go to a rejects file with the reason and the rest goes on.
+
+Whatever we write reads back whole. JSON is written as UTF-8 text (readable, ``ensure_ascii`` off)
+with two kinds of character written as JSON ``\\u`` escapes, which read back as the same characters:
+those other readers take for line breaks (U+0085, U+2028, U+2029; JSON escapes the ASCII ones, such
+as ``\\r``, already), and lone surrogates, which UTF-8 cannot hold at all -- escaped, not refused, so
+no record is lost for one odd character. (As in any JSON, a high surrogate followed by a low one reads
+back as the one character the two encode.) Plain text (``write_text``: reports) writes a lone
+surrogate as the visible text ``\\udXXX``. Reading splits lines at "\\n" only, decodes each line on its
+own (a line that is not UTF-8 is that line's error, not the file's) and skips a leading UTF-8 BOM; a
+last line without its newline that does not parse is marked ``torn``: a write cut off mid-record, which
+``Appender`` cuts off and caches skip.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,7 +31,13 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 OnError = Literal["raise", "skip"]
+BOM = b"\xef\xbb\xbf"
+_ESCAPED = re.compile("[\u0085\u2028\u2029\ud800-\udfff]")
+"""Written as \\u escapes: characters other readers split lines at, and lone surrogates (not UTF-8)."""
+CACHE_WARNINGS = 3  # skipped cache lines named one by one; the rest are counted
+log = logging.getLogger(__name__)
 
 
 class RecordError(ValueError):
@@ -27,6 +46,19 @@ class RecordError(ValueError):
     def __init__(self, path: Path | str, line: int, field_name: str, reason: str):
         self.path, self.line, self.field, self.reason = str(path), line, field_name, reason
         super().__init__(f"{path}:{line}: field '{field_name}': {reason}")
+
+
+class InputError(ValueError):
+    """A whole input that holds nothing to use (empty, or not the shape the reader expects): names the file."""
+
+
+class LineError(ValueError):
+    """A line that is not a JSON value (not UTF-8, or not JSON). ``torn``: it is the file's last line and
+    has no newline, so a write may have been cut off there."""
+
+    def __init__(self, reason: str, torn: bool = False):
+        self.torn = torn
+        super().__init__(f"{reason} (an unfinished last line)" if torn else reason)
 
 
 @dataclass
@@ -63,13 +95,20 @@ def write_jsonl(path: Path | str, records: Iterable[BaseModel | dict]) -> int:
 
 def write_json(path: Path | str, payload, indent: int = 2) -> None:
     with atomic_path(path) as handle:
-        json.dump(payload, handle, indent=indent, sort_keys=True, ensure_ascii=False, default=str)
-        handle.write("\n")
+        handle.write(dumps(payload, indent=indent, default=str) + "\n")
 
 
 def write_text(path: Path | str, text: str) -> None:
+    """``text`` as UTF-8; a lone surrogate (which UTF-8 cannot hold) is written as the text ``\\udXXX``."""
     with atomic_path(path) as handle:
-        handle.write(text)
+        handle.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def dumps(payload, indent: int | None = None, default=None) -> str:
+    """JSON that reads back whole (see the module's docstring): keys sorted, non-ASCII kept readable,
+    line-break characters and lone surrogates escaped."""
+    text = json.dumps(payload, indent=indent, sort_keys=True, ensure_ascii=False, default=default)
+    return _ESCAPED.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 class Appender:
@@ -97,26 +136,75 @@ class Appender:
         self.close()
 
 
-def iter_json_lines(path: Path | str) -> Iterator[tuple[int, dict | Exception]]:
-    """(line number, parsed object or the error) for each non-blank line; also accepts a
-    file holding one JSON array, whose elements are numbered from 1."""
+def iter_json_lines(path: Path | str, expect_array: bool = False) -> Iterator[tuple[int, object]]:
+    """(line number, parsed value or its ``LineError``) for each non-blank line; also accepts a file
+    holding one JSON array, whose elements are numbered from 1. With ``expect_array`` a file holding
+    one JSON object (where a list of records belongs) raises InputError naming the file."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    if text.lstrip().startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield exc.lineno, exc
-            return
-        yield from enumerate(items, start=1)
+    data = path.read_bytes()
+    data = data[len(BOM) :] if data.startswith(BOM) else data
+    if data.lstrip().startswith(b"["):
+        yield from _array_items(data)
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, exc
+    if expect_array:
+        _refuse_object(path, data)
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        if raw.strip():
+            yield number, _line_value(raw, torn=number == len(lines))
+
+
+def nonempty(rows: Iterable[T], source: Path | str) -> Iterator[T]:
+    """``rows`` as they come; an input that has none raises InputError naming ``source``: importing
+    nothing is a mistake to report, not a result."""
+    empty = True
+    for row in rows:
+        empty = False
+        yield row
+    if empty:
+        raise InputError(f"{source}: no records to import: it is empty")
+
+
+def as_object(path: Path | str, line: int, value: object) -> dict:
+    """``value`` (from ``iter_json_lines``) as a JSON object, or a RecordError naming the line."""
+    if isinstance(value, Exception):
+        raise RecordError(path, line, "<json>", str(value))
+    if not isinstance(value, dict):
+        raise RecordError(path, line, "<record>", f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _line_value(raw: bytes, torn: bool) -> object:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return LineError(f"not valid UTF-8: {exc.reason} at byte {exc.start + 1} of the line", torn)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return LineError(f"not valid JSON: {exc}", torn)
+
+
+def _array_items(data: bytes) -> Iterator[tuple[int, object]]:
+    try:
+        items = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        yield data.count(b"\n", 0, exc.start) + 1, LineError(f"not valid UTF-8: {exc.reason}")
+        return
+    except json.JSONDecodeError as exc:
+        yield exc.lineno, LineError(f"not valid JSON: {exc}")
+        return
+    yield from enumerate(items, start=1)
+
+
+def _refuse_object(path: Path, data: bytes) -> None:
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return  # JSON Lines, or broken: each line says what is wrong with it
+    if isinstance(value, dict):
+        keys = ", ".join(sorted(value)[:8]) + (", ..." if len(value) > 8 else "")
+        raise InputError(f"{path}: expected a JSON array of records, found an object (keys: {keys or 'none'})")
 
 
 def read_records(
@@ -153,11 +241,30 @@ def read_jsonl(path: Path | str, model: type[M]) -> list[M]:
     return read_records(path, model, unique=None).records
 
 
+def read_cache(path: Path | str, model: type[M]) -> list[M]:
+    """The records of a cache file (written by ``Appender``) to resume from. A line that does not fit
+    ``model`` is skipped with a warning -- its work is simply done again -- never an error; a torn last
+    line is skipped quietly (``Appender`` cuts it off when it reopens the file)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    records, skipped = [], []
+    for line, value in iter_json_lines(path):
+        if isinstance(value, LineError) and value.torn:
+            continue
+        try:
+            records.append(_parse(path, line, value, model))
+        except RecordError as error:
+            skipped.append(error)
+    for error in skipped[:CACHE_WARNINGS]:
+        log.warning("cache line skipped, its work is redone: %s", error)
+    if len(skipped) > CACHE_WARNINGS:
+        log.warning("%s: %d more cache lines skipped", path, len(skipped) - CACHE_WARNINGS)
+    return records
+
+
 def _parse(path, line: int, obj, model: type[M]) -> M:
-    if isinstance(obj, Exception):
-        raise RecordError(path, line, "<json>", f"not valid JSON: {obj}")
-    if not isinstance(obj, dict):
-        raise RecordError(path, line, "<record>", f"expected a JSON object, got {type(obj).__name__}")
+    obj = as_object(path, line, obj)
     try:
         return model.model_validate(obj)
     except ValidationError as exc:
@@ -167,15 +274,20 @@ def _parse(path, line: int, obj, model: type[M]) -> M:
 
 
 def _dumps(record: BaseModel | dict) -> str:
-    payload = record.model_dump(mode="json") if isinstance(record, BaseModel) else record
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return dumps(record.model_dump(mode="json") if isinstance(record, BaseModel) else record)
 
 
 def _drop_torn_tail(path: Path) -> None:
+    """Cut off a last line that lacks its newline and does not parse (a write cut off mid-record); one
+    that does parse was whole but for the newline, which is added instead."""
     if not path.exists() or path.stat().st_size == 0:
         return
     with open(path, "rb+") as handle:
         data = handle.read()
         if data.endswith(b"\n"):
             return
-        handle.truncate(data.rfind(b"\n") + 1)
+        start = data.rfind(b"\n") + 1
+        if isinstance(_line_value(data[start:], torn=True), LineError):
+            handle.truncate(start)
+        else:
+            handle.write(b"\n")

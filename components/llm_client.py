@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from pydantic import BaseModel
 
-from components.io import Appender, iter_json_lines
+from components.io import Appender, read_cache
 
 Messages = list[dict[str, str]]
 RETRY_STATUS = frozenset({429}) | frozenset(range(500, 600))
@@ -249,16 +250,17 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+class _CachedAnswer(BaseModel):
+    """One cache line (it also names the model, which the key already covers)."""
+
+    key: str
+    text: str
+    usage: dict[str, int]
+    finish_reason: str = ""
+    model: str = ""
+
+
 def _load_cache(path: Path) -> dict[str, dict]:
-    """Answers by request key; a torn or foreign line is skipped (the Appender cuts a torn tail)."""
-    if not path.exists():
-        return {}
-    found = {}
-    for _, row in iter_json_lines(path):
-        if isinstance(row, dict) and {"key", "text", "usage"} <= row.keys():
-            found[row["key"]] = {
-                "text": row["text"],
-                "usage": row["usage"],
-                "finish_reason": row.get("finish_reason", ""),
-            }
-    return found
+    """Answers by request key; a line that does not fit is skipped with a warning and asked again
+    (a torn last line quietly: the Appender cuts it off)."""
+    return {row.key: row.model_dump(exclude={"key", "model"}) for row in read_cache(path, _CachedAnswer)}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from components.config import PARAMS_FILE, parse_params
+from components.config import PARAMS_FILE, load_yaml, parse_params, yaml_error
 
 PROFILES = Path("profiles")
 
@@ -29,15 +29,18 @@ def load_profile(name: str) -> dict:
     if not path.exists():
         known = sorted(p.stem for p in PROFILES.glob("*.yaml"))
         raise ValueError(f"unknown profile {name!r}; known: default, {', '.join(known)}")
-    return yaml.safe_load(path.read_text()) or {}
+    return load_yaml(path.read_text(encoding="utf-8"), path) or {}
 
 
 def apply_overrides(overrides: dict, params_file: Path = PARAMS_FILE) -> list[str]:
-    from ruamel.yaml import YAML
+    from ruamel.yaml import YAML, YAMLError
 
     ruamel = YAML()
     ruamel.preserve_quotes = True
-    document = ruamel.load(params_file.read_text())
+    try:
+        document = ruamel.load(params_file.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        raise yaml_error(params_file, exc) from None
     changed: list[str] = []
     _merge(document, overrides, "", changed)
     parse_params(yaml.safe_load(_dump(ruamel, document)), source=f"{params_file} with overrides")

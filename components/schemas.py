@@ -7,6 +7,8 @@ and ``failed=True`` -- it is never a tie.
 
 from __future__ import annotations
 
+import json
+import math
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -108,6 +110,24 @@ class Pair(NonEmpty):
     flags: list[str] = Field(default_factory=list)
 
     required_text: ClassVar[tuple[str, ...]] = ("id", "question_id", "instruction", "answer1", "answer2")
+
+    @field_validator("score1", "score2", "score1_no_reference", "score2_no_reference", "verdict", mode="before")
+    @classmethod
+    def _a_real_number(cls, value):
+        """A score or verdict is a finite number: JSON's true/false, NaN and Infinity are not coerced
+        into one (pydantic would read true as 1 and keep NaN)."""
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got the JSON boolean {json.dumps(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {json.dumps(value)}")
+        return value
+
+    @field_validator("annotators", mode="before")
+    @classmethod
+    def _no_boolean_labels(cls, value):
+        if isinstance(value, list) and any(isinstance(label, bool) for label in value):
+            raise ValueError(f"expected labels in {VERDICTS}, got a JSON boolean in {json.dumps(value)}")
+        return value
 
     @field_validator("verdict")
     @classmethod

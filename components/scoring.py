@@ -22,7 +22,7 @@ from rich.table import Table
 
 from components.data.importers import find_swapped_twins
 from components.data.importers.pandalm import import_pandalm
-from components.io import RecordError, iter_json_lines, read_records
+from components.io import RecordError, as_object, iter_json_lines, read_records
 from components.metrics import (
     Failures,
     annotator_agreement,
@@ -130,7 +130,7 @@ def load_gold(path: Path | str, gold_format: GoldFormat = "auto") -> Gold:
 def detect_gold_format(path: Path | str) -> str:
     """Name the gold format from the fields of the first record."""
     for line, record in iter_json_lines(path):
-        _require_object(path, line, record)
+        as_object(path, line, record)
         if "annotator1" in record and "idx" in record:
             return "pandalm"
         if "verdict" in record and "answer1" in record:
@@ -148,7 +148,7 @@ def load_predictions(path: Path | str, id_field: str | None = None, verdict_fiel
     the pair shown the other way round) are kept apart for the consistency metrics."""
     predictions = Predictions()
     for line, record in iter_json_lines(path):
-        _require_object(path, line, record)
+        as_object(path, line, record)
         id_field = id_field or _first_present(path, line, record, ID_FIELDS, "--id-field")
         verdict_field = verdict_field or _first_present(path, line, record, VERDICT_FIELDS, "--verdict-field")
         for name in (id_field, verdict_field):
@@ -228,7 +228,7 @@ def _judgelm_gold(path: Path | str) -> Gold:
     gold = Gold("judgelm")
     pairs: list[Pair | None] = []
     for line, record in iter_json_lines(path):
-        _require_object(path, line, record)
+        as_object(path, line, record)
         key = str(_required(path, line, record, "question_id"))
         if key in gold.verdicts:
             raise RecordError(path, line, "question_id", f"duplicate id {key!r}")
@@ -310,13 +310,6 @@ def _required(path: Path | str, line: int, record: dict, name: str):
     if name not in record:
         raise RecordError(path, line, name, "missing")
     return record[name]
-
-
-def _require_object(path: Path | str, line: int, record) -> None:
-    if isinstance(record, Exception):
-        raise RecordError(path, line, "<json>", f"not valid JSON: {record}")
-    if not isinstance(record, dict):
-        raise RecordError(path, line, "<record>", f"expected a JSON object, got {type(record).__name__}")
 
 
 def _few(ids: list[str]) -> str:

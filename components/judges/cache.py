@@ -8,7 +8,9 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from components.io import Appender, iter_json_lines
+from pydantic import BaseModel
+
+from components.io import Appender, read_cache
 from components.judges.base import Judge, JudgeItem
 from components.schemas import Judgment
 
@@ -34,11 +36,13 @@ def judge_cached(judge: Judge, items: Sequence[JudgeItem], cache: Path, chunk: i
     return [done[item_key(item)] for item in items], reused
 
 
+class _Cached(BaseModel):
+    """One cache line: the item's key and its judgment."""
+
+    key: str
+    judgment: Judgment
+
+
 def _load(cache: Path) -> dict[str, Judgment]:
-    if not cache.exists():
-        return {}
-    found = {}
-    for _, row in iter_json_lines(cache):
-        if isinstance(row, dict) and "key" in row:
-            found[row["key"]] = Judgment.model_validate(row["judgment"])
-    return found
+    """Judgments by item key; a line that does not fit is skipped with a warning and judged again."""
+    return {row.key: row.judgment for row in read_cache(cache, _Cached)}

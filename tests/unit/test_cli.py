@@ -1,11 +1,14 @@
 """The judgeops CLI as a user runs it: audit any judge on any pairs file, score a predictions file."""
 
 import json
+import math
 import shutil
+import sys
 
+import pytest
 from typer.testing import CliRunner
 
-from components.cli import app
+from components.cli import app, main
 from components.io import write_jsonl
 from tests.conftest import REPO
 from tests.factories import audit_pairs
@@ -78,3 +81,137 @@ def test_import_pandalm_then_validate_it_as_a_user_would(tmp_path, monkeypatch, 
     checked = runner.invoke(app, ["validate", "p.jsonl", "--suite", "pairs"])
     assert checked.exit_code == 0, checked.output
     assert "duplicate_of" in checked.output and "bool_cast" in checked.output
+
+
+def judgeops(args: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
+    """``judgeops ARGS`` as the console script runs it (``main``: expected errors get one line, exit 1)."""
+    monkeypatch.setattr(sys, "argv", ["judgeops", *args])
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # typer installs its own
+    with pytest.raises(SystemExit) as done:
+        main()
+    captured = capsys.readouterr()
+    return done.value.code, captured.out, captured.err
+
+
+def pandalm_row(idx: int, **changes) -> dict:
+    row = {
+        "idx": idx, "motivation_app": "app", "cmp_key": "a_b", "instruction": "Say hi.", "input": "",
+        "response1": "hi", "response2": "hello", "annotator1": 1, "annotator2": 1, "annotator3": 2,
+    }  # fmt: skip
+    return {**row, **changes}
+
+
+def canonical(pair_id: str, **raw: str) -> str:
+    """One canonical pair (verdict 1, no scores) as a JSON line, with the ``raw`` fields written as given:
+    NaN, Infinity, true."""
+    row = audit_pairs(1)[0].model_copy(update={"id": pair_id, "score1": None, "score2": None, "verdict": 1})
+    line = json.dumps({**row.model_dump(mode="json"), **{name: f"@{name}@" for name in raw}})
+    for name, text in raw.items():
+        line = line.replace(f'"@{name}@"', text)
+    return line + "\n"
+
+
+# kind, input file, its content, extra options, what the one-line error says
+BAD_IMPORTS = {
+    "an empty file": ("jsonl", "in.jsonl", "", [], "in.jsonl: no records to import: it is empty"),
+    "blank lines only": ("judgelm", "in.jsonl", "\n  \n", [], "in.jsonl: no records to import: it is empty"),
+    "an empty JSON array": ("pandalm", "in.json", "[]", [], "in.json: no records to import: it is empty"),
+    "every row rejected": (
+        "jsonl",
+        "in.jsonl",
+        '{"id": "x"}\n{not json\n',
+        ["--on-error", "skip"],
+        "in.jsonl: all 2 rows were rejected; nothing written to out.jsonl (reasons in out.rejects.jsonl)",
+    ),
+    "an object where the array belongs": (
+        "pandalm",
+        "in.json",
+        json.dumps({"data": [pandalm_row(0)], "version": 1}, indent=2),
+        [],
+        "in.json: expected a JSON array of records, found an object (keys: data, version)",
+    ),
+    "an object on one line where the array belongs": (
+        "pandalm",
+        "in.json",
+        json.dumps({"data": [pandalm_row(0)]}),
+        [],
+        "in.json: expected a JSON array of records, found an object (keys: data)",
+    ),
+    "a NaN score": (
+        "jsonl",
+        "in.jsonl",
+        canonical("p1") + canonical("p2", score1="NaN"),
+        [],
+        "in.jsonl:2: field 'score1'",
+    ),
+    "an infinite score": ("jsonl", "in.jsonl", canonical("p1", score2="-Infinity"), [], "in.jsonl:1: field 'score2'"),
+    "a boolean verdict": ("jsonl", "in.jsonl", canonical("p1", verdict="true"), [], "in.jsonl:1: field 'verdict'"),
+    "boolean annotator labels": (
+        "jsonl",
+        "in.jsonl",
+        canonical("p1", annotators="[true, 1, 1]"),
+        [],
+        "in.jsonl:1: field 'annotators'",
+    ),
+    "--rejects naming the --out file": (
+        "jsonl",
+        "in.jsonl",
+        canonical("p1"),
+        ["--on-error", "skip", "--rejects", "./out.jsonl"],
+        "--rejects out.jsonl is the --out file",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_IMPORTS)
+def test_bad_import_input_gets_one_line_naming_it_and_a_non_zero_exit(tmp_path, monkeypatch, capsys, case):
+    kind, name, content, options, message = BAD_IMPORTS[case]
+    in_project(tmp_path, monkeypatch)
+    (tmp_path / name).write_text(content)
+    code, out, err = judgeops(["import", kind, name, "--out", "out.jsonl", *options], monkeypatch, capsys)
+    assert code == 1, (out, err)
+    error = err.strip().splitlines()[-1]
+    assert error.startswith("judgeops: error: ") and message in error, err
+    assert "Traceback" not in err and "wrote" not in out
+    assert not (tmp_path / "out.jsonl").exists(), "nothing usable: nothing written"
+
+
+def test_an_import_with_every_row_rejected_still_writes_the_rejects(tmp_path, monkeypatch, capsys):
+    in_project(tmp_path, monkeypatch)
+    (tmp_path / "in.jsonl").write_text(canonical("p1", score1="NaN") + canonical("p2", verdict="false"))
+    code, _, err = judgeops(
+        ["import", "jsonl", "in.jsonl", "--out", "o.jsonl", "--on-error", "skip"], monkeypatch, capsys
+    )
+    assert code == 1 and "2 rows rejected -> o.rejects.jsonl" in err
+    rejects = [json.loads(line) for line in (tmp_path / "o.rejects.jsonl").read_text().splitlines()]
+    assert [(r["line"], r["field"]) for r in rejects] == [(1, "score1"), (2, "verdict")]
+    assert math.isnan(rejects[0]["record"]["score1"]) and rejects[1]["record"]["verdict"] is False
+
+
+def test_pandalm_boolean_responses_stay_a_warning_not_an_error(tmp_path, monkeypatch, capsys):
+    in_project(tmp_path, monkeypatch)
+    (tmp_path / "in.json").write_text(json.dumps([pandalm_row(0, response1=True), pandalm_row(1)]))
+    code, out, err = judgeops(["import", "pandalm", "in.json", "--out", "o.jsonl"], monkeypatch, capsys)
+    assert code == 0 and "wrote 2 pairs" in out
+    assert "in.json:1: field 'response1': JSON boolean true cast to str" in err
+
+
+YAML_ERRORS = {
+    "an unclosed flow list": ("judge:\n  mode: [logprob\nreport: {}\n", "params.yaml:3:7: YAML syntax error"),
+    "a bad indent": ("judge:\n  mode: logprob\n   batch_size: 4\n", "params.yaml:3:14: YAML syntax error"),
+}
+
+
+@pytest.mark.parametrize("command", [["validate", "pairs.jsonl"], ["profile", "tiny"]])
+@pytest.mark.parametrize("case", YAML_ERRORS)
+def test_a_yaml_syntax_error_in_params_is_one_line_naming_file_line_and_column(
+    tmp_path, monkeypatch, capsys, command, case
+):
+    text, message = YAML_ERRORS[case]
+    in_project(tmp_path, monkeypatch)
+    shutil.copytree(REPO / "profiles", tmp_path / "profiles")
+    write_jsonl(tmp_path / "pairs.jsonl", audit_pairs(3))
+    (tmp_path / "params.yaml").write_text(text)
+    code, _, err = judgeops(command, monkeypatch, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert err.strip().splitlines() == [err.strip()] and err.startswith(f"judgeops: error: {message}"), err

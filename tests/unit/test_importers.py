@@ -16,7 +16,7 @@ from components.data.importers.jsonl import import_jsonl
 from components.data.importers.judgelm import import_judgelm
 from components.data.importers.mt_bench import KNOWN_WRONG, import_mt_bench
 from components.data.importers.pandalm import import_pandalm
-from components.io import RecordError, write_jsonl
+from components.io import InputError, RecordError, write_jsonl
 from components.schemas import FIRST, SECOND, TIE
 from tests.factories import arithmetic_pairs
 
@@ -326,3 +326,15 @@ def test_import_any_dispatches_and_derives_questions_and_answers(tmp_path):
         import_any("csv", path)
     with pytest.raises(ValueError, match="on_error"):
         import_any("jsonl", path, on_error="ignore")
+
+
+EMPTY_INPUTS = {"no bytes": "", "blank lines": "\n  \n", "an empty array": "[]"}
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "judgelm", "alignbench", "pandalm", "mt_bench", "hf"])
+@pytest.mark.parametrize("content", EMPTY_INPUTS.values(), ids=list(EMPTY_INPUTS))
+def test_every_importer_refuses_an_empty_input_naming_it(tmp_path, kind, content):
+    path = tmp_path / ("question.jsonl" if kind == "mt_bench" else "in.jsonl")
+    path.write_text(content)
+    with pytest.raises(InputError, match=f"^{path}: no records to import: it is empty$"):
+        import_any(kind, path)

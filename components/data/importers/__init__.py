@@ -3,7 +3,8 @@
 One module per source, each ``import_<kind>(path, on_error="raise") -> ImportResult``; ``import_any``
 picks one by name for the CLI. Every problem in the input names its file, line and field; with
 ``on_error="skip"`` a bad row goes to ``rejects`` with the reason and the rest is imported -- a row is
-never dropped silently. What they share lives here: the result type, finding rows that repeat a pair
+never dropped silently. An input with no rows at all is an error naming it (``InputError``), never an
+import of nothing. What they share lives here: the result type, finding rows that repeat a pair
 or hold its two answers in swapped order (public test sets contain both, and a swapped twin is a free
 probe of position bias), and the questions and answers behind imported pairs.
 """

@@ -20,7 +20,7 @@ from components.data.importers import ImportResult, flag_repeats
 from components.data.importers.jsonl import canonical_pair
 from components.data.importers.judgelm import judgelm_pair
 from components.data.importers.rows import Row, Where, collect
-from components.io import OnError
+from components.io import InputError, OnError, iter_json_lines, nonempty
 
 RowFormat = Literal["pairs", "judgelm"]
 CONVERTERS = {"pairs": canonical_pair, "judgelm": judgelm_pair}
@@ -30,7 +30,8 @@ FILE_BUILDERS = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 def import_hf(path: Path | str, on_error: OnError = "raise", row_format: RowFormat = "pairs") -> ImportResult:
     if row_format not in CONVERTERS:
         raise ValueError(f"unknown row format {row_format!r}; known: {', '.join(CONVERTERS)}")
-    rows, rejects = collect(dataset_rows(Path(path)), CONVERTERS[row_format], on_error, lambda pair: pair.id, "id")
+    rows = nonempty(dataset_rows(Path(path)), path)
+    rows, rejects = collect(rows, CONVERTERS[row_format], on_error, lambda pair: pair.id, "id")
     pairs = [pair for _, pair in rows]
     return ImportResult(pairs=flag_repeats(pairs) if row_format == "judgelm" else pairs, rejects=rejects)
 
@@ -51,6 +52,8 @@ def dataset_rows(path: Path) -> Iterator[Row]:
     builder = FILE_BUILDERS.get(path.suffix.lower())
     if builder is None:
         raise ValueError(f"{path}: expected a dataset folder or a {', '.join(FILE_BUILDERS)} file")
+    if builder == "json" and next(iter_json_lines(path), None) is None:
+        raise InputError(f"{path}: no records to import: it is empty")  # datasets fails on it obscurely
     with tempfile.TemporaryDirectory(prefix="judgeops-hf-") as cache:
         try:
             dataset = datasets.load_dataset(builder, data_files=str(path), split="train", cache_dir=cache)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from components.data.importers import ImportResult, flag_repeats
 from components.data.importers.rows import reject
-from components.io import OnError, RecordError, iter_json_lines
+from components.io import OnError, RecordError, as_object, iter_json_lines, nonempty
 from components.schemas import VERDICTS, Pair
 
 log = logging.getLogger(__name__)
@@ -31,12 +31,13 @@ test set has 54 empty responses (annotated as the worse answer) and one blank in
 
 
 def import_pandalm(path: Path | str, on_error: OnError = "raise") -> ImportResult:
-    """Read testset-v1.json: gold verdict = majority of the three annotators, ``annotators`` keeps all
-    three for agreement statistics, and duplicate / swapped-twin rows are flagged with the id of the
-    earliest row they match. With ``on_error="skip"`` a bad row goes to the rejects instead of raising."""
+    """Read testset-v1.json (a JSON array of rows; a file holding one JSON object instead is refused, naming
+    it): gold verdict = majority of the three annotators, ``annotators`` keeps all three for agreement
+    statistics, and duplicate / swapped-twin rows are flagged with the id of the earliest row they match.
+    With ``on_error="skip"`` a bad row goes to the rejects instead of raising."""
     result = ImportResult()
     seen: dict[str, int] = {}
-    for line, row in iter_json_lines(path):
+    for line, row in nonempty(iter_json_lines(path, expect_array=True), path):
         try:
             pair = _pair(path, line, row, result.warnings)
             if pair.id in seen:
@@ -65,10 +66,7 @@ def majority(labels: list[int]) -> int | None:
 
 
 def _pair(path: Path | str, line: int, row, warnings: list[str]) -> Pair:
-    if isinstance(row, Exception):
-        raise RecordError(path, line, "<json>", f"not valid JSON: {row}")
-    if not isinstance(row, dict):
-        raise RecordError(path, line, "<record>", f"expected a JSON object, got {type(row).__name__}")
+    row = as_object(path, line, row)
     flags: list[str] = []
     pair_id = str(_field(path, line, row, "idx"))
     texts = {name: _text(path, line, row, name, flags, warnings) for name in _TEXT_FIELDS}

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from components.io import OnError, RecordError, iter_json_lines
+from components.io import OnError, RecordError, as_object, iter_json_lines, nonempty
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -33,8 +33,8 @@ Row = tuple[Where, object]  # the parsed JSON value, or the error that stopped p
 
 
 def json_rows(path: Path | str) -> Iterator[Row]:
-    """The rows of a JSONL file (or of one JSON array) with their places."""
-    for line, value in iter_json_lines(path):
+    """The rows of a JSONL file (or of one JSON array) with their places; an empty file is an error."""
+    for line, value in nonempty(iter_json_lines(path), path):
         yield Where(str(path), line), value
 
 
@@ -54,7 +54,7 @@ def collect(
     first_seen: dict[str, int] = {}
     for at, value in rows:
         try:
-            record = convert(at, as_object(at, value))
+            record = convert(at, as_object(at.file, at.line, value))
             record_key = key(record)
             if record_key in first_seen:
                 raise at.error(key_field, f"duplicate id {record_key!r} (first at line {first_seen[record_key]})")
@@ -72,14 +72,6 @@ def reject(error: RecordError, value: object) -> dict:
     """A rejects-file entry, in the shape ``components.io.read_records`` gives."""
     record = value if isinstance(value, dict) else None
     return {"file": error.path, "line": error.line, "field": error.field, "reason": error.reason, "record": record}
-
-
-def as_object(at: Where, value: object) -> dict:
-    if isinstance(value, Exception):
-        raise at.error("<json>", f"not valid JSON: {value}")
-    if not isinstance(value, dict):
-        raise at.error("<record>", f"expected a JSON object, got {type(value).__name__}")
-    return value
 
 
 def required(at: Where, row: dict, name: str):
