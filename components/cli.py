@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -110,7 +111,8 @@ def audit(
         write_json(out / "results.json", [r.to_dict() for r in results])
         write_text(out / "summary.md", render_markdown(results))
         tracker.metrics(summary_metrics(results))
-        tracker.artifact(out, "audit")
+        for name in ("results.json", "summary.md", "judgments.jsonl"):  # what it wrote, never the whole --out
+            tracker.artifact(out / name, "audit")
     typer.echo(render_markdown(results))
 
 
@@ -263,15 +265,35 @@ def templates() -> None:
         typer.echo(f"{name:22} {t.kind:9} output={t.output}")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every cleanup runs: open MLflow runs end KILLED, files close."""
+
+
+_terminated: list[int] = []
+
+
+def _terminate(signum, frame) -> None:
+    _terminated.append(signum)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup short
+    raise Terminated()
+
+
 def main() -> None:
     logging.basicConfig(level=os.environ.get("JUDGEOPS_LOG", "INFO"), format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "alembic", "mlflow", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        app()
-    except KeyboardInterrupt:
-        typer.echo("interrupted: finished records are kept; rerun to resume", err=True)
-        sys.exit(130)
+        try:
+            app()
+        except KeyboardInterrupt:  # typer turns one inside a command into exit 130 itself
+            sys.exit(130)
+    except SystemExit as done:
+        if done.code != 130 and not _terminated:
+            raise
+        what = "terminated" if _terminated else "interrupted"
+        typer.echo(f"{what}: finished records are kept; rerun to resume", err=True)
+        sys.exit(128 + (signal.SIGTERM if _terminated else signal.SIGINT))
     except Exception as exc:  # expected failure kinds get one clean line, anything else a traceback
         if not _expected(exc):
             raise

@@ -18,10 +18,15 @@ PROFILES = Path("profiles")
 def apply_profile(name: str, params_file: Path = PARAMS_FILE, extra: dict | None = None) -> list[str]:
     """Merge the profile (then ``extra`` dotted overrides) into params.yaml; return changed keys.
     The merged result is validated before anything is written."""
+    return apply_overrides(profile_overrides(name, extra), params_file)
+
+
+def profile_overrides(name: str, extra: dict | None = None) -> dict:
+    """The profile's overrides (none for ``default``) with the dotted ``extra`` keys on top."""
     overrides = load_profile(name) if name != "default" else {}
     for dotted, value in (extra or {}).items():
         _set(overrides, dotted.split("."), value)
-    return apply_overrides(overrides, params_file)
+    return overrides
 
 
 def load_profile(name: str) -> dict:
@@ -33,22 +38,30 @@ def load_profile(name: str) -> dict:
 
 
 def apply_overrides(overrides: dict, params_file: Path = PARAMS_FILE) -> list[str]:
+    text, changed = merge_overrides(params_file.read_text(), overrides, origin=params_file)
+    if changed:
+        from components.io import write_text
+
+        write_text(params_file, text)
+    return changed
+
+
+def merge_overrides(text: str, overrides: dict, origin: Path = PARAMS_FILE) -> tuple[str, list[str]]:
+    """``text`` (the params.yaml at ``origin``) with ``overrides`` merged in, comments kept, and the
+    changed keys. The result is validated; nothing is written; errors name ``origin``."""
     from ruamel.yaml import YAML, YAMLError
 
     ruamel = YAML()
     ruamel.preserve_quotes = True
     try:
-        document = ruamel.load(params_file.read_text(encoding="utf-8"))
+        document = ruamel.load(text)
     except YAMLError as exc:
-        raise yaml_error(params_file, exc) from None
+        raise yaml_error(origin, exc) from None
     changed: list[str] = []
     _merge(document, overrides, "", changed)
-    parse_params(yaml.safe_load(_dump(ruamel, document)), source=f"{params_file} with overrides")
-    if changed:
-        from components.io import write_text
-
-        write_text(params_file, _dump(ruamel, document))
-    return changed
+    merged = _dump(ruamel, document)
+    parse_params(yaml.safe_load(merged), source=f"{origin} with overrides")
+    return (merged if changed else text), changed
 
 
 def _merge(target, overrides: dict, prefix: str, changed: list[str]) -> None:

@@ -104,7 +104,7 @@ def stage_run(stage: str, params: dict | None = None):
     if parent:
         tags["mlflow.parentRunId"] = parent
     nested = mlflow.active_run() is not None  # in-process callers (tests, notebooks) inside a flow run
-    with mlflow.start_run(experiment_id=experiment_id(), run_name=stage, tags=tags, nested=nested) as run:
+    with _run(mlflow, experiment_id=experiment_id(), run_name=stage, tags=tags, nested=nested) as run:
         tracker = Tracker(mlflow, run)
         if params:
             tracker.params(params)
@@ -112,13 +112,64 @@ def stage_run(stage: str, params: dict | None = None):
 
 
 @contextmanager
-def parent_run(name: str, params: dict | None = None):
-    """The flow's run; yields its id for the stages to nest under."""
+def parent_run(name: str, params: dict | None = None, tags: dict | None = None, files: tuple = ()):
+    """The flow's run; yields its id for the stages to nest under. ``tags`` and ``files`` (logged
+    under ``inputs/``) record what the run used."""
     mlflow = _mlflow()
-    with mlflow.start_run(experiment_id=experiment_id(), run_name=name, tags={"judgeops.flow": name}) as run:
+    tags = {"judgeops.flow": name, **{k: _short(v) for k, v in (tags or {}).items()}}
+    with _run(mlflow, experiment_id=experiment_id(), run_name=name, tags=tags) as run:
+        tracker = Tracker(mlflow, run)
         if params:
-            Tracker(mlflow, run).params(params)
+            tracker.params(params)
+        for file in files:
+            tracker.artifact(file, "inputs")
         yield run.info.run_id
+
+
+@contextmanager
+def _run(mlflow, **start):
+    """``mlflow.start_run`` whose end status says how it ended: FINISHED, FAILED on an error, and
+    KILLED on Ctrl-C, SIGTERM (the CLI turns it into KeyboardInterrupt) or a Prefect termination
+    signal -- mlflow's own context manager marks those FAILED, or leaves the run RUNNING for ever
+    when SIGTERM kills the process outright."""
+    run = mlflow.start_run(**start)
+    try:
+        yield run
+    except BaseException as exc:
+        _end(mlflow, run.info.run_id, end_status(exc))
+        raise
+    _end(mlflow, run.info.run_id, "FINISHED")
+
+
+def end_status(exc: BaseException | None) -> str:
+    if exc is None:
+        return "FINISHED"
+    if isinstance(exc, SystemExit):
+        return "FINISHED" if exc.code in (0, None) else "FAILED"
+    return "FAILED" if isinstance(exc, Exception) else "KILLED"
+
+
+def _end(mlflow, run_id: str, status: str) -> None:
+    active = mlflow.active_run()
+    if active is not None and active.info.run_id == run_id:  # not already ended by the body
+        mlflow.end_run(status)
+
+
+def mark_killed(run_id: str) -> bool:
+    """End a run left RUNNING by a process that died without cleaning up (SIGKILL): KILLED.
+    Returns whether it was still running."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    _mlflow()
+    client = MlflowClient()
+    try:
+        if client.get_run(run_id).info.status != "RUNNING":
+            return False
+    except MlflowException:
+        return False
+    client.set_terminated(run_id, "KILLED")
+    return True
 
 
 def _flatten(values: dict, prefix: str = "") -> dict:

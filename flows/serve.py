@@ -3,11 +3,18 @@
 - judge-pipeline/full: the whole pipeline (parameters: profile, overrides, stages)
 - judge-pipeline/audit: audit a named judge on a named dataset without retraining
   (parameters: judge, data)
+
+Both share one workspace (params.yaml, data/, models/), so the runner starts one flow run at a
+time (``limit=1``, across both deployments); others wait until it ends. Each flow run also holds
+the workspace's file lock, which covers flow runs started any other way.
 """
 
 from prefect import serve
 
 from flows.pipeline import judge_pipeline
+
+# One flow run at a time: they share params.yaml and the DVC outputs.
+RUN_LIMIT = 1
 
 if __name__ == "__main__":
     serve(
@@ -17,4 +24,5 @@ if __name__ == "__main__":
         judge_pipeline.to_deployment(
             name="audit", parameters={"mode": "audit"}, description="Audit any judge on any pairs file."
         ),
+        limit=RUN_LIMIT,
     )

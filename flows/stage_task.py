@@ -2,7 +2,9 @@
 
 DVC decides what is stale; Prefect passes no data between tasks, only success or failure.
 On timeout, cancellation or Ctrl-C the whole group is killed, so the stage's own command is
-never orphaned (an orphan would keep writing and later dirty the outputs).
+never orphaned (an orphan would keep writing and later dirty the outputs). The group is led by
+flows/watchdog.py, which also takes it down when the flow process dies without a word
+(SIGKILL, an OOM kill): it holds the read end of a pipe that only the flow process can write.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from prefect.exceptions import MissingContextError
 ROOT = Path(__file__).resolve().parents[1]
 ERROR_PREFIX = "judgeops: error:"
 KILL_GRACE_S = 10
+WATCHDOG = Path(__file__).resolve().with_name("watchdog.py")
 
 
 class StageError(RuntimeError):
@@ -54,11 +57,26 @@ def audit_task(judge: str, data: str, out: str, env: dict, timeout_s: float = 36
 
 
 def run_command(command: list[str], stage: str, env: dict, timeout_s: float) -> None:
-    """Run ``command`` in its own process group, streaming its output to the flow's log."""
+    """Run ``command`` in its own process group, streaming its output to the flow's log. The group
+    dies with this process, however this process dies (see flows/watchdog.py)."""
     logger = _logger()
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
+    lifeline, held = os.pipe()  # both close-on-exec: only the watchdog gets the read end, nobody the write end
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-I", str(WATCHDOG), str(lifeline), "--", *command],
+            cwd=ROOT,
+            env=env | {"JUDGEOPS_KILL_GRACE_S": str(KILL_GRACE_S)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            pass_fds=(lifeline,),
+        )
+    except BaseException:
+        os.close(held)
+        raise
+    finally:
+        os.close(lifeline)
     tail: deque[str] = deque(maxlen=40)
 
     def pump() -> None:
@@ -76,6 +94,8 @@ def run_command(command: list[str], stage: str, env: dict, timeout_s: float) -> 
     except BaseException:  # cancellation, Ctrl-C: never leave the stage's command orphaned
         kill_group(process)
         raise
+    finally:
+        os.close(held)
     reader.join(timeout=5)
     if code != 0:
         raise StageError(f"stage {stage} failed (exit {code}): {stage_error(tail)}")
@@ -105,11 +125,15 @@ def stage_error(lines) -> str:
 
 
 def kill_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the group; its watchdog waits up to KILL_GRACE_S for every member to exit, then
+    SIGKILLs the rest. SIGKILL from here if the watchdog itself does not finish in time."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=KILL_GRACE_S)
-    except subprocess.TimeoutExpired:
+        process.wait(timeout=KILL_GRACE_S + 5)
+    except (subprocess.TimeoutExpired, ProcessLookupError):
+        pass
+    try:  # members left once the leader is gone: the group id cannot have been reused
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
     except ProcessLookupError:
         pass
+    process.wait()

@@ -3,6 +3,7 @@ and the champion decision for the newly registered judge."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from components import paths
-from components.config import Params
+from components.config import PARAMS_FILE, Params
 from components.io import read_jsonl, write_json, write_text
 from components.judges.factory import PIPELINE_JUDGES
 from components.metrics import consistency_metrics, pairwise_cis, pairwise_metrics, pointwise_correlations, with_ci
@@ -18,6 +19,7 @@ from components.report import plot_calibration, plot_confusion, plot_scores, tab
 from components.schemas import Judgment, Pair
 from components.stages import STAGES
 from components.tracking import alias_version, git_rev, set_alias, set_version_tags, stage_runs
+from components.workspace import from_env
 
 
 def run(params: Params, tracker) -> dict:
@@ -290,7 +292,7 @@ def wall_times() -> list[list]:
 
 
 def provenance() -> str:
-    lines = [f"- git rev: `{git_rev()}`"]
+    lines = [f"- git rev: `{git_rev()}`", *params_provenance()]
     lock = Path("dvc.lock")
     if lock.exists():
         stages = (yaml.safe_load(lock.read_text()) or {}).get("stages", {})
@@ -302,6 +304,27 @@ def provenance() -> str:
     for stage, run_id in stage_runs(STAGES).items():
         lines.append(f"- MLflow run `{stage}`: `{run_id}`")
     return "\n".join(lines)
+
+
+def params_provenance() -> list[str]:
+    """Which params this report's run used: the flow's record (profile, overrides, base) when a flow
+    run drove the stages, and the sha256 of the params.yaml the stages read."""
+    digest = hashlib.sha256(PARAMS_FILE.read_bytes()).hexdigest() if PARAMS_FILE.exists() else "missing"
+    record = from_env()
+    if record is None:
+        lines = ["- params: the workspace's params.yaml as found (the stages ran without the flow: no profile record)"]
+    else:
+        overrides = json.dumps(record.get("overrides") or {}, sort_keys=True)
+        lines = [
+            f"- profile: `{record.get('profile')}`; overrides: `{overrides}`; "
+            f"on the {record.get('base')} params.yaml ({len(record.get('changed') or [])} keys changed)",
+        ]
+        if record.get("mlflow_run_id"):
+            lines.append(f"- flow's MLflow run: `{record['mlflow_run_id']}`")
+        if record.get("sha256") and record["sha256"] != digest:
+            lines.append(f"- **params.yaml changed during the run**: the flow set it to sha256 `{record['sha256']}`")
+    lines.append(f"- params.yaml sha256: `{digest}`")
+    return lines
 
 
 def _share(value) -> str:

@@ -97,6 +97,7 @@ def served(project):
 
 def test_tiny_profile_through_the_served_deployment(served):
     project, env = served
+    workspace_params = (project / "params.yaml").read_text()
     done = run(
         [
             str(BIN / "prefect"),
@@ -123,6 +124,11 @@ def test_tiny_profile_through_the_served_deployment(served):
     parents = [r for r in runs if r.data.tags.get("judgeops.flow") == "judge-pipeline"]
     assert len(parents) == 1
     parent = parents[0].info.run_id
+    tags = parents[0].data.tags
+    assert tags["judgeops.profile"] == "tiny" and tags["judgeops.overrides"] == "{}"
+    assert tags["judgeops.params_base"].startswith("git HEAD ")
+    assert (project / "params.yaml").read_text() == workspace_params, "the run left its params in the workspace"
+    assert "- profile: `tiny`; overrides: `{}`" in (project / "reports" / "report.md").read_text()
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent]
     assert {r.data.tags["judgeops.stage"] for r in children} == STAGES
     assert len(children) == len(STAGES)

@@ -2,8 +2,13 @@
 
 import json
 import math
+import os
 import shutil
+import signal
+import sqlite3
+import subprocess
 import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -31,6 +36,59 @@ def test_audit_a_named_judge_on_a_named_dataset(tmp_path, monkeypatch):
     assert results["position"]["flagged"] is True
     assert results["position"]["value"] < 0.5
     assert "position" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_audit_uploads_only_the_files_it_wrote(tmp_path, monkeypatch):
+    in_project(tmp_path, monkeypatch)
+    write_jsonl(tmp_path / "pairs.jsonl", audit_pairs(12))
+    (tmp_path / "out" / "private").mkdir(parents=True)
+    (tmp_path / "out" / "notes.txt").write_text("not the audit's")
+    (tmp_path / "out" / "private" / "secret.env").write_text("KEY=1")
+    result = runner.invoke(app, ["audit", "--judge", "scripted:oracle", "--data", "pairs.jsonl", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    uploaded = {p.name for p in (tmp_path / "mlartifacts").rglob("*") if p.is_file()}
+    assert {"results.json", "summary.md"} <= uploaded
+    assert not {"notes.txt", "secret.env"} & uploaded, f"files the audit did not write were uploaded: {uploaded}"
+
+
+SLOW_AUDIT = """
+import pathlib, sys, time
+import components.audit.suite as suite
+
+def slow(*args, **kwargs):  # the audit's run is open: wait here for the signal
+    pathlib.Path("started").write_text("1")
+    time.sleep(120)
+
+suite.audit_judge = slow
+from components.cli import main
+sys.argv = ["judgeops", "audit", "--judge", "scripted:always_first", "--data", "pairs.jsonl", "--out", "out"]
+main()
+"""
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "Ctrl-C"])
+def test_a_command_stopped_by_a_signal_ends_its_mlflow_run_killed(tmp_path, signum, code):
+    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    write_jsonl(tmp_path / "pairs.jsonl", audit_pairs(6))
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}", "PYTHONPATH": str(REPO)}
+    command = subprocess.Popen(
+        [sys.executable, "-c", SLOW_AUDIT], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.time() + 120
+        while not (tmp_path / "started").exists():
+            assert command.poll() is None and time.time() < deadline, command.communicate(timeout=30)[0][-2000:]
+            time.sleep(0.2)
+        command.send_signal(signum)
+        output = command.communicate(timeout=60)[0].decode(errors="replace")
+    finally:
+        if command.poll() is None:
+            command.kill()
+            command.wait()
+    assert command.returncode == code, output[-2000:]
+    with sqlite3.connect(tmp_path / "mlflow.db") as db:
+        statuses = [row[0] for row in db.execute("select status from runs")]
+    assert statuses == ["KILLED"], output[-2000:]
 
 
 def test_audit_needs_both_judge_and_data(tmp_path, monkeypatch):

@@ -2,12 +2,14 @@
 
 import os
 import signal
+import subprocess
 import sys
 import time
 
 import pytest
 
 from flows.stage_task import StageError, run_command
+from tests.conftest import REPO
 
 
 def test_a_failing_stage_fails_with_its_own_error_line():
@@ -65,3 +67,48 @@ def test_a_multi_line_stage_error_reaches_the_flow_whole_without_dvc_noise():
             "    id='q1:p0' (pairs.jsonl:1)",
         ]
     )
+
+
+def gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie waiting for a reaper that may never come in a container."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def test_sigkill_of_the_flow_process_leaves_no_stage_process_behind(tmp_path):
+    """The stage runs in its own session, out of reach of the flow's process group: when the flow
+    process dies without a word, the stage's watchdog takes the stage's whole group down."""
+    pids = tmp_path / "pids"
+    stage = (
+        "import os, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
+        "time.sleep(120)\n"
+    )
+    flow = (
+        "import os, sys\n"
+        "from flows.stage_task import run_command\n"
+        f"run_command([sys.executable, '-c', {stage!r}], 'finetune', dict(os.environ), 600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", flow], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    started: list[int] = []
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not (pids.exists() and len(pids.read_text().split()) == 2):
+            assert parent.poll() is None, "the flow process ended before the stage started"
+            time.sleep(0.2)
+        started = [int(pid) for pid in pids.read_text().split()]
+        assert all(not gone(pid) for pid in started)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+    deadline = time.time() + 8
+    while time.time() < deadline and not all(gone(pid) for pid in started):
+        time.sleep(0.1)
+    left = [pid for pid in started if not gone(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "the stage's processes outlived the flow process"
