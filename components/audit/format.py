@@ -30,6 +30,7 @@ from components.audit.stats import (
     with_interval,
 )
 from components.judges.base import Judge, JudgeItem
+from components.judges.identity import failures_repeat, identity_of, template_identity
 from components.judges.templates import get_template
 from components.schemas import Judgment, Pair
 
@@ -73,6 +74,7 @@ class Retemplated:
     base: Judge
     probe: str = "format"
     _copies: dict[str, Judge] = field(default_factory=dict, repr=False)
+    _identity: dict = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -82,11 +84,33 @@ class Retemplated:
     def template(self) -> str:
         return self.base.template
 
+    @property
+    def failures_repeat(self) -> bool:
+        return failures_repeat(self.base)
+
+    def cache_identity(self) -> dict:
+        """The base judge's identity (asked once: it may hash weights)."""
+        if not self._identity:
+            self._identity.update(identity_of(self.base))
+        return self._identity
+
+    def item_identity(self, item: JudgeItem) -> dict:
+        """Who judges ``item``: the base judge, or its copy under a variant's template -- named by the base's
+        identity and the template's, so a fully cached run never builds (or loads) a copy to ask it."""
+        template = self._route(item)
+        if not template:
+            return self.cache_identity()
+        return {"retemplated": self.cache_identity(), "template": template_identity(template)}
+
+    def _route(self, item: JudgeItem) -> str:
+        """The template a variant item asks for, or "" for an item the base judge judges."""
+        name = untag(item.pair.id, self.probe)[1]
+        return name.removeprefix(TEMPLATE) if name.startswith(TEMPLATE) else ""
+
     def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
         routes: dict[str, list[int]] = {}
         for index, item in enumerate(items):
-            name = untag(item.pair.id, self.probe)[1]
-            routes.setdefault(name.removeprefix(TEMPLATE) if name.startswith(TEMPLATE) else "", []).append(index)
+            routes.setdefault(self._route(item), []).append(index)
         out: list[Judgment | None] = [None] * len(items)
         for template, indices in routes.items():
             judge = self._copy(template) if template else self.base
