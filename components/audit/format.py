@@ -4,10 +4,11 @@ templates, and with both answers restyled the same way (markdown vs plain, bulle
 change keeps the content -- and counts how often the verdict differs from the base verdict.
 
 Re-templating needs a copy of the judge under another template. Judges that can be re-templated expose
-``with_template(name) -> Judge`` (HFJudge and the scripted judges do); ``judge_for`` wraps such a judge
-so that each template variant's items go to the matching copy, while every other item goes to the judge
-itself (so its cached judgments are reused). A judge without ``with_template`` can still be probed for
-answer styles with ``templates=()``.
+``with_template(name) -> Judge`` (every backend that renders our templates: hf, openai -- so also a
+served judge -- vllm, scripted); ``judge_for`` wraps such a judge so that each template variant's items
+go to the matching copy, while every other item goes to the judge itself (so its cached judgments are
+reused). For any other judge the probe is skipped with the reason in the results (``ProbeSkipped``); it
+can still be probed for answer styles with ``templates=()``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from components.audit.base import Bootstrap, ProbeResult
+from components.audit.base import Bootstrap, ProbeResult, ProbeSkipped
 from components.audit.items import CLEAN, Judged, by_variant, sentence_breaks, sentences, untag, variant
 from components.audit.stats import (
     ci,
@@ -145,7 +146,7 @@ class FormatProbe:
         if not self.templates:
             return judge
         if not isinstance(judge, Retemplatable):
-            raise TypeError(
+            raise ProbeSkipped(
                 f"judge {judge.name!r} has no with_template(name), so the format probe cannot change its "
                 "template; give it one, or set audit.format_templates: [] to probe answer styles only"
             )

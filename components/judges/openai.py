@@ -10,7 +10,7 @@ an unparseable answer is cached, in the response cache or the judgment cache: th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from components.judges.base import JudgeItem, failed_judgment, to_judgment
@@ -61,6 +61,10 @@ class OpenAIJudge:
             "template": template_identity(self.template),
             "with_reference": self.with_reference,
         }
+
+    def with_template(self, name: str) -> OpenAIJudge:
+        """The same endpoint and settings (one client, one response cache) prompted with template ``name``."""
+        return replace(self, template=name)
 
     def messages(self, pair: Pair) -> list[dict[str, str]]:
         return self._template.render(pair, self._template.shows_reference(pair, self.with_reference))
