@@ -87,13 +87,14 @@ def audit(
     data: Optional[Path] = typer.Option(None, help="Pairs (JSONL, canonical schema) to audit on"),
     out: Path = typer.Option(Path("audit-results"), help="Folder for results.json and summary.md"),
     api_key_env: Optional[str] = typer.Option(None, help="Environment variable holding an openai judge's key"),
+    probes: Optional[str] = typer.Option(None, help="Comma-separated probes to run (default: audit.probes)"),
 ) -> None:
     """Bias probes: on every pipeline judge (the stage), or on any judge and dataset you name."""
-    if judge_spec is None and data is None:
+    if judge_spec is None and data is None and probes is None:
         _stage("audit")
         return
     if judge_spec is None or data is None:
-        raise typer.BadParameter("--judge and --data go together (neither runs the pipeline's audit stage)")
+        raise ValueError("--judge and --data go together (neither runs the pipeline's audit stage)")
     from components.audit.suite import audit_judge, render_markdown, summary_metrics
     from components.config import load_params
     from components.io import read_records, write_json, write_text
@@ -102,18 +103,34 @@ def audit(
     from components.tracking import stage_run
 
     params = load_params()
+    cfg = _audit_params(params.audit, probes)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a folder for results.json, summary.md and judgments.jsonl")
+    if not data.is_file():
+        raise FileNotFoundError(f"--data {data}: no such file")
     pairs = read_records(data, Pair).records
     judge = judge_from_spec(judge_spec, params, api_key_env)
-    with stage_run(
-        "audit", {"judge": judge_spec, "data": str(data), "audit": params.audit.model_dump(mode="json")}
-    ) as tracker:
-        results = audit_judge(judge, pairs, params.audit, out / "judgments.jsonl")
+    with stage_run("audit", {"judge": judge_spec, "data": str(data), "audit": cfg.model_dump(mode="json")}) as tracker:
+        results = audit_judge(judge, pairs, cfg, out / "judgments.jsonl")
         write_json(out / "results.json", [r.to_dict() for r in results])
         write_text(out / "summary.md", render_markdown(results))
         tracker.metrics(summary_metrics(results))
         for name in ("results.json", "summary.md", "judgments.jsonl"):  # what it wrote, never the whole --out
             tracker.artifact(out / name, "audit")
     typer.echo(render_markdown(results))
+
+
+def _audit_params(cfg, probes: str | None):
+    """params.yaml's audit section, with ``--probes`` (names checked here, before any work) if given."""
+    if probes is None:
+        return cfg
+    from components.audit.registry import PROBES
+
+    names = [name.strip() for name in probes.split(",") if name.strip()]
+    unknown = [name for name in names if name not in PROBES]
+    if unknown or not names:
+        raise ValueError(f"unknown probe {', '.join(map(repr, unknown)) or '(none given)'}; known: {', '.join(PROBES)}")
+    return cfg.model_copy(update={"probes": names})
 
 
 @app.command()

@@ -36,7 +36,6 @@ OnError = Literal["raise", "skip"]
 BOM = b"\xef\xbb\xbf"
 _ESCAPED = re.compile("[\u0085\u2028\u2029\ud800-\udfff]")
 """Written as \\u escapes: characters other readers split lines at, and lone surrogates (not UTF-8)."""
-CACHE_WARNINGS = 3  # skipped cache lines named one by one; the rest are counted
 log = logging.getLogger(__name__)
 
 
@@ -239,28 +238,6 @@ def read_records(
 def read_jsonl(path: Path | str, model: type[M]) -> list[M]:
     """Strict read of a file the pipeline wrote itself."""
     return read_records(path, model, unique=None).records
-
-
-def read_cache(path: Path | str, model: type[M]) -> list[M]:
-    """The records of a cache file (written by ``Appender``) to resume from. A line that does not fit
-    ``model`` is skipped with a warning -- its work is simply done again -- never an error; a torn last
-    line is skipped quietly (``Appender`` cuts it off when it reopens the file)."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    records, skipped = [], []
-    for line, value in iter_json_lines(path):
-        if isinstance(value, LineError) and value.torn:
-            continue
-        try:
-            records.append(_parse(path, line, value, model))
-        except RecordError as error:
-            skipped.append(error)
-    for error in skipped[:CACHE_WARNINGS]:
-        log.warning("cache line skipped, its work is redone: %s", error)
-    if len(skipped) > CACHE_WARNINGS:
-        log.warning("%s: %d more cache lines skipped", path, len(skipped) - CACHE_WARNINGS)
-    return records
 
 
 def _parse(path, line: int, obj, model: type[M]) -> M:

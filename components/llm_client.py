@@ -2,14 +2,16 @@
 
 Shared by the ``openai`` judge and the ``openai`` teacher, so both get the same guarantees:
 
-- every successful response is appended (fsynced) to a JSONL cache keyed by a hash of the request
-  (model, messages, temperature, max_tokens and any other option), so a rerun or a crashed run never
-  pays twice for a request that was answered. The endpoint URL is not part of the key: the same model
-  behind another address (a moved local server) keeps its cache. Failures are never cached, so a rerun
-  retries them;
+- every answer is appended (fsynced) to a JSONL cache (``components.keyed_jsonl``) keyed by a hash of
+  the endpoint URL and the request (model, messages, temperature, max_tokens and any other option), so a
+  rerun or a crashed run never pays twice for a request that was answered, and another endpoint serving
+  a model of the same name never gets this one's answers. Only answers are cached: a request that failed,
+  an empty answer, and an answer the caller's ``accept`` refuses (a judge's unparseable output) are not,
+  so the next run asks again;
 - 429, 5xx, connection errors and timeouts are retried with exponential backoff and jitter (honouring
   a numeric ``Retry-After``); other 4xx are the request's fault and fail at once. A request that still
-  fails raises ``ChatError`` with the reason -- never an empty text that could pass for an answer;
+  fails raises ``ChatError`` with the reason -- never an empty text that could pass for an answer (an
+  empty answer is a ChatError too, not retried in the run, asked again in the next);
 - the API key is read from the environment variable *named* in the config and lives only in the HTTP
   client's headers (which httpx masks in reprs); any error text that echoes it is redacted.
 
@@ -19,23 +21,21 @@ separate async twin.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from pydantic import BaseModel
 
-from components.io import Appender, read_cache
+from components.keyed_jsonl import KeyedJsonl, digest
 
 Messages = list[dict[str, str]]
+Accept = Callable[[str], bool]
 RETRY_STATUS = frozenset({429}) | frozenset(range(500, 600))
 USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
@@ -91,8 +91,7 @@ class LLMClient:
             headers["Authorization"] = f"Bearer {key}"
         self._http = httpx.Client(base_url=self.base_url.rstrip("/") + "/", headers=headers, timeout=self.timeout_s)
         self._lock = threading.Lock()
-        self._answers = _load_cache(Path(self.cache)) if self.cache else {}
-        self._appender: Appender | None = None
+        self._answers = KeyedJsonl(self.cache, _answer)
         self.usage = dict.fromkeys(USAGE_FIELDS, 0)
         self.calls = {"requests": 0, "retries": 0, "cached": 0, "failed": 0}
 
@@ -109,43 +108,56 @@ class LLMClient:
             "concurrency": self.concurrency,
         }
 
-    def request_key(self, messages: Messages, **options) -> str:
-        """The cache key: a hash of the request body, i.e. of everything that shapes the answer."""
-        return _hash(self._body(messages, options))
+    def identity(self) -> dict:
+        """What decides an answer besides the messages: where it comes from and how it is decoded (never
+        the key, nor settings that only change how hard the client tries: timeouts, retries)."""
+        return {
+            "endpoint": self.base_url.rstrip("/"),
+            "model": self.model,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }
 
-    def chat(self, messages: Messages, **options) -> ChatResult:
-        """One completion, from the cache when this exact request was answered before. Raises ChatError."""
+    def request_key(self, messages: Messages, **options) -> str:
+        """The cache key: a hash of the endpoint and the request body, i.e. of everything that shapes the answer."""
+        return response_key(self.base_url, self._body(messages, options))
+
+    def chat(self, messages: Messages, accept: Accept | None = None, **options) -> ChatResult:
+        """One completion, from the cache when this exact request was answered before. Raises ChatError.
+        ``accept(text)`` False marks an answer as no answer (a judge's unparseable output): it is returned
+        but not cached, and a cached one is not served."""
         body = self._body(messages, options)
-        key = _hash(body)
-        with self._lock:
-            hit = self._answers.get(key)
-            if hit is not None:
+        key = response_key(self.base_url, body)
+        hit = self._answers.get(key)
+        if hit is not None and (accept is None or accept(hit["text"])):
+            with self._lock:
                 self.calls["cached"] += 1
-                return ChatResult(hit["text"], dict(hit["usage"]), True, hit["finish_reason"])
+            return ChatResult(hit["text"], dict(hit["usage"]), True, hit["finish_reason"])
         try:
             answer = self._post_with_retries(body)
         except ChatError:
             with self._lock:
                 self.calls["failed"] += 1
             raise
+        if accept is None or accept(answer["text"]):
+            self._answers.put(key, {"model": self.model, **answer})
         with self._lock:
-            self._answers[key] = answer
-            if self.cache:
-                self._writer().append({"key": key, "model": self.model, **answer})
             for name in USAGE_FIELDS:
                 self.usage[name] += answer["usage"].get(name, 0)
         return ChatResult(answer["text"], dict(answer["usage"]), False, answer["finish_reason"])
 
-    def chat_many(self, requests: Sequence[Messages], **options) -> list[ChatResult | ChatError]:
+    def chat_many(
+        self, requests: Sequence[Messages], accept: Accept | None = None, **options
+    ) -> list[ChatResult | ChatError]:
         """Completions for many requests, at most ``concurrency`` in flight, in input order. A failed
         request comes back as its ChatError so one bad item does not lose the others. Identical
-        requests are sent once."""
+        requests are sent once. ``accept`` as for ``chat``."""
         keys = [self.request_key(messages, **options) for messages in requests]
         unique = {key: messages for key, messages in zip(keys, requests, strict=True)}
 
         def one(messages: Messages) -> ChatResult | ChatError:
             try:
-                return self.chat(messages, **options)
+                return self.chat(messages, accept, **options)
             except ChatError as error:
                 return error
 
@@ -155,9 +167,7 @@ class LLMClient:
 
     def close(self) -> None:
         self._http.close()
-        if self._appender is not None:
-            self._appender.close()
-            self._appender = None
+        self._answers.close()
 
     def __enter__(self) -> LLMClient:
         return self
@@ -173,12 +183,6 @@ class LLMClient:
             "max_tokens": self.max_tokens,
             **options,
         }
-
-    def _writer(self) -> Appender:
-        """The cache file, opened on the first fresh answer (a fully cached run opens nothing)."""
-        if self._appender is None:
-            self._appender = Appender(self.cache)
-        return self._appender
 
     def _post_with_retries(self, body: dict) -> dict:
         attempts = self.max_retries + 1
@@ -219,6 +223,8 @@ class LLMClient:
             text = choice["message"]["content"] or ""
         except (ValueError, KeyError, IndexError, TypeError):
             raise ChatError(f"malformed response: {self._redact(response.text[:200])!r}") from None
+        if not isinstance(text, str) or not text.strip():
+            raise ChatError(f"empty answer (finish_reason {choice.get('finish_reason') or 'none'!r})")
         usage = payload.get("usage") or {}
         return {
             "text": text,
@@ -239,8 +245,9 @@ class LLMClient:
         return text.replace(secret, "***") if secret else text
 
 
-def _hash(body: dict) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def response_key(base_url: str, body: dict) -> str:
+    """The response cache's key for ``body`` sent to ``base_url``."""
+    return digest({"endpoint": base_url.rstrip("/"), "body": body})
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -250,17 +257,8 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-class _CachedAnswer(BaseModel):
-    """One cache line (it also names the model, which the key already covers)."""
-
-    key: str
-    text: str
-    usage: dict[str, int]
-    finish_reason: str = ""
-    model: str = ""
-
-
-def _load_cache(path: Path) -> dict[str, dict]:
-    """Answers by request key; a line that does not fit is skipped with a warning and asked again
-    (a torn last line quietly: the Appender cuts it off)."""
-    return {row.key: row.model_dump(exclude={"key", "model"}) for row in read_cache(path, _CachedAnswer)}
+def _answer(row: dict) -> dict:
+    """A cached answer from its line; raises for a line that is not one (it is then skipped)."""
+    if not isinstance(row["text"], str) or not row["text"].strip() or not isinstance(row["usage"], dict):
+        raise ValueError("not an answer")
+    return {"text": row["text"], "usage": row["usage"], "finish_reason": row.get("finish_reason") or ""}

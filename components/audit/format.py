@@ -4,10 +4,11 @@ templates, and with both answers restyled the same way (markdown vs plain, bulle
 change keeps the content -- and counts how often the verdict differs from the base verdict.
 
 Re-templating needs a copy of the judge under another template. Judges that can be re-templated expose
-``with_template(name) -> Judge`` (HFJudge and the scripted judges do); ``judge_for`` wraps such a judge
-so that each template variant's items go to the matching copy, while every other item goes to the judge
-itself (so its cached judgments are reused). A judge without ``with_template`` can still be probed for
-answer styles with ``templates=()``.
+``with_template(name) -> Judge`` (every backend that renders our templates: hf, openai -- so also a
+served judge -- vllm, scripted); ``judge_for`` wraps such a judge so that each template variant's items
+go to the matching copy, while every other item goes to the judge itself (so its cached judgments are
+reused). For any other judge the probe is skipped with the reason in the results (``ProbeSkipped``); it
+can still be probed for answer styles with ``templates=()``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from components.audit.base import Bootstrap, ProbeResult
+from components.audit.base import Bootstrap, ProbeResult, ProbeSkipped
 from components.audit.items import CLEAN, Judged, by_variant, sentence_breaks, sentences, untag, variant
 from components.audit.stats import (
     ci,
@@ -30,6 +31,7 @@ from components.audit.stats import (
     with_interval,
 )
 from components.judges.base import Judge, JudgeItem
+from components.judges.identity import failures_repeat, identity_of, template_identity
 from components.judges.templates import get_template
 from components.schemas import Judgment, Pair
 
@@ -73,6 +75,7 @@ class Retemplated:
     base: Judge
     probe: str = "format"
     _copies: dict[str, Judge] = field(default_factory=dict, repr=False)
+    _identity: dict = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -82,11 +85,33 @@ class Retemplated:
     def template(self) -> str:
         return self.base.template
 
+    @property
+    def failures_repeat(self) -> bool:
+        return failures_repeat(self.base)
+
+    def cache_identity(self) -> dict:
+        """The base judge's identity (asked once: it may hash weights)."""
+        if not self._identity:
+            self._identity.update(identity_of(self.base))
+        return self._identity
+
+    def item_identity(self, item: JudgeItem) -> dict:
+        """Who judges ``item``: the base judge, or its copy under a variant's template -- named by the base's
+        identity and the template's, so a fully cached run never builds (or loads) a copy to ask it."""
+        template = self._route(item)
+        if not template:
+            return self.cache_identity()
+        return {"retemplated": self.cache_identity(), "template": template_identity(template)}
+
+    def _route(self, item: JudgeItem) -> str:
+        """The template a variant item asks for, or "" for an item the base judge judges."""
+        name = untag(item.pair.id, self.probe)[1]
+        return name.removeprefix(TEMPLATE) if name.startswith(TEMPLATE) else ""
+
     def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
         routes: dict[str, list[int]] = {}
         for index, item in enumerate(items):
-            name = untag(item.pair.id, self.probe)[1]
-            routes.setdefault(name.removeprefix(TEMPLATE) if name.startswith(TEMPLATE) else "", []).append(index)
+            routes.setdefault(self._route(item), []).append(index)
         out: list[Judgment | None] = [None] * len(items)
         for template, indices in routes.items():
             judge = self._copy(template) if template else self.base
@@ -121,7 +146,7 @@ class FormatProbe:
         if not self.templates:
             return judge
         if not isinstance(judge, Retemplatable):
-            raise TypeError(
+            raise ProbeSkipped(
                 f"judge {judge.name!r} has no with_template(name), so the format probe cannot change its "
                 "template; give it one, or set audit.format_templates: [] to probe answer styles only"
             )

@@ -2,14 +2,15 @@
 
 Judging goes through a caller-given function so the stage can route it through its judgment cache
 (``judge_cached``) and tests can call the judge directly. A probe that needs more than the judge
-itself (the format probe needs copies under other templates) says so with ``judge_for``.
+itself (the format probe needs copies under other templates) says so with ``judge_for``, and one that
+cannot run on this judge at all raises ``ProbeSkipped`` there: its result then says skipped and why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from components.audit.base import Bootstrap, Probe, ProbeResult
+from components.audit.base import Bootstrap, Probe, ProbeResult, ProbeSkipped
 from components.judges.base import Judge, JudgeItem
 from components.schemas import Judgment, Pair
 
@@ -26,8 +27,11 @@ def run_probe(
     probe: Probe, judge: Judge, pairs: Sequence[Pair], bootstrap: Bootstrap, judge_items: JudgeItems | None = None
 ) -> ProbeResult:
     """``judge_items(judge, items)`` returns one judgment per item in order (default: ``judge.judge``)."""
+    try:
+        adapted = judge_for(probe, judge)
+    except ProbeSkipped as why:
+        return ProbeResult.skip(probe.name, judge.name, str(why))
     items = probe.build(pairs)
-    adapted = judge_for(probe, judge)
     if not items:  # nothing to judge: do not make a backend load its model for it
         judgments = []
     else:

@@ -27,6 +27,9 @@ def audit_judge(judge: Judge, pairs: Sequence[Pair], cfg: AuditParams, cache: Pa
 def summary_metrics(results: Sequence[ProbeResult]) -> dict[str, float]:
     metrics: dict[str, float] = {}
     for result in results:
+        if result.skipped:
+            metrics[f"{result.judge}.{result.probe}.skipped"] = 1
+            continue
         metrics[f"{result.judge}.{result.probe}.{result.metric}"] = result.value
         metrics[f"{result.judge}.{result.probe}.flagged"] = int(result.flagged)
     return metrics
@@ -35,6 +38,9 @@ def summary_metrics(results: Sequence[ProbeResult]) -> dict[str, float]:
 def render_markdown(results: Sequence[ProbeResult]) -> str:
     lines = ["| judge | probe | metric | value | 95% CI | flagged |", "|---|---|---|---|---|---|"]
     for r in results:
+        if r.skipped:
+            lines.append(f"| {r.judge} | {r.probe} | -- | -- | -- | skipped |")
+            continue
         lines.append(
             f"| {r.judge} | {r.probe} | {r.metric} | {r.value:.3f} | [{r.low:.3f}, {r.high:.3f}] | "
             f"{'**yes**' if r.flagged else 'no'} |"

@@ -1,48 +1,63 @@
 """Resumable judging: every judgment is appended (and fsynced) to a cache file as soon as its
-batch finishes, and a rerun judges only what the cache lacks -- no re-judging, no duplicates."""
+batch finishes, and a rerun judges only what the cache lacks -- no re-judging, no duplicates.
+
+A judgment is found again only by the judge that made it: the key hashes the judge's identity
+(``judges.identity``: weights or endpoint, template, decoding settings), the whole pair and the order, so
+one file may hold the judgments of many judges (``judgeops audit --out`` reused for another judge) and a
+changed judge, template or setting never reuses an old judgment. Only answers are kept: a failed judgment
+is cached only where the backend's failures repeat (greedy local decoding); an API's failures are asked
+again on the next run.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from components.io import Appender, read_cache
-from components.judges.base import Judge, JudgeItem
+from components.judges.base import JudgeItem
+from components.judges.identity import Cacheable, failures_repeat, identity_of
+from components.keyed_jsonl import KeyedJsonl, digest
 from components.schemas import Judgment
 
 
-def item_key(item: JudgeItem) -> str:
-    """Identifies the exact question the judge was asked: pair content and order."""
-    content = item.pair.model_dump(include={"instruction", "input", "reference", "answer1", "answer2"})
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
-    return f"{item.pair.id}|{item.order}|{digest}"
+def item_key(judge_digest: str, item: JudgeItem) -> str:
+    """Identifies the exact question one judge was asked: the pair (all of it: a scripted judge may read
+    the gold verdict or the sources) and the order. The id and order lead, for a human reading the file."""
+    content = {"judge": judge_digest, "pair": item.pair.model_dump(mode="json"), "order": item.order}
+    return f"{item.pair.id}|{item.order}|{digest(content)[:32]}"
 
 
-def judge_cached(judge: Judge, items: Sequence[JudgeItem], cache: Path, chunk: int = 64) -> tuple[list[Judgment], int]:
+def item_keys(judge: Cacheable, items: Sequence[JudgeItem]) -> list[str]:
+    """Each item's key. A judge that sends items to other judges (the format probe's template copies)
+    declares each item's identity with ``item_identity``; any other judge has one identity for all."""
+    per_item = getattr(judge, "item_identity", None)
+    if per_item is not None:
+        return [item_key(digest(per_item(item)), item) for item in items]
+    judge_digest = digest(identity_of(judge))
+    return [item_key(judge_digest, item) for item in items]
+
+
+def keeps(judge: Cacheable, judgment: Judgment) -> bool:
+    """Whether ``judgment`` goes into the cache: every answer, and a failure only where it would repeat."""
+    return not judgment.failed or failures_repeat(judge)
+
+
+def judge_cached(
+    judge: Cacheable, items: Sequence[JudgeItem], cache: Path, chunk: int = 64
+) -> tuple[list[Judgment], int]:
     """Judgments for ``items`` in their order, and how many came from the cache."""
-    done = _load(cache)
-    todo = [item for item in items if item_key(item) not in done]
-    reused = len(items) - len(todo)
-    with Appender(cache) as out:
+    keys = item_keys(judge, items)
+    fresh: dict[str, Judgment] = {}
+    with KeyedJsonl(cache, _judgment) as done:
+        todo = [(key, item) for key, item in zip(keys, items, strict=True) if key not in done]
         for start in range(0, len(todo), chunk):
             batch = todo[start : start + chunk]
-            for item, judgment in zip(batch, judge.judge(batch), strict=True):
-                out.append({"key": item_key(item), "judgment": judgment.model_dump(mode="json")})
-                done[item_key(item)] = judgment
-    return [done[item_key(item)] for item in items], reused
+            for (key, _), judgment in zip(batch, judge.judge([item for _, item in batch]), strict=True):
+                fresh[key] = judgment
+                if keeps(judge, judgment):
+                    done.put(key, {"judge": judge.name, "judgment": judgment.model_dump(mode="json")})
+        return [fresh[key] if key in fresh else done.get(key) for key in keys], len(items) - len(todo)
 
 
-class _Cached(BaseModel):
-    """One cache line: the item's key and its judgment."""
-
-    key: str
-    judgment: Judgment
-
-
-def _load(cache: Path) -> dict[str, Judgment]:
-    """Judgments by item key; a line that does not fit is skipped with a warning and judged again."""
-    return {row.key: row.judgment for row in read_cache(cache, _Cached)}
+def _judgment(row: dict) -> Judgment:
+    return Judgment.model_validate(row["judgment"])

@@ -1,13 +1,14 @@
-"""The pipeline's judges by name, and the fingerprint that keys their judgment caches.
+"""The pipeline's judges by name, and where their judgment caches live.
 
-The judge and audit stages both build judges here, so the audit's position probe finds the
-judge stage's both-order judgments in the cache instead of paying for them twice.
+The judge and audit stages both build judges here and share each judge's cache file, so the audit's
+position probe finds the judge stage's both-order judgments instead of paying for them twice. What keys
+a cached judgment (weights, template, decoding settings) is the judge's own ``cache_identity()``: a
+changed model or setting misses in the same file.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+from pathlib import Path
 
 from components import paths
 from components.config import Params
@@ -43,22 +44,5 @@ def hf_judge(name: str, params: Params, model_path, adapter=None) -> HFJudge:
     )
 
 
-def cache_file(name: str, params: Params):
-    return paths.JUDGMENTS_CACHE / f"{name}-{fingerprint(name, params)}.jsonl"
-
-
-def fingerprint(name: str, params: Params) -> str:
-    """Changes whenever the model, adapter or judging params change, so a cache never serves
-    judgments made by another judge."""
-    # Where judging runs (Dask or not) does not change a judgment, so it does not key the cache.
-    judging = params.judge.model_dump(mode="json", exclude={"dask_workers", "dask_address"})
-    parts = {"judge": judging, "template": params.finetune.template}
-    parts["base"] = (paths.BASE_MODEL / "judgeops_model.json").read_text()
-    parts["base_weights"] = [
-        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(paths.BASE_MODEL.glob("*.safetensors"))
-    ]
-    if name == "finetuned":
-        parts["adapter"] = [
-            hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(paths.JUDGE_MODEL.glob("*.safetensors"))
-        ]
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
+def cache_file(name: str) -> Path:
+    return paths.JUDGMENTS_CACHE / f"{name}.jsonl"

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 from components.judges.base import JudgeItem, to_judgment
+from components.judges.identity import code_fingerprint, template_identity
 from components.judges.logprob import LOGPROB_FORMATS, Reading, check_format, read_judgments
 from components.judges.parsers import parse
 from components.judges.templates import FIRST_LINE_FORMATS, get_template
+from components.models import weights_fingerprint
 from components.schemas import Judgment, Pair
 from components.textgen import Decoding, chat_prompt, generate
 
@@ -38,6 +41,8 @@ class HFJudge:
     min_score_mass: float = 0.05
     model: object = None
     tokenizer: object = None
+    # Greedy decoding: a failed (unparseable) judgment comes out the same every time, so it is cached.
+    failures_repeat: ClassVar[bool] = True
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -62,6 +67,21 @@ class HFJudge:
         mode, a template whose output logprob cannot read (mtbench_pair, ...) is decoded score_first."""
         self._load()
         return replace(self, template=name, mode=usable_mode(self.mode, name))
+
+    def cache_identity(self) -> dict:
+        """Weights, template and decoding settings: what decides a judgment (batch_size does not)."""
+        return {
+            "backend": "hf",
+            "name": self.name,
+            "weights": weights_fingerprint(self.model_path, self.adapter),
+            "template": template_identity(self.template),
+            "mode": self.mode,
+            "with_reference": self.with_reference,
+            "max_new_tokens": self.max_new_tokens,
+            "max_prompt_tokens": self.max_prompt_tokens,
+            "min_score_mass": self.min_score_mass,
+            "reader": code_fingerprint("components.judges.logprob") if self.mode == "logprob" else "",
+        }
 
     def prompt(self, pair: Pair) -> tuple[str, bool]:
         """The templated prompt text, with the answers cut in the middle if it is too long."""

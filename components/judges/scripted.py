@@ -14,10 +14,11 @@ An audit that flags ``Oracle`` for anything, or misses the bias a judge here is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import ClassVar
 
 from components.judges.base import JudgeItem, to_judgment
+from components.judges.identity import code_fingerprint, template_identity
 from components.judges.parsers import format_target, parse
 from components.judges.templates import get_template
 from components.schemas import FIRST, SECOND, TIE, Judgment, Pair, mirror
@@ -52,6 +53,7 @@ class Scripted:
     name: str = "scripted"
     template: str = "judgeops"
     rule: ClassVar[str] = ""
+    failures_repeat: ClassVar[bool] = True  # deterministic: a failure comes out the same every time
 
     def __post_init__(self):
         if get_template(self.template).kind != "pairwise":
@@ -63,6 +65,16 @@ class Scripted:
 
     def with_template(self, name: str) -> Scripted:
         return replace(self, template=name)
+
+    def cache_identity(self) -> dict:
+        """Which rule (class, settings and this module's code) under which template."""
+        return {
+            "backend": "scripted",
+            "kind": type(self).__name__,
+            **asdict(self),
+            "template": template_identity(self.template),
+            "code": code_fingerprint(__name__),
+        }
 
     def judge(self, items: list[JudgeItem]) -> list[Judgment]:
         output = get_template(self.template).output

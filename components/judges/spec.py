@@ -48,10 +48,15 @@ def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -
 
 def _local_folder(spec: str) -> Path:
     if spec.startswith("models:/"):
+        from mlflow.exceptions import MlflowException
+
         from components.tracking import download_model
 
         target = Path(".state") / "registry" / _name(spec)
-        return download_model(spec, target)
+        try:
+            return download_model(spec, target)
+        except MlflowException as exc:
+            raise ValueError(f"judge {spec!r} is not in the MLflow registry: {exc.message}") from None
     folder = Path(spec)
     if not folder.is_dir():
         raise ValueError(

@@ -84,6 +84,16 @@ def _judgeops(item: Pair, with_reference: bool) -> tuple[str, str]:
     )
 
 
+def _judgeops_verdict(item: Pair, with_reference: bool) -> tuple[str, str]:
+    """``judgeops`` with PandaLM's verdict-first line: the first token decides, where the score
+    line's first token is "1" for both the best (10) and the worst (1) answer."""
+    reference = f"[Reference]\n{item.reference}\n" if with_reference else ""
+    return JUDGE_SYSTEM, (
+        f"[Question]\n{_question(item)}\n{reference}[Answer 1]\n{item.answer1}\n[Answer 2]\n{item.answer2}\n"
+        "Which answer is better? Write 1, 2 or Tie on the first line, then explain."
+    )
+
+
 def _pointwise(item: Pair, with_reference: bool) -> tuple[str, str]:
     """The single-answer twin of ``judgeops``."""
     reference = f"[Reference]\n{item.reference}\n" if with_reference else ""
@@ -236,6 +246,7 @@ TEMPLATES = MappingProxyType(
         template.name: template
         for template in (
             Template("judgeops", "pairwise", "judgelm", True, _judgeops),
+            Template("judgeops_verdict", "pairwise", "pandalm", True, _judgeops_verdict),
             Template("judgelm", "pairwise", "judgelm", True, _judgelm),
             Template("pandalm", "pairwise", "pandalm", False, _pandalm),
             Template("mtbench_pair", "pairwise", "mtbench_pair", True, _mtbench_pair),

@@ -8,11 +8,14 @@ first batch is judged, so nothing else in judgeops needs it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from components.judges.base import JudgeItem, to_judgment
+from components.judges.identity import template_identity
 from components.judges.parsers import parse
 from components.judges.templates import FIRST_LINE_FORMATS, get_template
+from components.models import weights_fingerprint
 from components.schemas import Judgment, Pair
 from components.textgen import chat_prompt
 
@@ -34,27 +37,47 @@ class VLLMJudge:
     max_new_tokens: int = 64
     max_model_len: int | None = 4096
     tensor_parallel_size: int = 1
+    # The engine, started on first use and shared by every template copy (``with_template``).
+    engine: dict = field(default_factory=dict, repr=False, compare=False)
+    # Temperature 0: a failed (unparseable) judgment comes out the same every time, so it is cached.
+    failures_repeat: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         self._template = get_template(self.template)
         if self._template.kind != "pairwise":
             raise ValueError(f"template {self.template!r} is pointwise; the vllm judge takes a pairwise template")
-        self._llm = None
+
+    def with_template(self, name: str) -> VLLMJudge:
+        """The same engine and settings prompted with template ``name`` (the format probe's variants)."""
+        return replace(self, template=name)
+
+    def cache_identity(self) -> dict:
+        """Weights, template and decoding settings: what decides a judgment (the GPU split does not)."""
+        return {
+            "backend": "vllm",
+            "name": self.name,
+            "weights": weights_fingerprint(self.model_path, self.adapter),
+            "template": template_identity(self.template),
+            "mode": self.mode,
+            "with_reference": self.with_reference,
+            "max_new_tokens": self.max_new_tokens,
+            "max_model_len": self.max_model_len,
+        }
 
     def _engine(self):
-        if self._llm is None:
+        if "llm" not in self.engine:
             try:
                 from vllm import LLM
             except ImportError:
                 raise RuntimeError(INSTALL_HINT) from None
-            self._llm = LLM(
+            self.engine["llm"] = LLM(
                 model=str(self.model_path),
                 enable_lora=self.adapter is not None,
                 max_model_len=self.max_model_len,
                 tensor_parallel_size=self.tensor_parallel_size,
                 trust_remote_code=False,
             )
-        return self._llm
+        return self.engine["llm"]
 
     def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
         from vllm import SamplingParams

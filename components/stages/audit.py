@@ -14,7 +14,7 @@ def run(params: Params, tracker) -> dict:
     pairs = read_jsonl(paths.split_file("test"), Pair)
     results = []
     for name in params.audit.judges:
-        results += audit_judge(make_judge(name, params), pairs, params.audit, cache_file(name, params))
+        results += audit_judge(make_judge(name, params), pairs, params.audit, cache_file(name))
     write_json(paths.AUDIT / "results.json", [r.to_dict() for r in results])
     write_text(paths.AUDIT / "summary.md", render_markdown(results))
     tracker.artifact(paths.AUDIT, "audit")

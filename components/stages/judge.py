@@ -20,7 +20,7 @@ def run(params: Params, tracker) -> dict:
     for name in PIPELINE_JUDGES:
         judge = make_judge(name, params)
         started = time.perf_counter()
-        judgments, reused = judge_cached(judge, items, cache_file(name, params))
+        judgments, reused = judge_cached(judge, items, cache_file(name))
         seconds = time.perf_counter() - started
         write_jsonl(paths.judgments_file(name), judgments)
         fresh = len(judgments) - reused

@@ -254,7 +254,7 @@ def audit_table(audit: list[dict]) -> str:
             r["metric"],
             r["value"],
             f"[{r['low']:.3f}, {r['high']:.3f}]",
-            "**FLAGGED**" if r["flagged"] else "ok",
+            "skipped" if r.get("skipped") else "**FLAGGED**" if r["flagged"] else "ok",
         ]
         for r in audit
     ]

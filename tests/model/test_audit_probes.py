@@ -147,16 +147,19 @@ def test_restyling_goes_both_ways():
     assert restyle("Add 2 and 3. The result is 5.", "markdown") == "### Answer\n\n**Add 2 and 3.** The result is 5."
 
 
-def test_a_judge_that_cannot_change_template_gets_a_clear_error_but_styles_still_run():
+def test_a_judge_that_cannot_change_template_is_skipped_with_the_reason_but_styles_still_run():
     class Fixed:
         name, template = "fixed", "judgeops"
 
         def judge(self, items):
             return Oracle(name="fixed").judge(items)
 
-    with pytest.raises(TypeError, match="format_templates"):
-        run_probe(FormatProbe(), Fixed(), PAIRS, BOOTSTRAP)
+    skipped = run_probe(FormatProbe(), Fixed(), PAIRS, BOOTSTRAP)
+    assert skipped.skipped and "format_templates" in skipped.skipped and not skipped.flagged
+    assert skipped.verdict.startswith("format: skipped: judge 'fixed' has no with_template")
+    assert math.isnan(skipped.value) and json.loads(json.dumps(skipped.to_dict()))["skipped"] == skipped.skipped
     result = run_probe(FormatProbe(templates=()), Fixed(), PAIRS, BOOTSTRAP)
+    assert not result.skipped
     assert not result.flagged and set(result.details["variants"]) == {f"style={s}" for s in FormatProbe().styles}
 
 

@@ -11,9 +11,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def judge(tiny_model):
+def judge(tiny_model, tiny_model_dir):
+    """Loaded already; the folder is what keys its cached judgments."""
     model, tokenizer = tiny_model
-    return HFJudge("tiny", "", model=model, tokenizer=tokenizer, max_new_tokens=6, batch_size=4)
+    return HFJudge("tiny", tiny_model_dir, model=model, tokenizer=tokenizer, max_new_tokens=6, batch_size=4)
 
 
 def test_every_item_gets_one_judgment_in_order_and_unparseable_output_is_a_failure(judge):
@@ -75,4 +76,6 @@ def test_a_killed_run_resumes_without_rejudging_or_duplicates(judge, tmp_path):
         del judge.judge
     assert reused == 5 and calls == [7]
     assert everything[:5] == first
+    assert any(judgment.failed for judgment in first), "an untrained model fails to parse (the next line's case)"
+    # greedy local decoding fails the same way every time: its failures are reused, not judged again
     assert len(cache.read_text().splitlines()) == 12

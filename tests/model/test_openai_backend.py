@@ -79,6 +79,10 @@ def test_a_second_run_is_served_from_the_cache_and_usage_counts_only_paid_tokens
     hotter.judge(items[:1])
     assert len(fake.requests) == len(items) + 1, "other decoding settings are another request"
 
+    elsewhere = fake_server()
+    make_judge(elsewhere.url, cache=cache).judge(items[:1])
+    assert len(elsewhere.requests) == 1, "another endpoint serving a model of the same name is another request"
+
 
 def test_the_api_key_is_sent_but_never_logged_cached_or_recorded(fake_server, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("JUDGEOPS_TEST_KEY", SECRET)

@@ -70,6 +70,13 @@ class Counting:
     def __init__(self):
         self.oracle, self.asked = Oracle(), []
 
+    @property
+    def name(self):
+        return self.oracle.name
+
+    def cache_identity(self):
+        return self.oracle.cache_identity()
+
     def judge(self, items):
         self.asked.extend(items)
         return self.oracle.judge(items)
