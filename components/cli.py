@@ -242,11 +242,20 @@ def serve(
     base: Optional[str] = typer.Option(
         None, help="Base model for an adapter (default: its adapter_config, else data/base_model)"
     ),
+    max_body_bytes: int = typer.Option(1 << 20, help="Larger request bodies get a 413"),
+    max_tokens: int = typer.Option(1024, help="Requests asking for more completion tokens get a 400 (not clamped)"),
+    max_queue: int = typer.Option(64, help="Requests waiting for the model; beyond it, a 429 with Retry-After"),
+    allowed_host: list[str] = typer.Option(
+        [], help="A Host header to serve besides 127.0.0.1, localhost and [::1] (any port); repeatable"
+    ),
+    shutdown_grace: float = typer.Option(5.0, help="Seconds requests in flight get to finish on SIGTERM/Ctrl-C"),
 ) -> None:
     """Serve a judge over an OpenAI-compatible API (/v1/chat/completions, /v1/models) on 127.0.0.1."""
+    from components.serving.guards import Limits
     from components.serving.server import serve_command
 
-    serve_command(model, port, base)
+    limits = Limits(max_body_bytes, max_tokens, max_queue, tuple(allowed_host), shutdown_grace)
+    serve_command(model, port, base, limits)
 
 
 @app.command()

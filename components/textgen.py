@@ -6,11 +6,12 @@ continuation starts at the same column, and returned in the caller's order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from tqdm.auto import tqdm
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,10 @@ def generate(
     batch_size: int = 16,
     seed: int = 0,
     progress: str | None = None,
+    halt: Callable[[], bool] | None = None,
 ) -> list[str]:
-    """Continuations of ``prompts`` (already templated text), in input order."""
+    """Continuations of ``prompts`` (already templated text), in input order. ``halt`` is asked after
+    every decoding step; when it answers True every row stops there (a server shutting down)."""
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -57,12 +60,21 @@ def generate(
                 top_k=None,
                 eos_token_id=stop_ids,
                 pad_token_id=tokenizer.pad_token_id,
+                stopping_criteria=StoppingCriteriaList([_Halt(halt)]) if halt else None,
             )
         new_tokens = generated[:, encoded["input_ids"].shape[1] :]
         for row, index in enumerate(batch):
             text = tokenizer.decode(new_tokens[row], skip_special_tokens=True)
             outputs[index] = text.split("\n", 1)[0] if decoding.stop_at_newline else text.strip()
     return outputs
+
+
+class _Halt(StoppingCriteria):
+    def __init__(self, halt: Callable[[], bool]):
+        self.halt = halt
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        return torch.full((input_ids.shape[0],), self.halt(), dtype=torch.bool, device=input_ids.device)
 
 
 def _stop_ids(tokenizer, stop_at_newline: bool) -> list[int]:

@@ -4,6 +4,11 @@ Only what a judge client needs: ``POST /v1/chat/completions`` (non-streaming, n=
 ``GET /v1/models``. Errors use OpenAI's shape (``{"error": {"message", "type", "param", "code"}}``)
 so OpenAI clients report them properly. One deviation: a request without ``temperature`` is decoded
 greedily (OpenAI's default is 1.0), because a judge that samples by default is not reproducible.
+
+One request must never cost the others their answers: a request's own failure answers that request
+(4xx when its input is at fault, 5xx otherwise, never a traceback) and the server keeps serving. What
+the server refuses up front (hosts, sizes, a full queue) is in ``guards``; the generation thread's
+own guarantees are in ``batcher``.
 """
 
 from __future__ import annotations
@@ -14,22 +19,38 @@ import logging
 import tempfile
 import time
 import uuid
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
-from components.serving.batcher import Batcher, Job, PromptError
+from components.serving.batcher import Batcher, Completion, GenerationFailed, Job, PromptError, QueueFull, Unavailable
+from components.serving.guards import BodyTooLarge, HostAllowlist, Limits, error_response, read_body
 from components.textgen import Decoding
 
 DEFAULT_MAX_TOKENS = 256
 LOOPBACK = "127.0.0.1"
+CLIENT_GONE = 499  # nginx's status for "the client closed the connection first"; nobody reads it
 
 log = logging.getLogger(__name__)
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` if it can be encoded; JSON's ``\\ud800`` escapes decode to lone surrogates, which cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"the text holds a lone surrogate (U+{ord(text[error.start]):04X}) at character {error.start}, "
+            "which is not valid Unicode"
+        ) from None
+    return text
 
 
 class TextPart(BaseModel):
@@ -40,6 +61,13 @@ class TextPart(BaseModel):
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant"]
     content: str | list[TextPart]
+
+    @field_validator("content")
+    @classmethod
+    def _unicode(cls, content: str | list[TextPart]) -> str | list[TextPart]:
+        for text in [content] if isinstance(content, str) else [part.text for part in content]:
+            valid_unicode(text)
+        return content
 
     def plain(self) -> dict[str, str]:
         content = self.content if isinstance(self.content, str) else "".join(part.text for part in self.content)
@@ -62,9 +90,25 @@ class ChatRequest(BaseModel):
     n: Literal[1] = 1
     stream: Literal[False] = False
 
-    def job(self) -> Job:
+    @field_validator("stop")
+    @classmethod
+    def _unicode(cls, stop: str | list[str] | None) -> str | list[str] | None:
+        for text in [stop] if isinstance(stop, str) else stop or []:
+            valid_unicode(text)
+        return stop
+
+    def requested_tokens(self) -> tuple[str, int] | None:
+        """Which token limit the client set, and to what (max_completion_tokens wins, as at OpenAI)."""
+        if self.max_completion_tokens is not None:
+            return "max_completion_tokens", self.max_completion_tokens
+        if self.max_tokens is not None:
+            return "max_tokens", self.max_tokens
+        return None
+
+    def job(self, default_max_tokens: int = DEFAULT_MAX_TOKENS) -> Job:
+        requested = self.requested_tokens()
         decoding = Decoding(
-            max_new_tokens=self.max_completion_tokens or self.max_tokens or DEFAULT_MAX_TOKENS,
+            max_new_tokens=requested[1] if requested else default_max_tokens,
             temperature=self.temperature,
             top_p=self.top_p,
         )
@@ -72,21 +116,28 @@ class ChatRequest(BaseModel):
         return Job([message.plain() for message in self.messages], decoding, self.seed, stop)
 
 
-def create_app(model, tokenizer, model_name: str, max_batch: int = 8) -> FastAPI:
+def create_app(model, tokenizer, model_name: str, max_batch: int = 8, limits: Limits | None = None) -> FastAPI:
     """The API over a loaded (model, tokenizer); clients must send ``model_name`` as ``model``."""
+    limits = limits or Limits()
     created = int(time.time())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.batcher = Batcher(model, tokenizer, max_batch)
+        app.state.batcher = Batcher(model, tokenizer, max_batch, limits.max_queue)
         yield
-        app.state.batcher.close()
+        await asyncio.to_thread(app.state.batcher.close)
 
     app = FastAPI(title="judgeops judge server", lifespan=lifespan)
+    app.add_middleware(HostAllowlist, hosts=limits.hosts())
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return error_response(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette logs the traceback after this answer is sent; the client gets none of it.
+        return error_response(500, "internal server error; the server's log has the details", kind="server_error")
 
     @app.get("/v1/models")
     async def models() -> dict:
@@ -98,69 +149,140 @@ def create_app(model, tokenizer, model_name: str, max_batch: int = 8) -> FastAPI
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> JSONResponse:
         try:
-            payload = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return error_response(400, f"the request body is not valid JSON: {exc}")
-        try:
-            chat = ChatRequest.model_validate(payload)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            return error_response(400, f"{where or 'body'}: {first['msg']}", param=where or None)
-        if chat.model != model_name:
-            message = f"the model {chat.model!r} does not exist; this server serves {model_name!r}"
-            return error_response(404, message, param="model", code="model_not_found")
-        try:
-            done = await asyncio.wrap_future(request.app.state.batcher.submit(chat.job()))
-        except PromptError as exc:
-            return error_response(400, str(exc), param="messages")
-        except Exception as exc:
-            log.exception("generation failed")
-            return error_response(500, f"generation failed: {type(exc).__name__}: {exc}", kind="server_error")
-        return JSONResponse(
-            {
-                "id": f"chatcmpl-{uuid.uuid4().hex}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": model_name,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": done.text},
-                        "finish_reason": done.finish_reason,
-                    }
-                ],
-                "usage": {
-                    "prompt_tokens": done.prompt_tokens,
-                    "completion_tokens": done.completion_tokens,
-                    "total_tokens": done.prompt_tokens + done.completion_tokens,
-                },
-            }
-        )
+            return await answer(request, model_name, limits)
+        except asyncio.CancelledError:  # uvicorn cancels what is still running when the shutdown grace ends
+            asyncio.current_task().uncancel()
+            return error_response(503, "the server is shutting down", kind="server_error", code="unavailable")
 
     return app
 
 
-def error_response(
-    status: int, message: str, kind: str = "invalid_request_error", param: str | None = None, code: str | None = None
-) -> JSONResponse:
-    return JSONResponse({"error": {"message": message, "type": kind, "param": param, "code": code}}, status_code=status)
+async def answer(request: Request, model_name: str, limits: Limits) -> JSONResponse:
+    """The response to one chat request, whatever happens to it short of this task being cancelled."""
+    try:
+        chat = parse_request(await read_body(request, limits.max_body_bytes), model_name, limits)
+    except BodyTooLarge as exc:
+        return error_response(413, str(exc), code="body_too_large", headers={"Connection": "close"})
+    except ClientDisconnect:
+        return error_response(CLIENT_GONE, "the client closed the connection before sending the whole body")
+    if isinstance(chat, JSONResponse):
+        return chat
+    try:
+        future = request.app.state.batcher.submit(chat.job(min(DEFAULT_MAX_TOKENS, limits.max_tokens)))
+        done = await outcome(request, future)
+    except Exception as exc:
+        return failure_response(exc)
+    if done is None:
+        return error_response(CLIENT_GONE, "the client closed the connection before the completion was ready")
+    return completion_response(done, model_name)
 
 
-def serve(model_ref: str, host: str = LOOPBACK, port: int = 8000, base: str | None = None) -> None:
-    """Load ``model_ref`` (see ``loading.resolve``) and serve it until interrupted."""
+def parse_request(body: bytes, model_name: str, limits: Limits) -> ChatRequest | JSONResponse:
+    """The request, or the 4xx that answers it."""
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        return error_response(400, f"the request body is not valid JSON: {type(exc).__name__}: {str(exc)[:200]}")
+    try:
+        chat = ChatRequest.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return error_response(400, f"{where or 'body'}: {first['msg']}", param=where or None)
+    if chat.model != model_name:
+        message = f"the model {chat.model[:100]!r} does not exist; this server serves {model_name!r}"
+        return error_response(404, message, param="model", code="model_not_found")
+    requested = chat.requested_tokens()
+    if requested and requested[1] > limits.max_tokens:
+        field, count = requested
+        message = f"{field} is {count}; this server generates at most {limits.max_tokens} tokens per request"
+        return error_response(400, message, param=field, code="max_tokens_too_large")
+    return chat
+
+
+async def outcome(request: Request, future: Future) -> Completion | None:
+    """The job's completion (or its error, raised), or None once the client has gone away. Leaving
+    early -- the client gone, or this request cancelled at shutdown -- cancels the job, so a job still
+    queued is dropped before it costs a forward pass."""
+    result = asyncio.wrap_future(future)
+    gone = asyncio.ensure_future(disconnected(request))
+    try:
+        await asyncio.wait({result, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+        if not result.done():
+            result.cancel()  # cancels the job too, unless it is already being generated
+    return None if result.cancelled() else result.result()
+
+
+async def disconnected(request: Request) -> None:
+    """Returns when the client disconnects (the body has been read, so the next ASGI message says so)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def failure_response(exc: Exception) -> JSONResponse:
+    """The answer to a request that was taken but not completed."""
+    if isinstance(exc, PromptError):
+        return error_response(400, str(exc), param="messages")
+    if isinstance(exc, QueueFull):
+        message = f"{exc}; retry shortly"
+        return error_response(429, message, kind="rate_limit_error", code="queue_full", headers={"Retry-After": "1"})
+    if isinstance(exc, Unavailable):
+        return error_response(503, str(exc), kind="server_error", code="unavailable")
+    if isinstance(exc, GenerationFailed):
+        message = f"generation failed ({exc}); the server's log has the details"
+        return error_response(500, message, kind="server_error")
+    raise exc
+
+
+def completion_response(done: Completion, model_name: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model_name,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": done.text},
+                    "finish_reason": done.finish_reason,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": done.prompt_tokens,
+                "completion_tokens": done.completion_tokens,
+                "total_tokens": done.prompt_tokens + done.completion_tokens,
+            },
+        }
+    )
+
+
+def serve(
+    model_ref: str, host: str = LOOPBACK, port: int = 8000, base: str | None = None, limits: Limits | None = None
+) -> None:
+    """Load ``model_ref`` (see ``loading.resolve``) and serve it until SIGTERM/SIGINT, after which requests
+    in flight get ``limits.shutdown_grace_s`` to finish and the generation thread up to 2 s to stop."""
     import uvicorn
 
     from components.models import load_causal_lm
     from components.serving.loading import resolve
 
+    limits = limits or Limits()
     with tempfile.TemporaryDirectory(prefix="judgeops-serve-") as download_dir:
         source = resolve(model_ref, base, Path(download_dir))
         model, tokenizer = load_causal_lm(source.base, source.adapter)
     log.info("serving %s as model %r (base %s) at http://%s:%d/v1", model_ref, source.name, source.base, host, port)
-    uvicorn.run(create_app(model, tokenizer, source.name), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(model, tokenizer, source.name, limits=limits),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=limits.shutdown_grace_s,
+    )
 
 
-def serve_command(model: str, port: int, base: str | None) -> None:
+def serve_command(model: str, port: int, base: str | None, limits: Limits | None = None) -> None:
     """The CLI's ``judgeops serve``: loopback only, so a judge is never exposed beyond this machine."""
-    serve(model, LOOPBACK, port, base)
+    serve(model, LOOPBACK, port, base, limits)

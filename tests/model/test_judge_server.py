@@ -1,11 +1,18 @@
 """`judgeops serve` with the tiny model on 127.0.0.1: OpenAI's response and error shapes, greedy
-output equal to local generation, and our own openai backend judging through it end to end."""
+output equal to local generation, our own openai backend judging through it end to end, and a server
+that stays up: one request's failure answers that request only, the limits refuse what they must, and
+SIGTERM stops a real `judgeops serve` within 10 s. ``Gate`` holds the generation thread where a test
+needs requests to wait in the queue."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,9 +26,13 @@ import uvicorn
 from components.judges.base import both_orders
 from components.judges.openai import OpenAIJudge
 from components.llm_client import LLMClient
+from components.serving import batcher as batcher_module
 from components.serving import loading
+from components.serving import server as server_module
+from components.serving.guards import Limits
 from components.serving.server import create_app, serve_command
 from components.textgen import Decoding, chat_prompt, generate
+from tests.conftest import REPO
 from tests.factories import arithmetic_pairs
 
 pytestmark = pytest.mark.slow
@@ -104,7 +115,15 @@ def test_concurrent_requests_each_get_their_own_answer(server, tiny_model):
         (b'{"model": "tiny-judge", "messages": [', 400, "not valid JSON"),
         (json.dumps({"model": NAME}).encode(), 400, "messages"),
         (json.dumps({"model": NAME, "messages": HELLO, "stream": True}).encode(), 400, "stream"),
-        (json.dumps({"model": NAME, "messages": HELLO, "max_tokens": 5000}).encode(), 400, "context"),
+        (json.dumps({"model": NAME, "messages": HELLO, "max_tokens": 5000}).encode(), 400, "at most 1024 tokens"),
+        (
+            json.dumps(
+                {"model": NAME, "messages": [{"role": "user", "content": "word " * 1200}], "max_tokens": 1000}
+            ).encode(),
+            400,
+            "context",
+        ),
+        (b"[" * 100_000, 400, "not valid JSON"),
         (json.dumps({"model": "gpt-4", "messages": HELLO}).encode(), 404, "does not exist"),
     ],
 )
@@ -191,3 +210,268 @@ def test_serve_command_loads_an_adapter_and_serves_it_on_loopback_only(adapter_d
         body = {"model": adapter_dir.name, "messages": HELLO, "max_tokens": 4}
         reply = httpx.post(f"{url}/chat/completions", json=body, timeout=30)
     assert reply.status_code == 200 and reply.json()["usage"]["completion_tokens"] > 0
+
+
+# -- a server that stays up --------------------------------------------------------------------------
+
+STRICT = Limits(max_body_bytes=2048, max_tokens=16, max_queue=1, allowed_hosts=("judge.internal",))
+
+
+@pytest.fixture(scope="module")
+def strict(tiny_model):
+    """A server with small limits that generates one request at a time with one more waiting: (url, app)."""
+    model, tokenizer = tiny_model
+    app = create_app(model, tokenizer, NAME, max_batch=1, limits=STRICT)
+    with running(app) as url:
+        yield url, app
+
+
+class Gate:
+    """Stands in for the batcher's ``generate``: records each batch's prompts and, while closed, holds
+    the generation thread so that later requests wait in the queue."""
+
+    def __init__(self, real):
+        self.real, self.batches, self.decodings = real, [], []
+        self.entered, self.opened = threading.Event(), threading.Event()
+        self.opened.set()
+
+    def __call__(self, model, tokenizer, prompts, decoding, *args, **kwargs):
+        self.batches.append(list(prompts))
+        self.decodings.append(decoding)
+        self.entered.set()
+        assert self.opened.wait(20), "the gate was never opened"
+        return self.real(model, tokenizer, prompts, decoding, *args, **kwargs)
+
+    def generated(self, word: str) -> bool:
+        return any(word in prompt for batch in self.batches for prompt in batch)
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    held = Gate(batcher_module.generate)
+    monkeypatch.setattr(batcher_module, "generate", held)
+    yield held
+    held.opened.set()
+
+
+class Panic(BaseException):
+    """Stands in for pyo3's PanicException, which a Rust library (tokenizers) raises past ``except Exception``."""
+
+
+def raising(error: BaseException):
+    def fail(*args, **kwargs):
+        raise error
+
+    return fail
+
+
+def ask(url: str, word: str = "hello", timeout: float = 10, **fields) -> httpx.Response:
+    body = {"model": NAME, "messages": [{"role": "user", "content": f"Say {word}."}], "max_tokens": 4} | fields
+    return httpx.post(f"{url}/chat/completions", json=body, timeout=timeout)
+
+
+def assert_openai_error(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["message"]
+    assert "Traceback" not in response.text and "secret" not in response.text
+    return error
+
+
+def wait_for(condition, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize(
+    ("messages", "stop", "param"),
+    [
+        ('[{"role": "user", "content": "a\\ud800b"}]', None, "messages.0.content"),
+        ('[{"role": "user", "content": [{"type": "text", "text": "\\udfff"}]}]', None, "messages.0.content"),
+        ('[{"role": "user", "content": "hi"}]', '"\\ud800"', "stop"),
+    ],
+)
+def test_a_lone_surrogate_is_a_400_and_the_next_request_is_served(server, messages, stop, param):
+    body = f'{{"model": "{NAME}", "messages": {messages}, "stop": {stop or "null"}, "max_tokens": 4}}'
+    response = httpx.post(
+        f"{server}/chat/completions", content=body.encode(), headers={"Content-Type": "application/json"}, timeout=10
+    )
+    error = assert_openai_error(response, 400)
+    assert "lone surrogate" in error["message"] and error["param"] == param
+    assert ask(server).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("target", "replacement", "status"),
+    [
+        ("chat_prompt", lambda tokenizer, messages: "\ud800", 400),  # a prompt the tokenizer cannot encode
+        ("generate", raising(RuntimeError("out of memory at /secret/weights")), 500),
+        ("generate", raising(Panic("tokenizers panicked at /secret/src")), 500),
+    ],
+)
+def test_an_error_in_the_generation_thread_answers_its_request_and_the_server_keeps_serving(
+    server, monkeypatch, target, replacement, status
+):
+    with monkeypatch.context() as patch:
+        patch.setattr(batcher_module, target, replacement)
+        assert_openai_error(ask(server), status)
+    assert ask(server).status_code == 200
+
+
+def test_an_unexpected_error_in_the_handler_is_an_openai_shaped_500(server, monkeypatch):
+    monkeypatch.setattr(server_module.ChatRequest, "job", raising(RuntimeError("bug at /secret/path")))
+    assert assert_openai_error(ask(server), 500)["type"] == "server_error"
+
+
+def test_once_the_generation_thread_is_dead_every_request_gets_a_503_at_once(tiny_model, monkeypatch):
+    model, tokenizer = tiny_model
+    monkeypatch.setattr(batcher_module, "generate", raising(SystemExit(3)))
+    with running(create_app(model, tokenizer, NAME)) as url:
+        assert_openai_error(ask(url, timeout=5), 503)
+        monkeypatch.undo()
+        started = time.monotonic()
+        for _ in range(3):
+            assert "restart the server" in assert_openai_error(ask(url, timeout=5), 503)["message"]
+        assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_is_a_413_and_the_next_request_is_served(strict, chunked):
+    url, _ = strict
+    body = json.dumps({"model": NAME, "messages": [{"role": "user", "content": "x" * 3000}]}).encode()
+    content = iter([body[:1000], body[1000:]]) if chunked else body
+    response = httpx.post(
+        f"{url}/chat/completions", content=content, headers={"Content-Type": "application/json"}, timeout=10
+    )
+    assert "2048" in assert_openai_error(response, 413)["message"]
+    assert ask(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "param"),
+    [
+        ({"max_tokens": 17}, 400, "max_tokens"),
+        ({"max_completion_tokens": 17, "max_tokens": 4}, 400, "max_completion_tokens"),
+        ({"max_tokens": 16}, 200, None),
+        ({"max_tokens": None}, 200, None),  # the default is capped too
+    ],
+)
+def test_max_tokens_over_the_cap_is_a_400_never_clamped(strict, gate, fields, status, param):
+    url, _ = strict
+    response = ask(url, **fields)
+    if status == 200:
+        assert response.status_code == 200 and [d.max_new_tokens for d in gate.decodings] == [16]
+    else:
+        error = assert_openai_error(response, status)
+        assert error["param"] == param and "at most 16" in error["message"] and not gate.batches
+
+
+def test_a_full_queue_is_a_429_with_retry_after_and_the_queued_requests_complete(strict, gate):
+    url, app = strict
+    gate.opened.clear()
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(ask, url, "first", 30)
+        assert gate.entered.wait(10)
+        queued = pool.submit(ask, url, "queued", 30)
+        wait_for(lambda: app.state.batcher.waiting == 1)
+        refused = ask(url, "refused")
+        gate.opened.set()
+        assert [first.result(30).status_code, queued.result(30).status_code] == [200, 200]
+    assert assert_openai_error(refused, 429)["code"] == "queue_full"
+    assert refused.headers["Retry-After"] == "1"
+    assert not gate.generated("refused")
+
+
+def test_a_request_whose_client_went_away_is_dropped_before_generation(strict, gate):
+    url, app = strict
+    gate.opened.clear()
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(ask, url, "first", 30)
+        assert gate.entered.wait(10)
+        with pytest.raises(httpx.TimeoutException):  # the client gives up and closes the connection
+            ask(url, "abandoned", timeout=0.5)
+        wait_for(lambda: app.state.batcher.waiting == 0)
+        later = pool.submit(ask, url, "later", 30)  # the abandoned request no longer holds the queue's one place
+        wait_for(lambda: app.state.batcher.waiting == 1)
+        gate.opened.set()
+        assert [first.result(30).status_code, later.result(30).status_code] == [200, 200]
+    assert gate.generated("first") and gate.generated("later") and not gate.generated("abandoned")
+
+
+@pytest.mark.parametrize(
+    ("which", "method", "host", "status"),
+    [
+        ("server", "GET", "evil.example", 421),
+        ("server", "POST", "evil.example:8000", 421),
+        ("server", "GET", "127.0.0.1.evil.example", 421),
+        ("server", "GET", "localhost.evil.example:80", 421),
+        ("server", "GET", "judge.internal", 421),
+        ("server", "GET", "", 421),
+        ("server", "GET", "127.0.0.1:1", 200),
+        ("server", "GET", "LocalHost", 200),
+        ("server", "GET", "[::1]:8000", 200),
+        ("strict", "GET", "judge.internal:9", 200),
+        ("strict", "GET", "localhost", 200),
+    ],
+)
+def test_only_loopback_and_configured_hosts_are_served(request, which, method, host, status):
+    url = request.getfixturevalue(which)
+    url = url[0] if isinstance(url, tuple) else url
+    body = {"model": NAME, "messages": HELLO, "max_tokens": 2}
+    path = "/chat/completions" if method == "POST" else "/models"
+    response = httpx.request(method, f"{url}{path}", json=body, headers={"Host": host}, timeout=10)
+    if status == 200:
+        assert response.status_code == 200
+    else:
+        assert assert_openai_error(response, status)["code"] == "host_not_allowed"
+
+
+STALLED = (
+    b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 500\r\n\r\n{"model": '
+)
+
+
+def test_judgeops_serve_exits_within_10_s_of_sigterm_with_requests_in_flight(tiny_model_dir, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    command = [sys.executable, "-c", "from components.cli import main; main()", "serve"]
+    command += ["--model", str(tiny_model_dir), "--port", str(port)]
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_for(lambda: process.poll() is None and _serving(url), timeout_s=120)
+        with ThreadPoolExecutor(1) as pool, socket.create_connection(("127.0.0.1", port)) as stalled:
+            stalled.sendall(STALLED)  # a request whose body never arrives
+            generating = pool.submit(_outcome, url, tiny_model_dir.name)  # about 30 s of generation
+            time.sleep(2)
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=10)
+            assert generating.result(timeout=5) in ("200", "503")
+            stalled.settimeout(5)
+            assert stalled.recv(4096).startswith(b"HTTP/1.1 503 ")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode in (0, -signal.SIGTERM), (tmp_path / "serve.log").read_text()[-2000:]
+
+
+def _serving(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/models", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _outcome(url: str, model: str) -> str:
+    try:
+        return str(ask(url, model=model, max_tokens=1000, timeout=60).status_code)
+    except httpx.TransportError as error:
+        return type(error).__name__
