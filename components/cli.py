@@ -269,10 +269,23 @@ def summary() -> None:
         typer.echo(
             f"{name:10} agreement {headline[f'{name}.accuracy']:.3f} "
             f"[{headline[f'{name}.accuracy_low']:.3f}, {headline[f'{name}.accuracy_high']:.3f}]  "
-            f"F1 {headline[f'{name}.f1_macro']:.3f}  "
-            f"consistency {headline.get(f'{name}.consistency', float('nan')):.3f}  "
+            f"kappa {headline[f'{name}.cohen_kappa']:.3f}  F1 {headline[f'{name}.f1_macro']:.3f}  "
+            f"raw consistency {headline.get(f'{name}.consistency', float('nan')):.3f}  "
             f"parse failures {headline[f'{name}.parse_failure_rate']:.1%}"
         )
+        if f"{name}.calibrated_accuracy" in headline:
+            typer.echo(
+                f"{'':10} swap-averaged agreement {headline[f'{name}.calibrated_accuracy']:.3f}  "
+                f"kappa {headline[f'{name}.calibrated_cohen_kappa']:.3f} (consistent by construction)"
+            )
+    gain = headline.get("agreement_gain")
+    if gain is not None:
+        typer.echo(
+            f"gain       {gain:+.3f} [{headline['agreement_gain_low']:+.3f}, {headline['agreement_gain_high']:+.3f}] "
+            "agreement over the base (paired bootstrap)"
+        )
+    for key in sorted(k for k in headline if k.startswith("human.") and k.endswith(".accuracy")):
+        typer.echo(f"human      {key.removeprefix('human.').removesuffix('.accuracy')}: agreement {headline[key]:.3f}")
     typer.echo(f"report:   {(paths.REPORTS / 'report.md').resolve()} (and report.html)")
     typer.echo(f"MLflow:   {tracking_uri()}  (make ui -> http://127.0.0.1:5000)")
     for alias in ("candidate", "champion"):

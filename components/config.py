@@ -132,6 +132,9 @@ class GenerateParams(Section):
     dedup_threshold: float = Field(0.9, gt=0, le=1)
     max_per_category: int | None = Field(None, ge=1)  # CritiqueLLM-style balancing (None: keep all)
     model_answers: bool = True
+    # base-model answers for at most N train questions per family; val and test questions always get
+    # them (None: every question). More questions cost little but their model answers cost seconds each.
+    model_answer_train_questions: int | None = Field(None, ge=0)
     decodings: list[Decoding] = Field(default_factory=lambda: [Decoding(name="greedy")])
     answer_endpoints: list[AnswerEndpoint] = Field(default_factory=list)
     max_new_tokens: int = Field(40, ge=1)
@@ -190,6 +193,8 @@ class FinetuneParams(Section):
     learning_rate: float = Field(3e-4, gt=0)
     warmup_steps: int = Field(5, ge=0)
     score_loss_weight: float = Field(1.0, ge=1.0)  # the score line's tokens count this many times in the loss
+    target: Literal["judgment", "score_line"] = "judgment"  # score_line: train on the first line alone
+    both_orders: bool = False  # every pair in both orders, side by side in one batch (swap_prob unused)
     swap_prob: float = Field(0.5, ge=0, le=1)
     reference_drop: float = Field(0.3, ge=0, le=1)
     bf16: Literal["auto", True, False] = "auto"
@@ -243,6 +248,12 @@ class JudgeParams(Section):
     min_score_mass: float = Field(0.05, ge=0, le=1)
     dask_workers: int = Field(0, ge=0)
     dask_address: str | None = None
+    # swap_average: also report verdicts from both orders' averaged scores, beside the raw ones
+    calibration: Literal["none", "swap_average"] = "none"
+    # human-labelled pairs files (`judgeops import pandalm ...`): both judges judge them and the report
+    # states agreement with the human majority; at most human_eval_max_pairs of each, spread evenly
+    human_eval: list[str] = Field(default_factory=list)
+    human_eval_max_pairs: int | None = Field(200, ge=1)
 
     @model_validator(mode="after")
     def _address_needs_workers(self):

@@ -32,9 +32,24 @@ PLOTS = REPORTS / "plots"
 METRICS = Path("metrics")
 
 
+LEARNING_CURVE = METRICS / "learning_curve.json"  # finetune: val agreement and kappa by training tokens
+
+
 def metrics_file(stage: str) -> Path:
     return METRICS / f"{stage}.json"
 
 
 def judgments_file(judge: str) -> Path:
     return JUDGMENTS / f"{judge}.jsonl"
+
+
+HUMAN_JUDGMENTS = JUDGMENTS / "human"
+
+
+def human_eval_name(pairs_file: str | Path) -> str:
+    """The name a human-labelled evaluation set goes by in outputs and the report: its file's stem."""
+    return Path(pairs_file).stem
+
+
+def human_judgments_file(pairs_file: str | Path, judge: str) -> Path:
+    return HUMAN_JUDGMENTS / human_eval_name(pairs_file) / f"{judge}.jsonl"

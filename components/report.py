@@ -58,6 +58,21 @@ def plot_calibration(bins: list[dict], title: str, path: Path) -> Path:
     return _save(fig, path)
 
 
+def plot_learning_curve(rows: list[dict], title: str, path: Path) -> Path:
+    """Validation agreement and kappa against the training tokens seen (the finetune stage's eval steps)."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    tokens = [r["tokens"] for r in rows]
+    for key, label in (("val_agreement", "agreement"), ("val_kappa", "Cohen's kappa")):
+        if any(key in r for r in rows):
+            ax.plot(tokens, [r.get(key, float("nan")) for r in rows], marker="o", label=label)
+    ax.set_xlabel("training tokens")
+    ax.set_ylabel("on the validation pairs")
+    ax.set_ylim(min([0.0, *(r.get("val_kappa", 0.0) for r in rows)]) - 0.05, 1.05)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
 def table(headers: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]

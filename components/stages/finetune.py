@@ -21,9 +21,10 @@ from dataclasses import fields
 
 from components import paths
 from components.config import Params
-from components.io import read_jsonl
+from components.io import read_jsonl, write_json
 from components.models import describe, load_causal_lm
 from components.schemas import Pair
+from components.subsets import spread
 from components.tracking import git_rev, register_model
 from components.training.agreement import val_agreement
 from components.training.examples import Augment
@@ -34,12 +35,12 @@ from components.training.trainer import TrainConfig, prepare, train
 def run(params: Params, tracker) -> dict:
     cfg = params.finetune
     train_pairs = read_jsonl(paths.split_file("train"), Pair)
-    val_pairs = read_jsonl(paths.split_file("val"), Pair)[: cfg.eval_items]
+    val_pairs = spread(read_jsonl(paths.split_file("val"), Pair), cfg.eval_items)
     model, tokenizer = load_causal_lm(paths.BASE_MODEL)
     shared = {f.name for f in fields(TrainConfig)} & set(type(cfg).model_fields)  # same names, same meaning
     tcfg = TrainConfig(
         **cfg.model_dump(include=shared),
-        augment=Augment(cfg.swap_prob, cfg.reference_drop, cfg.seed),
+        augment=Augment(cfg.swap_prob, cfg.reference_drop, cfg.seed, cfg.both_orders),
         max_tokens=params.judge.max_prompt_tokens,
     )
     model = prepare(model, tcfg)
@@ -65,6 +66,7 @@ def run(params: Params, tracker) -> dict:
     if not main:
         return {"steps_run": result.steps}
 
+    write_json(paths.LEARNING_CURVE, result.curve)
     shutil.rmtree(paths.JUDGE_MODEL, ignore_errors=True)
     shutil.copytree(workdir / "best", paths.JUDGE_MODEL)
     if cfg.method == "full":

@@ -94,10 +94,12 @@ def generated(params: Params, teacher: Teacher) -> Built:
         from components.models import load_causal_lm
 
         model, tokenizer = load_causal_lm(paths.BASE_MODEL)
+        asked = model_answered(questions, cfg)
         generated_answers, stats = model_answers(
-            model, tokenizer, questions, cfg.decodings, "base", cfg.max_new_tokens, cfg.batch_size, cfg.seed
+            model, tokenizer, asked, cfg.decodings, "base", cfg.max_new_tokens, cfg.batch_size, cfg.seed
         )
         answers += generated_answers
+        stats["model_answered_questions"] = len(asked)
     endpoint_rejects: list[dict] = []
     for endpoint in cfg.answer_endpoints:
         found, failed, endpoint_stats = endpoint_answers(questions, endpoint, cfg.max_new_tokens, paths.ANSWER_CACHE)
@@ -107,6 +109,24 @@ def generated(params: Params, teacher: Teacher) -> Built:
     rejects += [{"reason": "near-duplicate question", "record": q.model_dump(mode="json")} for q in duplicates]
     metrics = {"near_duplicates_dropped": len(duplicates), **{k: round(v, 3) for k, v in stats.items()}}
     return Built(questions, answers, pairs, rejects, pairing, metrics)
+
+
+def model_answered(questions: list[Question], cfg: GenerateParams) -> list[Question]:
+    """The questions the base model answers: every val and test question (the splits a judge is measured on
+    keep the full mix of answers), and the first ``model_answer_train_questions`` train questions of each
+    family. Train questions beyond those get variant answers only: they add variety at no model time."""
+    if cfg.model_answer_train_questions is None:
+        return questions
+    split_of = split_by_question(questions, cfg.split.model_dump(), cfg.seed)
+    taken: Counter = Counter()
+    chosen = []
+    for question in questions:
+        if split_of[question.id] == "train":
+            if taken[question.family] >= cfg.model_answer_train_questions:
+                continue
+            taken[question.family] += 1
+        chosen.append(question)
+    return chosen
 
 
 def imported(teacher: DatasetTeacher, cfg: GenerateParams) -> Built:

@@ -1,8 +1,10 @@
-"""Stage judge: the fine-tuned judge and the untuned base model judge the test split in both orders."""
+"""Stage judge: the fine-tuned judge and the untuned base model judge the test split in both orders,
+and any human-labelled evaluation sets named in ``judge.human_eval`` the same way."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from components import paths
 from components.config import Params
@@ -11,26 +13,38 @@ from components.judges.base import both_orders
 from components.judges.cache import judge_cached
 from components.judges.factory import PIPELINE_JUDGES, cache_file, make_judge
 from components.schemas import Pair
+from components.subsets import spread
 
 
 def run(params: Params, tracker) -> dict:
     test = read_jsonl(paths.split_file("test"), Pair)
-    items = both_orders(test)
-    metrics: dict = {"test_pairs": len(test)}
+    human = {
+        path: spread(read_jsonl(path, Pair), params.judge.human_eval_max_pairs) for path in params.judge.human_eval
+    }
+    metrics: dict = {
+        "test_pairs": len(test),
+        **{f"human.{paths.human_eval_name(p)}.pairs": len(v) for p, v in human.items()},
+    }
     for name in PIPELINE_JUDGES:
         judge = make_judge(name, params)
-        started = time.perf_counter()
-        judgments, reused = judge_cached(judge, items, cache_file(name))
-        seconds = time.perf_counter() - started
-        write_jsonl(paths.judgments_file(name), judgments)
-        fresh = len(judgments) - reused
-        metrics.update(
-            {
-                f"{name}.judgments": len(judgments),
-                f"{name}.from_cache": reused,
-                f"{name}.parse_failures": sum(j.failed for j in judgments),
-                f"{name}.truncated_prompts": judge.truncated,
-                f"{name}.judgments_per_s": round(fresh / seconds, 2) if fresh else 0.0,
-            }
-        )
+        metrics.update(judge_set(judge, name, test, paths.judgments_file(name)))
+        for path, pairs in human.items():
+            found = judge_set(judge, name, pairs, paths.human_judgments_file(path, name))
+            metrics.update({f"human.{paths.human_eval_name(path)}.{key}": value for key, value in found.items()})
     return metrics
+
+
+def judge_set(judge, name: str, pairs: list[Pair], out: Path) -> dict:
+    """Judge ``pairs`` in both orders (resuming from the judge's cache), write the judgments to ``out``."""
+    started, truncated_before = time.perf_counter(), judge.truncated
+    judgments, reused = judge_cached(judge, both_orders(pairs), cache_file(name))
+    seconds = time.perf_counter() - started
+    write_jsonl(out, judgments)
+    fresh = len(judgments) - reused
+    return {
+        f"{name}.judgments": len(judgments),
+        f"{name}.from_cache": reused,
+        f"{name}.parse_failures": sum(j.failed for j in judgments),
+        f"{name}.truncated_prompts": judge.truncated - truncated_before,
+        f"{name}.judgments_per_s": round(fresh / seconds, 2) if fresh else 0.0,
+    }

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from pathlib import Path
 
 import yaml
 
 from components import paths
 from components.config import PARAMS_FILE, Params
+from components.evaluation import agreement_gain, evaluate
 from components.io import read_jsonl, write_json, write_text
 from components.judges.factory import PIPELINE_JUDGES
-from components.metrics import consistency_metrics, pairwise_cis, pairwise_metrics, pointwise_correlations, with_ci
-from components.report import plot_calibration, plot_confusion, plot_scores, table, to_html
+from components.report import plot_calibration, plot_confusion, plot_learning_curve, plot_scores, table, to_html
 from components.schemas import Judgment, Pair
 from components.stages import STAGES
+from components.subsets import spread
 from components.tracking import alias_version, git_rev, set_alias, set_version_tags, stage_runs
 from components.workspace import from_env
 
@@ -26,14 +26,16 @@ def run(params: Params, tracker) -> dict:
     cfg = params.report
     test = read_jsonl(paths.split_file("test"), Pair)
     audit = json.loads((paths.AUDIT / "results.json").read_text())
+    calibration = params.judge.calibration
     evaluations = {
-        name: evaluate(test, read_jsonl(paths.judgments_file(name), Judgment), cfg.bootstrap, cfg.seed)
+        name: evaluate(test, read_jsonl(paths.judgments_file(name), Judgment), cfg.bootstrap, cfg.seed, calibration)
         for name in PIPELINE_JUDGES
     }
+    human = human_evaluations(params)
     decision = promote(evaluations["finetuned"])
     gain = agreement_gain(test, evaluations["finetuned"], evaluations["base"], cfg.bootstrap, cfg.seed)
     plots = make_plots(test, evaluations)
-    markdown = render(params, test, evaluations, audit, decision, plots, gain)
+    markdown = render(params, test, evaluations, audit, decision, plots, gain, human)
     write_text(paths.REPORTS / "report.md", markdown)
     write_text(paths.REPORTS / "report.html", to_html(markdown, paths.REPORTS))
     tracker.artifact(paths.REPORTS, "report")
@@ -46,72 +48,17 @@ def run(params: Params, tracker) -> dict:
         metrics[f"{name}.accuracy_low"] = ev["cis"]["accuracy"]["low"]
         metrics[f"{name}.accuracy_high"] = ev["cis"]["accuracy"]["high"]
         metrics[f"{name}.consistency"] = ev["consistency"]["consistency"]
+        if ev["calibrated"] is not None:
+            metrics[f"{name}.calibrated_accuracy"] = ev["calibrated"]["metrics"]["accuracy"]
+            metrics[f"{name}.calibrated_cohen_kappa"] = ev["calibrated"]["metrics"]["cohen_kappa"]
+    for set_name, by_judge in human.items():
+        for name, ev in by_judge.items():
+            metrics[f"human.{set_name}.{name}.accuracy"] = ev["metrics"]["accuracy"]
+            metrics[f"human.{set_name}.{name}.consistency"] = ev["consistency"]["consistency"]
     metrics["agreement_gain"] = gain["value"]
     metrics["agreement_gain_low"], metrics["agreement_gain_high"] = gain["low"], gain["high"]
     write_json(paths.REPORTS / "headline.json", metrics)
     return metrics
-
-
-def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: int) -> dict:
-    """Agreement of one judge with the teacher on the original order (JudgeLM's protocol), and its
-    position consistency over both orders of every test pair (the audit's position probe reports
-    the same rate, with a CI, on its ``max_items`` pairs)."""
-    by_id = {j.pair_id: j for j in judgments if j.order == "original"}
-    swapped = {j.pair_id: j for j in judgments if j.order == "swapped"}
-    missing = [p.id for p in test if p.id not in by_id or p.id not in swapped]
-    if missing:
-        raise ValueError(f"{len(missing)} test pairs lack a judgment in one order or both, e.g. {missing[:5]}")
-    gold = [p.verdict for p in test]
-    pred = [by_id[p.id].verdict for p in test]
-    per_category = defaultdict(list)
-    for pair, verdict in zip(test, pred, strict=True):
-        per_category[pair.category].append(verdict == pair.verdict)
-    return {
-        "metrics": pairwise_metrics(gold, pred),
-        "consistency": consistency_metrics(pred, [swapped[p.id].verdict for p in test]),
-        "cis": pairwise_cis(gold, pred, groups=[p.question_id for p in test], n_resamples=resamples, seed=seed),
-        "per_category": {c: (sum(v) / len(v), len(v)) for c, v in sorted(per_category.items())},
-        "judgments": [by_id[p.id] for p in test],
-        "calibration": calibration(test, [by_id[p.id] for p in test]),
-        "correlations": score_correlations(test, [by_id[p.id] for p in test]),
-    }
-
-
-def agreement_gain(test: list[Pair], tuned: dict, base: dict, resamples: int, seed: int) -> dict:
-    """Fine-tuned minus base agreement with a paired cluster-bootstrap CI: each resample draws
-    questions once and scores both judges on them, so the interval is the gain's own, not a
-    difference of two independent intervals. A failed judgment counts as wrong for its judge."""
-    rows = [
-        (pair.verdict, t.verdict, b.verdict)
-        for pair, t, b in zip(test, tuned["judgments"], base["judgments"], strict=True)
-    ]
-
-    def gain(sample: list[tuple]) -> float:
-        return sum((t == gold) - (b == gold) for gold, t, b in sample) / len(sample)
-
-    return with_ci(rows, gain, [p.question_id for p in test], n_resamples=resamples, seed=seed)
-
-
-def score_correlations(test: list[Pair], judgments: list[Judgment]) -> dict | None:
-    """The judge's 1-10 scores against the teacher's, per answer, at CritiqueLLM's three levels
-    (sample, text = per question, system = per answer source). Failed judgments have no scores."""
-    records = []
-    for pair, j in zip(test, judgments, strict=True):
-        if j.failed or j.score1 is None or j.score2 is None:
-            continue
-        records += [
-            (pair.question_id, pair.source1, j.score1, pair.score1),
-            (pair.question_id, pair.source2, j.score2, pair.score2),
-        ]
-    return pointwise_correlations(records) if records else None
-
-
-def calibration(test: list[Pair], judgments: list[Judgment]) -> list[dict]:
-    buckets = defaultdict(list)
-    for pair, j in zip(test, judgments, strict=True):
-        if j.score1 is not None and j.score2 is not None:
-            buckets[min(int(abs(j.score1 - j.score2)), 5)].append(j.verdict == pair.verdict)
-    return [{"margin": m, "agreement": sum(v) / len(v), "n": len(v)} for m, v in sorted(buckets.items())]
 
 
 def promote(candidate: dict) -> dict:
@@ -162,10 +109,73 @@ def make_plots(test: list[Pair], evaluations: dict) -> dict[str, str]:
     rows = [dict(row, judge=name) for name, ev in evaluations.items() for row in ev["calibration"]]
     plot_calibration(rows, "Agreement by score margin", paths.PLOTS / "calibration.png")
     plots["calibration"] = "plots/calibration.png"
+    curve = json.loads(paths.LEARNING_CURVE.read_text()) if paths.LEARNING_CURVE.exists() else []
+    plot_learning_curve(curve, "Learning curve of the fine-tuned judge", paths.PLOTS / "learning_curve.png")
+    plots["learning_curve"] = "plots/learning_curve.png"
     return plots
 
 
-def render(params: Params, test, evaluations: dict, audit: list[dict], decision: dict, plots: dict, gain: dict) -> str:
+def human_evaluations(params: Params) -> dict[str, dict]:
+    """Per human-labelled set (``judge.human_eval``), each judge's evaluation against the human majority."""
+    found = {}
+    for path in params.judge.human_eval:
+        pairs = spread(read_jsonl(path, Pair), params.judge.human_eval_max_pairs)
+        found[paths.human_eval_name(path)] = {
+            name: evaluate(
+                pairs,
+                read_jsonl(paths.human_judgments_file(path, name), Judgment),
+                params.report.bootstrap,
+                params.report.seed,
+                params.judge.calibration,
+            )
+            for name in PIPELINE_JUDGES
+        }
+    return found
+
+
+def human_section(human: dict[str, dict]) -> str:
+    if not human:
+        return (
+            "No human-labelled set was named (judge.human_eval). PandaLM's test set, for one: "
+            "`judgeops import pandalm ../shared/data/pandalm/testset-v1.json --out data/human/pandalm.jsonl`, "
+            "then `dvc exp run -S 'judge.human_eval=[data/human/pandalm.jsonl]'`."
+        )
+    rows = []
+    for set_name, by_judge in human.items():
+        for name, ev in by_judge.items():
+            m, ci = ev["metrics"], ev["cis"]["accuracy"]
+            calibrated = ev["calibrated"]["metrics"]["accuracy"] if ev["calibrated"] else ""
+            rows.append(
+                [
+                    set_name,
+                    name,
+                    m["n"],
+                    f"{ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]",
+                    m["f1_macro"],
+                    m["cohen_kappa"],
+                    f"{m['parse_failures']}/{m['n']}",
+                    ev["consistency"]["consistency"],
+                    calibrated,
+                ]
+            )
+    headers = ["set", "judge", "pairs", "agreement", "F1 (macro)", "kappa", "failures", "consistency", "swap-averaged"]
+    return (
+        "Agreement with the human majority on the original order (out of domain for a judge trained on "
+        "the oracle's families: no reference, open-ended tasks). Brackets: 95% bootstrap over questions.\n\n"
+        + table(headers, rows)
+    )
+
+
+def render(
+    params: Params,
+    test,
+    evaluations: dict,
+    audit: list[dict],
+    decision: dict,
+    plots: dict,
+    gain: dict,
+    human: dict | None = None,
+) -> str:
     headline = []
     for name, ev in evaluations.items():
         m, ci = ev["metrics"], ev["cis"]
@@ -202,11 +212,17 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
             ],
             headline,
         ),
+        *calibrated_lines(evaluations),
         f"**Agreement gain of the fine-tuned judge over the base:** {gain['value']:+.3f} "
         f"[{gain['low']:+.3f}, {gain['high']:+.3f}] (paired bootstrap over questions).",
         f"**Champion decision:** {'promoted' if decision['promoted'] else 'not promoted'} -- {decision['why']}.",
+        "## Learning curve",
+        f"![learning curve]({plots['learning_curve']}) (validation pairs at each eval step; "
+        "`dvc plots show metrics/learning_curve.json` draws the same data)",
         "## Confusion matrices",
         " ".join(f"![{k}]({v})" for k, v in plots.items() if k.startswith("confusion")),
+        "## Human-labelled evaluation",
+        human_section(human or {}),
         "## Agreement per category",
         table(["category"] + list(evaluations), per_category),
         "## Bias audit",
@@ -223,6 +239,21 @@ def render(params: Params, test, evaluations: dict, audit: list[dict], decision:
         provenance(),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def calibrated_lines(evaluations: dict) -> list[str]:
+    """The swap-averaged verdicts' figures (judge.calibration), stated under the raw ones, never instead."""
+    lines = []
+    for name, ev in evaluations.items():
+        if ev["calibrated"] is None:
+            continue
+        m, ci = ev["calibrated"]["metrics"], ev["calibrated"]["cis"]["accuracy"]
+        lines.append(
+            f"**{name}, swap-averaged (both orders' scores averaged; consistent by construction, so not a "
+            f"consistency figure):** agreement {ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}], "
+            f"Cohen's kappa {m['cohen_kappa']:.3f}, F1 (macro) {m['f1_macro']:.3f}."
+        )
+    return lines
 
 
 def correlation_table(evaluations: dict) -> str:

@@ -19,19 +19,25 @@ from components.judges.base import JudgeItem
 from components.judges.hf import HFJudge, usable_mode
 from components.judges.parsers import parse
 from components.judges.templates import get_template
+from components.metrics import pairwise_metrics
 from components.schemas import Pair, verdict_from_scores
 from components.textgen import Decoding, chat_prompt, generate
 
 
-def val_agreement(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams) -> Callable[[object], float]:
-    """A callback for ``train(evaluate=...)``: model -> share of val pairs whose verdict matches."""
+def val_agreement(
+    val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams
+) -> Callable[[object], dict[str, float]]:
+    """A callback for ``train(evaluate=...)``: model -> ``val_agreement`` (the share of val pairs whose
+    verdict matches) and ``val_kappa`` (Cohen's kappa of those verdicts, failures a class of their own)."""
     if get_template(template).kind == "pointwise":
         return _pointwise(val_pairs, tokenizer, template, judge)
     return _pairwise(val_pairs, tokenizer, template, judge)
 
 
-def _pairwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams) -> Callable[[object], float]:
-    def evaluate(model) -> float:
+def _pairwise(
+    val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams
+) -> Callable[[object], dict[str, float]]:
+    def evaluate(model) -> dict[str, float]:
         hf = HFJudge(
             name="val",
             model_path="",
@@ -47,12 +53,14 @@ def _pairwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParam
         )
         with merged(model):
             judgments = hf.judge([JudgeItem(p) for p in val_pairs])
-        return sum(j.verdict == p.verdict for j, p in zip(judgments, val_pairs, strict=True)) / len(val_pairs)
+        return _scores(val_pairs, [j.verdict for j in judgments])
 
     return evaluate
 
 
-def _pointwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams) -> Callable[[object], float]:
+def _pointwise(
+    val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams
+) -> Callable[[object], dict[str, float]]:
     layout = get_template(template)
     prompts = []
     for pair in val_pairs:
@@ -61,17 +69,22 @@ def _pointwise(val_pairs: list[Pair], tokenizer, template: str, judge: JudgePara
             prompts.append(chat_prompt(tokenizer, layout.render(shown, with_reference)))
     decoding = Decoding(max_new_tokens=judge.max_new_tokens, stop_at_newline=True)
 
-    def evaluate(model) -> float:
+    def evaluate(model) -> dict[str, float]:
         with merged(model):
             raws = generate(model, tokenizer, prompts, decoding, judge.batch_size)
         scores = [parse(layout.output, raw).score1 for raw in raws]
-        hits = 0
-        for index, pair in enumerate(val_pairs):
+        verdicts = []
+        for index in range(len(val_pairs)):
             first, second = scores[2 * index], scores[2 * index + 1]
-            hits += first is not None and second is not None and verdict_from_scores(first, second) == pair.verdict
-        return hits / len(val_pairs)
+            verdicts.append(None if first is None or second is None else verdict_from_scores(first, second))
+        return _scores(val_pairs, verdicts)
 
     return evaluate
+
+
+def _scores(val_pairs: list[Pair], verdicts: list[int | None]) -> dict[str, float]:
+    found = pairwise_metrics([p.verdict for p in val_pairs], verdicts)
+    return {"val_agreement": found["accuracy"], "val_kappa": found["cohen_kappa"]}
 
 
 @contextmanager

@@ -39,7 +39,8 @@ def _first_line_tokens(tokenizer, target_ids: list[int]) -> int:
 
 def collate(encoded: list[dict], pad_id: int) -> dict:
     """Pad to the longest row of this batch only (right padding; masked out of the loss).
-    ``first_line`` marks each row's score-line target tokens."""
+    ``first_line`` marks each row's score-line target tokens. Rows that carry cached ``hidden`` states
+    (components.training.frozen) give a padded ``hidden`` tensor too."""
     width = max(len(row["input_ids"]) for row in encoded)
     ids = torch.full((len(encoded), width), pad_id, dtype=torch.long)
     labels = torch.full((len(encoded), width), IGNORE, dtype=torch.long)
@@ -52,7 +53,13 @@ def collate(encoded: list[dict], pad_id: int) -> dict:
         mask[i, :n] = 1
         start = row["labels"].count(IGNORE)  # the prompt, then the target
         first_line[i, start : start + row["first_line"]] = True
-    return {"input_ids": ids, "labels": labels, "attention_mask": mask, "first_line": first_line}
+    batch = {"input_ids": ids, "labels": labels, "attention_mask": mask, "first_line": first_line}
+    if "hidden" in encoded[0]:
+        hidden = torch.zeros((len(encoded), width, encoded[0]["hidden"].shape[-1]), dtype=encoded[0]["hidden"].dtype)
+        for i, row in enumerate(encoded):
+            hidden[i, : len(row["input_ids"])] = row["hidden"]
+        batch["hidden"] = hidden
+    return batch
 
 
 def length_grouped_batches(

@@ -20,7 +20,8 @@ from components.training.collate import IGNORE
 
 
 def judgment_loss(model, batch: dict, first_line_weight: float = 1.0) -> torch.Tensor:
-    """Mean cross-entropy over the labelled tokens of a right-padded batch from ``collate``."""
+    """Mean cross-entropy over the labelled tokens of a right-padded batch from ``collate``. A batch
+    with cached ``hidden`` states feeds them instead of the tokens (the model cut to its top layers)."""
     labels = batch["labels"]
     labelled = labels != IGNORE
     if not bool(labelled.any()):
@@ -28,7 +29,8 @@ def judgment_loss(model, batch: dict, first_line_weight: float = 1.0) -> torch.T
     width = labels.shape[1]
     first = int(labelled.int().argmax(-1)[labelled.any(-1)].min())
     keep = width - first + 1  # from the column that predicts the earliest target token to the end
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], logits_to_keep=keep).logits
+    inputs = {"inputs_embeds": batch["hidden"]} if "hidden" in batch else {"input_ids": batch["input_ids"]}
+    logits = model(**inputs, attention_mask=batch["attention_mask"], logits_to_keep=keep, use_cache=False).logits
     targets = labels[:, width - keep + 1 :].reshape(-1)
     losses = F.cross_entropy(
         logits[:, :-1].float().reshape(-1, logits.shape[-1]), targets, ignore_index=IGNORE, reduction="none"

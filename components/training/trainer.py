@@ -10,6 +10,7 @@ The loop calls a runtime (components/training/runtime.py) for the few things tha
 
 from __future__ import annotations
 
+import contextlib
 import random
 import resource
 import time
@@ -26,6 +27,7 @@ from components.training import checkpoints
 from components.training.collate import collate, encode, length_grouped_batches, tokens_in
 from components.training.evaluation import EvalSet
 from components.training.examples import Augment, epoch_examples, twins
+from components.training.frozen import FrozenPrefix, top_only
 from components.training.loss import judgment_loss
 from components.training.runtime import Accelerated, Local, make_runtime
 
@@ -46,6 +48,7 @@ class TrainConfig:
     warmup_steps: int = 5
     score_loss_weight: float = 1.0
     target: str = "judgment"  # judgment (score line and reason) | score_line
+    frozen_cache: bool = False  # LoRA on the top lora_layers: run the frozen layers below once per example
     bf16: str | bool = "auto"
     checkpoint_every: int = 30
     eval_every: int = 30
@@ -66,13 +69,14 @@ class TrainResult:
     seconds: float
     bf16: bool
     peak_rss_mb: float
+    curve: list[dict] = field(default_factory=list)  # one row per eval step: step, tokens and the eval metrics
 
     @property
     def tokens_per_s(self) -> float:
         return self.tokens / self.seconds if self.seconds else 0.0
 
 
-Evaluate = Callable[[object], float]
+Evaluate = Callable[[object], dict[str, float]]  # model -> metrics, "val_agreement" (higher is better) among them
 Log = Callable[[int, dict], None]
 Runtime = Local | Accelerated
 
@@ -130,9 +134,10 @@ def train(
     val_pairs: list[Pair] | None = None,
 ) -> TrainResult:
     """Train for ``cfg.max_steps`` optimizer steps, resuming from ``workdir`` if a checkpoint is
-    there. At every eval step the loss on ``val_pairs`` is logged as ``eval_loss`` and ``evaluate``
-    (higher is better) as ``val_agreement``; the best model by ``evaluate`` is saved under
-    ``workdir/best`` (the last one when there is no ``evaluate``)."""
+    there. At every eval step the loss on ``val_pairs`` is logged as ``eval_loss`` with the metrics
+    ``evaluate`` returns; the best model by their ``val_agreement`` is saved under ``workdir/best``
+    (the last one when there is no ``evaluate``). The eval rows, with the training tokens seen so
+    far, make the learning curve (``TrainResult.curve``), kept across a resume."""
     runtime = make_runtime(cfg.bf16, cfg.batch_size)
     torch.manual_seed(cfg.seed)
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -140,7 +145,15 @@ def train(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_then_linear(cfg.warmup_steps, cfg.max_steps))
     model, optimizer, scheduler = runtime.prepare(model, optimizer, scheduler)
     trainable = [p for p in model.parameters() if p.requires_grad]
-    state = {"best_step": 0, "best_score": None, "eval_loss": None, "losses": [], "tokens": 0, "seconds": 0.0}
+    state = {
+        "best_step": 0,
+        "best_score": None,
+        "eval_loss": None,
+        "losses": [],
+        "tokens": 0,
+        "seconds": 0.0,
+        "curve": [],
+    }
     found = checkpoints.latest(workdir / "checkpoints")
     if found is not None:
         state = runtime.load(found, model, optimizer, scheduler, lora=cfg.method == "lora")
@@ -154,13 +167,15 @@ def train(
         else None
     )
     model.train()
-    schedule = _batches(pairs, tokenizer, cfg)
+    prefix = frozen_prefix(runtime.unwrap(model), cfg)
+    schedule = _batches(pairs, tokenizer, cfg, prefix)
     began = time.perf_counter() - state["seconds"]
     bar = tqdm(total=cfg.max_steps, initial=start, desc="finetune", leave=False, disable=not runtime.is_main)
     for step in range(start + 1, cfg.max_steps + 1):
         rows = next_batch(schedule, step)
         batch = runtime.to_device(collate(runtime.shard(rows), tokenizer.pad_token_id))
-        loss = _step(model, batch, optimizer, scheduler, runtime, trainable, cfg.score_loss_weight)
+        with top_only(runtime.unwrap(model), cfg.lora_layers) if prefix else contextlib.nullcontext():
+            loss = _step(model, batch, optimizer, scheduler, runtime, trainable, cfg.score_loss_weight)
         state["losses"].append(loss)
         state["tokens"] += tokens_in(rows)
         state["seconds"] = time.perf_counter() - began
@@ -199,7 +214,20 @@ def train(
         seconds=state["seconds"],
         bf16=runtime.bf16,
         peak_rss_mb=peak_rss_mb(),
+        curve=state.get("curve", []),
     )
+
+
+def frozen_prefix(model, cfg: TrainConfig) -> FrozenPrefix | None:
+    """The cache of frozen-layer outputs when ``frozen_cache`` is on; it needs LoRA on some top layers."""
+    if not cfg.frozen_cache:
+        return None
+    if cfg.method != "lora" or top_layers(model, cfg.lora_layers) is None:
+        raise ValueError(
+            "finetune.frozen_cache needs method lora and lora_layers below the model's layer count: "
+            "only layers without an adapter can be computed once"
+        )
+    return FrozenPrefix(model, cfg.lora_layers, cfg.batch_size * 2)
 
 
 def peak_rss_mb() -> float:
@@ -243,8 +271,9 @@ def _evaluate(
     if eval_set is not None:
         metrics["eval_loss"] = state["eval_loss"] = eval_set.loss(model, runtime)
     if evaluate:
-        metrics["val_agreement"] = evaluate(runtime.unwrap(model))
+        metrics.update(evaluate(runtime.unwrap(model)))
     model.train()
+    state.setdefault("curve", []).append({"step": step, "tokens": state["tokens"], **metrics})
     if log and runtime.is_main:
         log(step, metrics)
     score = metrics.get("val_agreement")
@@ -257,8 +286,8 @@ class _Schedule:
     """Batches for any step, recomputed deterministically from (seed, epoch): a resumed run
     sees exactly the batches the killed run would have seen."""
 
-    def __init__(self, pairs, tokenizer, cfg: TrainConfig):
-        self.pairs, self.tokenizer, self.cfg = pairs, tokenizer, cfg
+    def __init__(self, pairs, tokenizer, cfg: TrainConfig, prefix: FrozenPrefix | None = None):
+        self.pairs, self.tokenizer, self.cfg, self.prefix = pairs, tokenizer, cfg, prefix
         self._epoch, self._batches = -1, []
 
     def epoch(self, epoch: int) -> list[list[dict]]:
@@ -267,6 +296,8 @@ class _Schedule:
             score_line = cfg.target == "score_line"
             examples = epoch_examples(self.pairs, epoch, cfg.template, cfg.output_format, cfg.augment, score_line)
             encoded = [encode(e, self.tokenizer, cfg.max_tokens) for e in examples]
+            if self.prefix is not None:
+                self.prefix.attach(encoded)
             order = length_grouped_batches(
                 [len(e["input_ids"]) for e in encoded],
                 cfg.batch_size,
@@ -281,10 +312,10 @@ class _Schedule:
         return -(-len(self.pairs) // per_batch)
 
 
-def _batches(pairs, tokenizer, cfg: TrainConfig) -> _Schedule:
+def _batches(pairs, tokenizer, cfg: TrainConfig, prefix: FrozenPrefix | None = None) -> _Schedule:
     if not pairs:
         raise ValueError("no training pairs: the train split is empty")
-    return _Schedule(pairs, tokenizer, cfg)
+    return _Schedule(pairs, tokenizer, cfg, prefix)
 
 
 def next_batch(schedule: _Schedule, step: int) -> list[dict]:

@@ -78,3 +78,34 @@ def test_a_hidden_reference_trains_on_the_reference_free_label_when_there_is_one
     assert with_ref.target.startswith("9 2\n")
     assert without.target == "6 6\nBoth look fine."
     assert make_example(make_pair(), "judgeops", "judgelm", with_reference=False).target.startswith("9 2\n")
+
+
+def test_both_orders_shows_every_pair_twice_as_mirrored_twins():
+    pairs = arithmetic_pairs(30)
+    augment = Augment(swap_prob=0.0, reference_drop=0.5, seed=2, both_orders=True)
+    examples = epoch_examples(pairs, 0, "judgeops", "judgelm", augment)
+    assert len(examples) == 2 * len(pairs)
+    for pair, (shown, traded) in zip(pairs, zip(examples[::2], examples[1::2], strict=True), strict=True):
+        assert (shown.swapped, traded.swapped) == (False, True)
+        assert shown.with_reference == traded.with_reference, "reference drop decides once per pair"
+        first, second = shown.target.split("\n")[0].split(), traded.target.split("\n")[0].split()
+        assert first == second[::-1] == [f"{pair.score1:g}", f"{pair.score2:g}"]
+    assert {e.with_reference for e in examples} == {True, False}
+
+
+def test_score_line_targets_stop_at_the_first_line():
+    examples = epoch_examples(arithmetic_pairs(6), 0, "judgeops", "judgelm", Augment(0.5, 0.0), score_line=True)
+    assert all("\n" not in e.target and len(e.target.split()) == 2 for e in examples)
+    verdicts = epoch_examples(arithmetic_pairs(6), 0, "judgeops_verdict", "pandalm", Augment(0.5, 0.0), score_line=True)
+    assert {e.target for e in verdicts} <= {"1", "2", "Tie"}
+
+
+def test_twins_share_a_batch_and_every_row_is_batched_once():
+    import random
+
+    lengths = [random.Random(i).randint(10, 400) for i in range(60)]
+    batches = length_grouped_batches(lengths, 8, random.Random(0), twins=2)
+    assert sorted(i for b in batches for i in b) == list(range(60))
+    for batch in batches:
+        assert len(batch) <= 8
+        assert all(row ^ 1 in batch for row in batch), "a pair's two orders ride in one batch"

@@ -67,3 +67,21 @@ def test_balancing_caps_every_category_without_starving_a_family():
     counts = {c: sum(q.category == c for q in questions) for c in by_category}
     assert max(counts.values()) <= 6
     assert len(by_category["fundamental"]) == 6, "round-robin: six fundamental families get one slot each"
+
+
+def test_model_answers_go_to_every_eval_question_and_a_few_train_questions_per_family():
+    from components.data.pairing import split_by_question
+    from components.stages.generate import build_questions, model_answered
+
+    params = small_params(7)
+    cfg = params.generate.model_copy(update={"questions_per_family": 20, "model_answer_train_questions": 3})
+    params = params.model_copy(update={"generate": cfg})
+    questions, _ = build_questions(params)
+    split_of = split_by_question(questions, cfg.split.model_dump(), cfg.seed)
+    asked = model_answered(questions, cfg)
+    evaluated = [q for q in questions if split_of[q.id] != "train"]
+    assert set(q.id for q in evaluated) <= {q.id for q in asked}
+    per_family = {f: sum(q.family == f and split_of[q.id] == "train" for q in asked) for f in cfg.families}
+    assert per_family == {f: 3 for f in cfg.families}
+    everyone = model_answered(questions, cfg.model_copy(update={"model_answer_train_questions": None}))
+    assert everyone == questions

@@ -2,8 +2,8 @@
 
 import pytest
 
+from components.evaluation import evaluate
 from components.schemas import FIRST, SECOND, TIE, Judgment
-from components.stages.report import evaluate
 from tests.factories import arithmetic_pairs
 
 
@@ -44,7 +44,7 @@ def test_a_pair_judged_in_one_order_only_is_an_error_naming_it():
 
 
 def test_the_agreement_gain_is_paired_and_counts_failures_as_wrong():
-    from components.stages.report import agreement_gain
+    from components.evaluation import agreement_gain
 
     test = arithmetic_pairs(6)  # six questions; verdicts cycle FIRST, SECOND, TIE
     tuned = {"judgments": [_judgment(p.id, "original", p.verdict) for p in test]}
@@ -54,3 +54,16 @@ def test_the_agreement_gain_is_paired_and_counts_failures_as_wrong():
     assert 0 < gain["low"] <= gain["value"] <= gain["high"] <= 1
     same = agreement_gain(test, tuned, tuned, resamples=200, seed=0)
     assert same == {"value": 0.0, "low": 0.0, "high": 0.0}  # paired: identical judges never differ
+
+
+def test_swap_averaged_figures_stand_beside_the_raw_ones_only_when_asked():
+    test = arithmetic_pairs(3)  # verdicts FIRST, SECOND, TIE
+    # a judge that always prefers the first answer shown: right on the first pair only, never consistent
+    judgments = [_judgment(p.id, order, FIRST) for p in test for order in ("original", "swapped")]
+    raw = evaluate(test, judgments, resamples=20, seed=0)
+    assert raw["calibrated"] is None
+    both = evaluate(test, judgments, resamples=20, seed=0, calibration="swap_average")
+    assert both["metrics"] == raw["metrics"] and both["consistency"]["consistency"] == 0.0
+    # averaged, (8 + 2) / 2 against (2 + 8) / 2: every pair is a tie, right on the tie pair only
+    assert both["calibrated"]["metrics"]["accuracy"] == pytest.approx(1 / 3)
+    assert both["calibrated"]["metrics"]["confusion"][0] == [1, 0, 0]

@@ -1,0 +1,87 @@
+"""How well a judge's verdicts match gold labels: the figures the report states, computed from
+judgments and pairs alone (no files, no plots), so any stage or tool can score a judge the same way.
+
+Gold is the teacher's verdict on the generated test split, or the human majority on an imported
+human-labelled set (PandaLM's test set through ``judgeops import pandalm``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from components.judges.calibration import swap_average
+from components.metrics import consistency_metrics, pairwise_cis, pairwise_metrics, pointwise_correlations, with_ci
+from components.schemas import Judgment, Pair
+
+
+def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: int, calibration: str = "none") -> dict:
+    """Agreement of one judge with the gold labels on the original order (JudgeLM's protocol), and its
+    raw position consistency over both orders of every pair (the audit's position probe reports
+    the same rate, with a CI, on its ``max_items`` pairs). With ``calibration`` "swap_average" the
+    verdicts from both orders' averaged scores are scored too, under ``calibrated``, beside the raw ones."""
+    by_id = {j.pair_id: j for j in judgments if j.order == "original"}
+    swapped = {j.pair_id: j for j in judgments if j.order == "swapped"}
+    missing = [p.id for p in test if p.id not in by_id or p.id not in swapped]
+    if missing:
+        raise ValueError(f"{len(missing)} test pairs lack a judgment in one order or both, e.g. {missing[:5]}")
+    gold = [p.verdict for p in test]
+    pred = [by_id[p.id].verdict for p in test]
+    per_category = defaultdict(list)
+    for pair, verdict in zip(test, pred, strict=True):
+        per_category[pair.category].append(verdict == pair.verdict)
+    groups = [p.question_id for p in test]
+    calibrated = None
+    if calibration == "swap_average":
+        verdicts = [swap_average(by_id[p.id], swapped[p.id]) for p in test]
+        calibrated = {
+            "metrics": pairwise_metrics(gold, verdicts),
+            "cis": pairwise_cis(gold, verdicts, groups=groups, n_resamples=resamples, seed=seed),
+        }
+    return {
+        "metrics": pairwise_metrics(gold, pred),
+        "consistency": consistency_metrics(pred, [swapped[p.id].verdict for p in test]),
+        "cis": pairwise_cis(gold, pred, groups=groups, n_resamples=resamples, seed=seed),
+        "per_category": {c: (sum(v) / len(v), len(v)) for c, v in sorted(per_category.items())},
+        "judgments": [by_id[p.id] for p in test],
+        "calibration": agreement_by_margin(test, [by_id[p.id] for p in test]),
+        "calibrated": calibrated,
+        "correlations": score_correlations(test, [by_id[p.id] for p in test]),
+    }
+
+
+def agreement_gain(test: list[Pair], tuned: dict, base: dict, resamples: int, seed: int) -> dict:
+    """Fine-tuned minus base agreement with a paired cluster-bootstrap CI: each resample draws
+    questions once and scores both judges on them, so the interval is the gain's own, not a
+    difference of two independent intervals. A failed judgment counts as wrong for its judge."""
+    rows = [
+        (pair.verdict, t.verdict, b.verdict)
+        for pair, t, b in zip(test, tuned["judgments"], base["judgments"], strict=True)
+    ]
+
+    def gain(sample: list[tuple]) -> float:
+        return sum((t == gold) - (b == gold) for gold, t, b in sample) / len(sample)
+
+    return with_ci(rows, gain, [p.question_id for p in test], n_resamples=resamples, seed=seed)
+
+
+def score_correlations(test: list[Pair], judgments: list[Judgment]) -> dict | None:
+    """The judge's 1-10 scores against the teacher's, per answer, at CritiqueLLM's three levels
+    (sample, text = per question, system = per answer source). Failed judgments have no scores."""
+    records = []
+    for pair, j in zip(test, judgments, strict=True):
+        if j.failed or j.score1 is None or j.score2 is None:
+            continue
+        records += [
+            (pair.question_id, pair.source1, j.score1, pair.score1),
+            (pair.question_id, pair.source2, j.score2, pair.score2),
+        ]
+    return pointwise_correlations(records) if records else None
+
+
+def agreement_by_margin(test: list[Pair], judgments: list[Judgment]) -> list[dict]:
+    """Agreement per score margin |s1 - s2| (capped at 5): does a confident judge agree more?"""
+    buckets = defaultdict(list)
+    for pair, j in zip(test, judgments, strict=True):
+        if j.score1 is not None and j.score2 is not None:
+            buckets[min(int(abs(j.score1 - j.score2)), 5)].append(j.verdict == pair.verdict)
+    return [{"margin": m, "agreement": sum(v) / len(v), "n": len(v)} for m, v in sorted(buckets.items())]

@@ -1,0 +1,91 @@
+"""Train the top N decoder layers on cached inputs: the frozen layers below run once per example.
+
+With LoRA on the top N of L layers, the bottom L - N layers never change, so their output for a given
+sequence is the same at every step of every epoch. Computing it once and feeding it to the top layers
+(``inputs_embeds`` through a model whose layer list is cut to its top N) makes a step cost N layers'
+forward and backward instead of L layers' forward and N layers' backward: with N = 4 of SmolLM2's 30,
+about a sixth. That buys epochs, and epochs are what a small judge needs: a linear probe on frozen
+SmolLM2 features reads answer quality well (docs/training.md), while a few hundred full steps barely
+move the score tokens.
+
+The cut model computes exactly what the whole model does for right-padded rows: positions are the
+same (0..n-1), the causal mask is the same, and nothing above layer L - N sees the token embeddings.
+``tests/model/test_frozen_prefix.py`` checks the logits against the whole model's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+
+
+def decoder(model):
+    """The decoder body (its ``layers`` and final ``norm``), under any peft or DDP wrapping."""
+    inner = getattr(model, "module", model)
+    inner = inner.get_base_model() if hasattr(inner, "get_base_model") else inner
+    return inner.get_decoder()
+
+
+@contextmanager
+def top_only(model, count: int) -> Iterator[None]:
+    """The model with only its top ``count`` decoder layers for the duration: fed ``inputs_embeds``
+    (cached inputs of the first of them), it runs those layers, the final norm and the head."""
+    body = decoder(model)
+    every = body.layers
+    body.layers = torch.nn.ModuleList(list(every)[len(every) - count :])
+    try:
+        yield
+    finally:
+        body.layers = every
+
+
+class FrozenPrefix:
+    """Inputs of the first of the top ``count`` layers, by sequence, computed once on first use."""
+
+    def __init__(self, model, count: int, batch_size: int = 16, dtype: torch.dtype = torch.float32):
+        self.model, self.count, self.batch_size, self.dtype = model, count, batch_size, dtype
+        self._cache: dict[tuple[int, ...], torch.Tensor] = {}
+        self.computed_tokens = 0
+
+    def attach(self, rows: list[dict]) -> None:
+        """Give every encoded row its ``hidden`` states ([tokens, hidden]), computing the missing ones."""
+        missing = list(
+            dict.fromkeys(tuple(row["input_ids"]) for row in rows if tuple(row["input_ids"]) not in self._cache)
+        )
+        missing.sort(key=len)
+        for start in range(0, len(missing), self.batch_size):
+            self._compute(missing[start : start + self.batch_size])
+        for row in rows:
+            row["hidden"] = self._cache[tuple(row["input_ids"])]
+
+    def _compute(self, sequences: list[tuple[int, ...]]) -> None:
+        width = max(len(s) for s in sequences)
+        ids = torch.zeros((len(sequences), width), dtype=torch.long)
+        mask = torch.zeros((len(sequences), width), dtype=torch.long)
+        for i, sequence in enumerate(sequences):
+            ids[i, : len(sequence)] = torch.tensor(sequence)
+            mask[i, : len(sequence)] = 1
+        body = decoder(self.model)
+        device = next(body.parameters()).device
+        was_training = body.training
+        body.eval()
+        with torch.no_grad(), _bottom_only(body, len(body.layers) - self.count):
+            states = body(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).last_hidden_state
+        body.train(was_training)
+        for i, sequence in enumerate(sequences):
+            self._cache[sequence] = states[i, : len(sequence)].to("cpu", self.dtype).clone()
+        self.computed_tokens += sum(len(s) for s in sequences)
+
+
+@contextmanager
+def _bottom_only(body, count: int) -> Iterator[None]:
+    """The decoder ``body`` cut to its bottom ``count`` layers and without its final norm, so its last
+    hidden state is the input of layer ``count`` (the model's head is never called: no logits needed)."""
+    every, norm = body.layers, body.norm
+    body.layers, body.norm = torch.nn.ModuleList(list(every)[:count]), torch.nn.Identity()
+    try:
+        yield
+    finally:
+        body.layers, body.norm = every, norm
