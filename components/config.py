@@ -195,6 +195,7 @@ class FinetuneParams(Section):
     score_loss_weight: float = Field(1.0, ge=1.0)  # the score line's tokens count this many times in the loss
     target: Literal["judgment", "score_line"] = "judgment"  # score_line: train on the first line alone
     both_orders: bool = False  # every pair in both orders, side by side in one batch (swap_prob unused)
+    frozen_cache: bool = False  # with lora_layers: the frozen layers below run once per example, not every step
     swap_prob: float = Field(0.5, ge=0, le=1)
     reference_drop: float = Field(0.3, ge=0, le=1)
     bf16: Literal["auto", True, False] = "auto"

@@ -16,10 +16,10 @@ from typing import ClassVar
 from components.judges.base import JudgeItem, to_judgment
 from components.judges.identity import code_fingerprint, template_identity
 from components.judges.logprob import LOGPROB_FORMATS, Reading, check_format, read_judgments
-from components.judges.parsers import parse
+from components.judges.parsers import Parsed, parse
 from components.judges.templates import FIRST_LINE_FORMATS, get_template
 from components.models import weights_fingerprint
-from components.schemas import Judgment, Pair
+from components.schemas import Judgment, Pair, verdict_from_scores
 from components.textgen import Decoding, chat_prompt, generate
 
 MODES = ("score_first", "logprob", "generate")
@@ -48,8 +48,6 @@ class HFJudge:
         if self.mode not in MODES:
             raise ValueError(f"unknown judge mode {self.mode!r}; known: {', '.join(MODES)}")
         self._template = get_template(self.template)
-        if self._template.kind != "pairwise":
-            raise ValueError(f"template {self.template!r} is pointwise; the hf judge takes a pairwise template")
         if self.mode == "logprob":
             check_format(self._template.output)
         self.truncated = 0
@@ -95,22 +93,56 @@ class HFJudge:
 
     def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
         self._load()
+        if self._template.kind == "pointwise":
+            return self._judge_pointwise(items)
         prompts, cut = zip(*(self.prompt(item.shown) for item in items), strict=True) if items else ((), ())
         self.truncated += sum(cut)
-        output = self._template.output
-        if self.mode == "logprob":
-            readings = read_judgments(
-                self.model, self.tokenizer, list(prompts), output, self.batch_size, self.min_score_mass, self.name
-            )
-        else:
-            first_line = self.mode == "score_first" and output in FIRST_LINE_FORMATS
-            decoding = Decoding(max_new_tokens=self.max_new_tokens, stop_at_newline=first_line)
-            raws = generate(self.model, self.tokenizer, list(prompts), decoding, self.batch_size, progress=self.name)
-            readings = [Reading(raw, parse(output, raw)) for raw in raws]
         return [
             to_judgment(item, self.name, self.template, r.raw, r.parsed, confidence=r.confidence, truncated=was_cut)
-            for item, r, was_cut in zip(items, readings, cut, strict=True)
+            for item, r, was_cut in zip(items, self._read(list(prompts)), cut, strict=True)
         ]
+
+    def _read(self, prompts: list[str]) -> list[Reading]:
+        output = self._template.output
+        if self.mode == "logprob":
+            return read_judgments(
+                self.model, self.tokenizer, prompts, output, self.batch_size, self.min_score_mass, self.name
+            )
+        first_line = self.mode == "score_first" and output in FIRST_LINE_FORMATS
+        decoding = Decoding(max_new_tokens=self.max_new_tokens, stop_at_newline=first_line)
+        raws = generate(self.model, self.tokenizer, prompts, decoding, self.batch_size, progress=self.name)
+        return [Reading(raw, parse(output, raw)) for raw in raws]
+
+    def _judge_pointwise(self, items: Sequence[JudgeItem]) -> list[Judgment]:
+        """A pointwise template grades each answer alone; the verdict follows from the two stated scores
+        (higher wins, equal ties), as JudgeLM turns a score pair into a verdict. Both orders of a pair,
+        and every pair that shares an answer, reuse one reading per distinct prompt. The judge never sees
+        the two answers together, so its verdicts mirror when the order does: consistent by construction."""
+        graded = [(self.prompt(item.shown), self.prompt(item.shown.swapped())) for item in items]
+        distinct = list(dict.fromkeys(text for both in graded for text, _ in both))
+        readings = dict(zip(distinct, self._read(distinct), strict=True))
+        self.truncated += sum(cut1 or cut2 for (_, cut1), (_, cut2) in graded)
+        return [
+            self._combine(item, readings[first], readings[second], cut1 or cut2)
+            for item, ((first, cut1), (second, cut2)) in zip(items, graded, strict=True)
+        ]
+
+    def _combine(self, item: JudgeItem, first: Reading, second: Reading, cut: bool) -> Judgment:
+        raw = f"[1] {first.raw.strip()}\n[2] {second.raw.strip()}"
+        for which, reading in (("answer 1", first), ("answer 2", second)):
+            if reading.parsed.failed:
+                return to_judgment(
+                    item,
+                    self.name,
+                    self.template,
+                    raw,
+                    Parsed(failure=f"{which}: {reading.parsed.failure}"),
+                    truncated=cut,
+                )
+        stated = [r.stated if r.stated is not None else r.parsed.score1 for r in (first, second)]
+        parsed = Parsed(score1=first.parsed.score1, score2=second.parsed.score1, verdict=verdict_from_scores(*stated))
+        confidence = first.confidence * second.confidence if first.confidence and second.confidence else None
+        return to_judgment(item, self.name, self.template, raw, parsed, confidence=confidence, truncated=cut)
 
 
 def usable_mode(mode: str, template: str) -> str:

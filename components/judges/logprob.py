@@ -22,6 +22,9 @@ equal ties), ``raw`` is the chosen line "s1 s2", and the confidence is p(s1)·p(
 unnormalised probability the model gives that score line. The expected scores can order the answers
 differently from the verdict when the model hesitates between neighbouring scores.
 
+For ``pointwise`` (one score) the first step alone gives the score: its expected value, and the most
+likely score as the line the judge states.
+
 For ``pandalm`` one pass over prompt + "T" (the first token of "Tie") reads p("1"), p("2") and
 p(tie) = p("tie") + p("T")·p("ie"|"T"); a bare "T" that goes on as "The" is not counted as a tie.
 The verdict is the most likely label, its probability the confidence.
@@ -43,7 +46,7 @@ from tqdm.auto import tqdm
 from components.judges.parsers import SCORE_RANGE, Parsed
 from components.schemas import FIRST, SECOND, TIE, verdict_from_scores
 
-LOGPROB_FORMATS = ("judgelm", "pandalm")
+LOGPROB_FORMATS = ("judgelm", "pandalm", "pointwise")
 SEPARATOR = " "
 
 
@@ -54,6 +57,7 @@ class Reading:
     raw: str
     parsed: Parsed
     confidence: float | None = None
+    stated: float | None = None  # pointwise: the score the line states (the most likely one; parsed has the mean)
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,9 @@ def read_judgments(
     check_format(output_format)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    read = _judgelm_reader(tokenizer) if output_format == "judgelm" else _pandalm_reader(tokenizer)
+    read = {"judgelm": _judgelm_reader, "pandalm": _pandalm_reader, "pointwise": _pointwise_reader}[output_format](
+        tokenizer
+    )
     encoded = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in prompts]
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     readings: list[Reading | None] = [None] * len(prompts)
@@ -158,7 +164,7 @@ class _Cached:
     def feed(self, rows: list[list[int]], keep: int = 1) -> torch.Tensor:
         """Next-token probabilities [rows, keep, vocab] at the last ``keep`` columns of this feed."""
         width = max(len(row) for row in rows)
-        device = self.model.device
+        device = getattr(self.model, "device", "cpu")  # a scripted test model has none
         ids = torch.tensor([[self.pad_id] * (width - len(row)) + row for row in rows], device=device)
         fresh = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in rows], device=device)
         self.mask = fresh if self.mask is None else torch.cat([self.mask, fresh], dim=1)
@@ -183,9 +189,32 @@ def _ids(tokenizer, text: str) -> tuple[int, ...]:
     return tuple(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
-def _judgelm_reader(tokenizer):
+def _score_choices(tokenizer) -> Choices:
     low, high = (int(bound) for bound in SCORE_RANGE)
-    scores = Choices.from_texts(tokenizer, {k: (str(k),) for k in range(low, high + 1)})
+    return Choices.from_texts(tokenizer, {k: (str(k),) for k in range(low, high + 1)})
+
+
+def _pointwise_reader(tokenizer):
+    scores = _score_choices(tokenizer)
+    values = torch.tensor(scores.values, dtype=torch.float64)
+
+    def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
+        probabilities, greedy = _position(cached, scores, prompts)
+        readings = []
+        for row, p in enumerate(probabilities):
+            if p.sum() < min_mass:
+                readings.append(_unlikely("score", float(p.sum()), min_mass, "", greedy[row], tokenizer))
+                continue
+            best = scores.values[int(p.argmax())]
+            expected = float((p.double() * values).sum() / p.double().sum())
+            readings.append(Reading(str(best), Parsed(score1=expected), float(p.max()), stated=best))
+        return readings
+
+    return read
+
+
+def _judgelm_reader(tokenizer):
+    scores = _score_choices(tokenizer)
     separator = list(_ids(tokenizer, SEPARATOR))
     spelled = dict(zip(scores.values, (alternatives[0] for alternatives in scores.spellings), strict=True))
     for a, b in itertools.product(scores.values, repeat=2):

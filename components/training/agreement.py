@@ -1,12 +1,11 @@
 """Verdict agreement with the teacher on the val split: how the trainer picks its best checkpoint.
 
 CritiqueLLM picks its checkpoint by validation correlation; we pick by verdict agreement, judged
-the way the trained judge will be used: a pairwise template by HFJudge in the judge section's mode
-(logprob falls back to score-first for an output format it cannot read), with a LoRA adapter merged
-into the weights for the pass and unmerged after it, since an unmerged adapter judges 2.8x slower.
-A pointwise judge grades each answer alone and the verdict follows from the two scores (higher
-wins, equal ties), as JudgeLM turns its score pair into a verdict; a parse failure on either
-answer counts as a miss, never as a tie.
+the way the trained judge will be used: by HFJudge in the judge section's mode (logprob falls back
+to score-first for an output format it cannot read), with a LoRA adapter merged into the weights
+for the pass and unmerged after it, since an unmerged adapter judges 2.8x slower. A pointwise judge
+grades each answer alone and the verdict follows from the two scores (HFJudge's pointwise rule); a
+parse failure counts as a miss, never as a tie.
 """
 
 from __future__ import annotations
@@ -17,11 +16,8 @@ from contextlib import contextmanager
 from components.config import JudgeParams
 from components.judges.base import JudgeItem
 from components.judges.hf import HFJudge, usable_mode
-from components.judges.parsers import parse
-from components.judges.templates import get_template
 from components.metrics import pairwise_metrics
-from components.schemas import Pair, verdict_from_scores
-from components.textgen import Decoding, chat_prompt, generate
+from components.schemas import Pair
 
 
 def val_agreement(
@@ -29,12 +25,10 @@ def val_agreement(
 ) -> Callable[[object], dict[str, float]]:
     """A callback for ``train(evaluate=...)``: model -> ``val_agreement`` (the share of val pairs whose
     verdict matches) and ``val_kappa`` (Cohen's kappa of those verdicts, failures a class of their own)."""
-    if get_template(template).kind == "pointwise":
-        return _pointwise(val_pairs, tokenizer, template, judge)
-    return _pairwise(val_pairs, tokenizer, template, judge)
+    return _judged(val_pairs, tokenizer, template, judge)
 
 
-def _pairwise(
+def _judged(
     val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams
 ) -> Callable[[object], dict[str, float]]:
     def evaluate(model) -> dict[str, float]:
@@ -54,30 +48,6 @@ def _pairwise(
         with merged(model):
             judgments = hf.judge([JudgeItem(p) for p in val_pairs])
         return _scores(val_pairs, [j.verdict for j in judgments])
-
-    return evaluate
-
-
-def _pointwise(
-    val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams
-) -> Callable[[object], dict[str, float]]:
-    layout = get_template(template)
-    prompts = []
-    for pair in val_pairs:
-        with_reference = layout.shows_reference(pair, judge.with_reference)
-        for shown in (pair, pair.swapped()):
-            prompts.append(chat_prompt(tokenizer, layout.render(shown, with_reference)))
-    decoding = Decoding(max_new_tokens=judge.max_new_tokens, stop_at_newline=True)
-
-    def evaluate(model) -> dict[str, float]:
-        with merged(model):
-            raws = generate(model, tokenizer, prompts, decoding, judge.batch_size)
-        scores = [parse(layout.output, raw).score1 for raw in raws]
-        verdicts = []
-        for index in range(len(val_pairs)):
-            first, second = scores[2 * index], scores[2 * index + 1]
-            verdicts.append(None if first is None or second is None else verdict_from_scores(first, second))
-        return _scores(val_pairs, verdicts)
 
     return evaluate
 

@@ -79,3 +79,33 @@ def test_a_killed_run_resumes_without_rejudging_or_duplicates(judge, tmp_path):
     assert any(judgment.failed for judgment in first), "an untrained model fails to parse (the next line's case)"
     # greedy local decoding fails the same way every time: its failures are reused, not judged again
     assert len(cache.read_text().splitlines()) == 12
+
+
+@pytest.mark.parametrize("mode", ["logprob", "score_first"])
+def test_a_pointwise_judge_grades_each_answer_once_and_mirrors_by_construction(tiny_model, mode, monkeypatch):
+    model, tokenizer = tiny_model
+    judge = HFJudge(
+        "tiny",
+        "",
+        template="pointwise",
+        mode=mode,
+        model=model,
+        tokenizer=tokenizer,
+        max_new_tokens=4,
+        min_score_mass=0,
+    )
+    pairs = arithmetic_pairs(4)
+    read = []
+    original_read = judge._read
+    monkeypatch.setattr(judge, "_read", lambda prompts: read.extend(prompts) or original_read(prompts))
+    judgments = judge.judge(both_orders(pairs))
+    assert len(read) == len(set(read)) == len({(p.question_id, a) for p in pairs for a in (p.answer1, p.answer2)})
+    by_order = {(j.pair_id, j.order): j for j in judgments}
+    for pair in pairs:
+        original, swapped = by_order[(pair.id, "original")], by_order[(pair.id, "swapped")]
+        assert original.failed == swapped.failed
+        if not original.failed:
+            assert (original.score1, original.score2) == (swapped.score2, swapped.score1)
+            assert {original.verdict, swapped.verdict} in ({0}, {1, 2})
+        else:
+            assert original.failure.startswith(("answer 1:", "answer 2:")) and original.verdict is None

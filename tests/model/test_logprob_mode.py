@@ -233,3 +233,12 @@ def test_score_first_and_logprob_agree_where_the_model_is_confident(confident, i
         == [("10 7", FIRST)] * len(items)
     )
     assert all(r.score1 > 9 and 6 < r.score2 < 8 for r in read_off)
+
+
+def test_pointwise_reads_one_score_stating_the_likeliest_and_keeping_the_mean(tokenizer):
+    mixed, ten, none = read(tokenizer, SCORES, ["mixed", "ten", "no_score"], "pointwise")
+    assert (mixed.raw, mixed.stated) == ("8", 8)
+    assert mixed.parsed.score1 == pytest.approx((0.15 * 1 + 0.2 * 7 + 0.5 * 8 + 0.05 * 10) / 0.9)
+    assert mixed.parsed.score2 is None and mixed.confidence == pytest.approx(0.5)
+    assert (ten.raw, ten.stated) == ("10", 10)
+    assert none.parsed.failed and "no score token is likely" in none.parsed.failure
