@@ -36,7 +36,7 @@ def run(params: Params, tracker) -> dict:
 
 def judge_set(judge, name: str, pairs: list[Pair], out: Path) -> dict:
     """Judge ``pairs`` in both orders (resuming from the judge's cache), write the judgments to ``out``."""
-    started, truncated_before = time.perf_counter(), judge.truncated
+    started, truncated_before = time.perf_counter(), getattr(judge, "truncated", 0)
     judgments, reused = judge_cached(judge, both_orders(pairs), cache_file(name))
     seconds = time.perf_counter() - started
     write_jsonl(out, judgments)
@@ -45,6 +45,6 @@ def judge_set(judge, name: str, pairs: list[Pair], out: Path) -> dict:
         f"{name}.judgments": len(judgments),
         f"{name}.from_cache": reused,
         f"{name}.parse_failures": sum(j.failed for j in judgments),
-        f"{name}.truncated_prompts": judge.truncated - truncated_before,
+        f"{name}.truncated_prompts": getattr(judge, "truncated", 0) - truncated_before,
         f"{name}.judgments_per_s": round(fresh / seconds, 2) if fresh else 0.0,
     }
