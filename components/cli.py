@@ -26,7 +26,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
-import_app = typer.Typer(no_args_is_help=True, help="Convert published judge data into judgeops pairs.")
+import_app = typer.Typer(
+    no_args_is_help=True, help="Convert published judge data into judgeops pairs, questions or scored answers."
+)
 app.add_typer(import_app, name="import")
 
 
@@ -152,18 +154,21 @@ def profile(name: str = typer.Argument(..., help="A file name in profiles/, with
 def score(
     gold: Path,
     pred: Path,
-    gold_format: str = typer.Option("auto", help="auto | canonical | pandalm | judgelm"),
+    gold_format: str = typer.Option("auto", help="auto | canonical | pandalm | judgelm | critiquellm | scored"),
     id_field: Optional[str] = typer.Option(None, help="Id field of PRED records"),
     verdict_field: Optional[str] = typer.Option(None, help="Verdict field of PRED records"),
+    score_field: Optional[str] = typer.Option(None, help="Score field of PRED records (pointwise gold)"),
     failures: str = typer.Option("separate", help="separate (failures are wrong) | tie (as PandaLM/JudgeLM published)"),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write every metric as JSON here"),
     resamples: int = typer.Option(1000, help="Bootstrap resamples for the CIs (0 = no intervals)"),
 ) -> None:
-    """Score any predictions file against gold verdicts, aligned by id."""
+    """Score any predictions file against gold verdicts (or, for pointwise gold, gold scores), aligned by id."""
     from components.io import write_json
     from components.scoring import render_table, score_files
 
-    metrics = score_files(gold, pred, gold_format, id_field, verdict_field, failures, n_resamples=resamples)
+    metrics = score_files(
+        gold, pred, gold_format, id_field, verdict_field, failures, n_resamples=resamples, score_field=score_field
+    )
     typer.echo(render_table(metrics))
     if json_out:
         write_json(json_out, metrics)
@@ -187,7 +192,7 @@ def _import_command(kind: str):
         on_error: str = typer.Option("raise", "--on-error", help="raise | skip (bad rows go to --rejects)"),
         rejects: Optional[Path] = typer.Option(None, "--rejects", help="Rejected rows (default OUT.rejects.jsonl)"),
     ) -> None:
-        from components.data.importers import QUESTION_KINDS, import_any
+        from components.data.importers import import_any
         from components.io import write_jsonl
 
         target = rejects or out.with_suffix(".rejects.jsonl")
@@ -195,8 +200,7 @@ def _import_command(kind: str):
         result = import_any(kind, path, on_error)
         for warning in result.warnings:
             typer.echo(f"warning: {warning}", err=True)
-        what = "questions" if kind in QUESTION_KINDS else "pairs"
-        records = result.questions if kind in QUESTION_KINDS else result.pairs
+        what, records = _WHAT[result.holds], result.records
         if on_error == "skip":
             write_jsonl(target, result.rejects)
             typer.echo(f"{len(result.rejects)} rows rejected -> {target}", err=True)
@@ -207,6 +211,9 @@ def _import_command(kind: str):
 
     command.__doc__ = f"Import {kind} data into the canonical schema."
     return command
+
+
+_WHAT = {"pairs": "pairs", "questions": "questions", "scored": "scored answers"}
 
 
 class ImportRefused(ValueError):

@@ -146,6 +146,9 @@ class GenerateParams(Section):
     openai: OpenAITeacherParams = Field(default_factory=OpenAITeacherParams)
     hf: HFTeacherParams = Field(default_factory=HFTeacherParams)
     dataset_path: str | None = None  # teacher=dataset: canonical pairs (JSONL) from `judgeops import`
+    # questions from `judgeops import` (AlignBench's release, MT-Bench) instead of the task families;
+    # openai/hf teachers only: the oracle grades with the families' own checks
+    questions_from: str | None = None
     two_round: bool = False  # LLM teachers: CritiqueLLM's reference-free rewrite of every kept reason
     swap_filter: bool = True
     split: Split = Field(default_factory=Split)
@@ -154,6 +157,12 @@ class GenerateParams(Section):
     def _teacher_settings(self):
         if self.teacher == "dataset" and not self.dataset_path:
             raise ValueError("generate.teacher=dataset needs generate.dataset_path (pairs from `judgeops import`)")
+        if self.questions_from and self.teacher not in LLM_TEACHERS:
+            raise ValueError(
+                f"generate.questions_from needs an LLM teacher to grade answers to imported questions; teacher "
+                f"{self.teacher!r} cannot (the oracle checks answers with the task families' own verifiers, the "
+                f"dataset teacher only passes imported pairs through): use one of {', '.join(LLM_TEACHERS)}"
+            )
         if self.two_round and self.teacher not in LLM_TEACHERS:
             raise ValueError(
                 f"generate.two_round rewrites an LLM teacher's critiques; teacher {self.teacher!r} writes none "

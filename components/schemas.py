@@ -11,11 +11,13 @@ import json
 import math
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 TIE, FIRST, SECOND = 0, 1, 2
 VERDICTS = (TIE, FIRST, SECOND)
 VERDICT_NAMES = {TIE: "tie", FIRST: "1", SECOND: "2"}
+SCALE_FLAG = "scale:"
+"""Flag prefix on a pair whose scores are not on the teacher's 1-10 scale: ``scale:1-5`` (human scores)."""
 
 Order = Literal["original", "swapped"]
 
@@ -114,13 +116,7 @@ class Pair(NonEmpty):
     @field_validator("score1", "score2", "score1_no_reference", "score2_no_reference", "verdict", mode="before")
     @classmethod
     def _a_real_number(cls, value):
-        """A score or verdict is a finite number: JSON's true/false, NaN and Infinity are not coerced
-        into one (pydantic would read true as 1 and keep NaN)."""
-        if isinstance(value, bool):
-            raise ValueError(f"expected a number, got the JSON boolean {json.dumps(value)}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got {json.dumps(value)}")
-        return value
+        return _real_number(value)
 
     @field_validator("annotators", mode="before")
     @classmethod
@@ -160,6 +156,50 @@ class Pair(NonEmpty):
         )
 
 
+class ScoredAnswer(NonEmpty):
+    """One answer to a question with its gold score: pointwise evaluation data (CritiqueLLM's human-scored
+    sets), one answer per record, which a ``Pair`` (two answers) cannot hold.
+
+    ``scale`` is the range the score was given on, as published ("1-5"): the score is never rescaled to
+    our 1-10, and must lie in its scale. ``source`` names the model that wrote the answer (system-level
+    correlation groups by it); ``question_id`` groups the answers to one question (text level).
+    """
+
+    id: str
+    question_id: str
+    family: str
+    category: str
+    instruction: str
+    input: str = ""
+    reference: str = ""
+    answer: str
+    source: str
+    score: float
+    scale: str = Field(pattern=r"^[0-9]+(\.[0-9]+)?-[0-9]+(\.[0-9]+)?$")
+    teacher: str = ""
+    flags: list[str] = Field(default_factory=list)
+
+    required_text: ClassVar[tuple[str, ...]] = ("id", "question_id", "instruction", "answer", "source")
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _a_real_number(cls, value):
+        return _real_number(value)
+
+    @model_validator(mode="after")
+    def _score_within_scale(self):
+        low, high = scale_bounds(self.scale)
+        if not low <= self.score <= high:
+            raise ValueError(f"score {self.score:g} is outside its scale {self.scale}")
+        return self
+
+
+def scale_bounds(scale: str) -> tuple[float, float]:
+    """``"1-5"`` -> (1.0, 5.0)."""
+    low, high = scale.split("-")
+    return float(low), float(high)
+
+
 class Judgment(Record):
     """One judge output for one pair in one order. Parsed fields are in the order the judge
     saw the answers; ``verdict`` is None exactly when ``failed`` is True."""
@@ -176,6 +216,16 @@ class Judgment(Record):
     failed: bool = False
     failure: str = ""
     truncated: bool = False
+
+
+def _real_number(value):
+    """A score or verdict is a finite number: JSON's true/false, NaN and Infinity are not coerced into
+    one (pydantic would read true as 1 and keep NaN)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got the JSON boolean {json.dumps(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {json.dumps(value)}")
+    return value
 
 
 def swap_assistant_mentions(text: str) -> str:

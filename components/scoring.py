@@ -5,12 +5,22 @@ files, which silently misaligns a file that was filtered or reordered), and an i
 a match on the other is an error that lists them. Both files may be JSONL or one JSON array. A verdict
 may be spelled "1" / "2" / "Tie", 0 / 1 / 2, or as a JudgeLM score line ("8 6", "8, 6\\nreason");
 anything else is a parse failure, kept apart from ties unless ``failures="tie"``.
+
+Gold may also be pointwise -- one answer per record with a gold score, as in CritiqueLLM's human-scored
+sets -- and then a prediction is the judge's score for that answer, and the metrics are Pearson, Spearman
+and Kendall correlations at CritiqueLLM's three levels (``pointwise_correlations``: sample; text, per
+question, skipping and counting questions whose scores are constant; system, per model). The judge's
+scale and the gold's may differ (a 1-10 judge against 1-5 human scores): neither is rescaled, because the
+correlations are scale-free (Pearson is unchanged by a linear rescaling, Spearman and Kendall by any
+monotone one). A prediction with no readable score is a parse failure, counted and left out of the
+correlations; CritiqueLLM's own script scores such an output 5, adding points no judge gave.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,20 +31,26 @@ from rich.console import Console
 from rich.table import Table
 
 from components.data.importers import find_swapped_twins
+from components.data.importers.critiquellm import import_critiquellm
 from components.data.importers.pandalm import import_pandalm
 from components.io import RecordError, as_object, iter_json_lines, read_records
+from components.judges.parsers import parse
 from components.metrics import (
     Failures,
     annotator_agreement,
     consistency_metrics,
     pairwise_cis,
     pairwise_metrics,
+    pointwise_correlations,
 )
-from components.schemas import TIE, VERDICT_NAMES, VERDICTS, Pair, verdict_from_scores
+from components.schemas import TIE, VERDICT_NAMES, VERDICTS, Pair, ScoredAnswer, mirror, verdict_from_scores
 
-GoldFormat = Literal["auto", "canonical", "pandalm", "judgelm"]
+GoldFormat = Literal["auto", "canonical", "pandalm", "judgelm", "critiquellm", "scored"]
 ID_FIELDS = ("id", "pair_id", "idx", "question_id")
 VERDICT_FIELDS = ("verdict", "pandalm_result", "gpt_result", "result", "prediction", "pred", "output", "text")
+SCORE_FIELDS = ("score", "judge_score", "score1", "prediction", "pred", "output", "text")
+ALIGNBENCH_RATING = re.compile(r"综合得分['\"]?\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
+"""AlignBench's and CritiqueLLM's overall rating in a judge's output: ``{'综合得分': 7}``, ``综合得分：7``."""
 SHOWN_IDS = 20
 _HEADLINE = (
     "n",
@@ -49,6 +65,7 @@ _HEADLINE = (
     "swap_pairs",
     "swap_consistency",
     "order_consistency",
+    "agreement_both_orders",
     "order_delta_bias",
     "kappa_a1_a2",
     "kappa_a1_a3",
@@ -82,6 +99,18 @@ class Gold:
 
 
 @dataclass
+class ScoredGold:
+    """Pointwise gold: scored answers by id, in file order, each on the scale its record names."""
+
+    format: str
+    answers: dict[str, ScoredAnswer] = field(default_factory=dict)
+
+    @property
+    def scales(self) -> list[str]:
+        return sorted({answer.scale for answer in self.answers.values()})
+
+
+@dataclass
 class Predictions:
     """Parsed verdicts by id; ``swapped`` holds those a judge gave with the answers in the other order."""
 
@@ -97,10 +126,15 @@ def score_files(
     verdict_field: str | None = None,
     failures: Failures = "separate",
     n_resamples: int = 1000,
+    score_field: str | None = None,
 ) -> dict:
     """Every metric of the predictions against the gold, as fractions; ``n_resamples=0`` skips the
-    bootstrap intervals (grouped by question) under ``ci``."""
+    bootstrap intervals (grouped by question) under ``ci``. Against pointwise gold the predictions are
+    scores (``score_field``) and the metrics are correlations (``score_pointwise``; ``failures`` and the
+    intervals apply to verdicts only)."""
     gold = load_gold(gold_path, gold_format)
+    if isinstance(gold, ScoredGold):
+        return score_pointwise(gold, load_scores(pred_path, id_field, score_field), gold_path, pred_path)
     predictions = load_predictions(pred_path, id_field, verdict_field)
     _check_ids(gold_path, pred_path, gold, predictions)
     ids = list(gold.verdicts)
@@ -110,6 +144,7 @@ def score_files(
     result.update(_swap_twin_metrics(gold.twins, predictions.original))
     if predictions.swapped:
         result.update(_order_metrics(predictions))
+        result.update(_agreement_both_orders(gold, predictions))
     if len(gold.annotators) == len(ids):
         result.update(annotator_agreement([gold.annotators[i] for i in ids]))
     if n_resamples:
@@ -118,10 +153,17 @@ def score_files(
     return result
 
 
-def load_gold(path: Path | str, gold_format: GoldFormat = "auto") -> Gold:
-    """Gold verdicts from our Pair records, PandaLM's raw test set or JudgeLM's scored records."""
+def load_gold(path: Path | str, gold_format: GoldFormat = "auto") -> Gold | ScoredGold:
+    """Gold verdicts from our Pair records, PandaLM's raw test set, JudgeLM's scored records or
+    CritiqueLLM's pairwise set; gold scores from our ScoredAnswer records or CritiqueLLM's pointwise set."""
     fmt = detect_gold_format(path) if gold_format == "auto" else gold_format
-    loaders = {"canonical": _canonical_gold, "pandalm": _pandalm_gold, "judgelm": _judgelm_gold}
+    loaders = {
+        "canonical": _canonical_gold,
+        "pandalm": _pandalm_gold,
+        "judgelm": _judgelm_gold,
+        "critiquellm": _critiquellm_gold,
+        "scored": _scored_gold,
+    }
     if fmt not in loaders:
         raise ValueError(f"unknown gold format {fmt!r}; use one of auto, {', '.join(loaders)}")
     return loaders[fmt](path)
@@ -133,6 +175,10 @@ def detect_gold_format(path: Path | str) -> str:
         as_object(path, line, record)
         if "annotator1" in record and "idx" in record:
             return "pandalm"
+        if "human_score" in record or "human_score_1" in record:
+            return "critiquellm"
+        if "scale" in record and "answer" in record:
+            return "scored"
         if "verdict" in record and "answer1" in record:
             return "canonical"
         if "question_id" in record and "score" in record:
@@ -187,9 +233,77 @@ def parse_verdict(value) -> int | None:
     return _verdict_from_score_pair(first_line.replace(",", " ").split())
 
 
+def load_scores(path: Path | str, id_field: str | None = None, score_field: str | None = None) -> dict:
+    """A judge's score per id (None where none can be read). Without explicit field names the first of
+    ``ID_FIELDS`` / ``SCORE_FIELDS`` present in the first record is used."""
+    scores: dict[str, float | None] = {}
+    for line, record in iter_json_lines(path):
+        as_object(path, line, record)
+        id_field = id_field or _first_present(path, line, record, ID_FIELDS, "--id-field")
+        score_field = score_field or _first_present(path, line, record, SCORE_FIELDS, "--score-field")
+        key = str(_required(path, line, record, id_field))
+        if key in scores:
+            raise RecordError(path, line, id_field, f"duplicate id {key!r}")
+        scores[key] = parse_score(_required(path, line, record, score_field))
+    return scores
+
+
+def parse_score(value) -> float | None:
+    """A judge's score: a finite JSON number, a number written as text ("7", "7.5"), a first line
+    holding exactly one 1-10 score (our pointwise format), or AlignBench's ``'综合得分': 7``; else None.
+    Any scale is accepted: only the order of the scores counts."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        number = float(value.strip())
+        return number if math.isfinite(number) else None
+    except ValueError:
+        pass
+    parsed = parse("pointwise", value)
+    if not parsed.failed:
+        return parsed.score1
+    ratings = {float(found) for found in ALIGNBENCH_RATING.findall(value)}
+    return ratings.pop() if len(ratings) == 1 else None
+
+
+def score_pointwise(gold: ScoredGold, scores: dict, gold_path: Path | str, pred_path: Path | str) -> dict:
+    """The judge's scores against the gold scores, aligned by id: correlations at the three levels over
+    the answers whose prediction has a score, and the parse failures counted apart."""
+    missing = [i for i in gold.answers if i not in scores]
+    unknown = [i for i in scores if i not in gold.answers]
+    if missing or unknown:
+        raise UnmatchedIdsError(gold_path, pred_path, missing, unknown)
+    scored = [i for i in gold.answers if scores[i] is not None]
+    if not scored:
+        raise ValueError(f"{pred_path}: none of the {len(scores)} predictions has a readable score")
+    records = [(gold.answers[i].question_id, gold.answers[i].source, scores[i], gold.answers[i].score) for i in scored]
+    judge_scores = [scores[i] for i in scored]
+    failures = len(gold.answers) - len(scored)
+    return {
+        "gold_format": gold.format,
+        "mode": "pointwise",
+        "n": len(gold.answers),
+        "parse_failures": failures,
+        "parse_failure_rate": failures / len(gold.answers),
+        "failed_ids": [i for i in gold.answers if scores[i] is None][:SHOWN_IDS],
+        "gold_scale": ", ".join(gold.scales),
+        "judge_score_range": [min(judge_scores), max(judge_scores)],
+        **pointwise_correlations(records),
+    }
+
+
 def render_table(metrics: dict) -> str:
-    """The headline metrics (with their intervals when present), then the confusion matrix, as text."""
+    """The headline metrics (with their intervals when present), then the confusion matrix, as text;
+    for pointwise gold the correlations at each level."""
     console = Console(file=io.StringIO(), width=100, color_system=None)
+    if metrics.get("mode") == "pointwise":
+        console.print(_correlation_table(metrics))
+        console.print(_pointwise_notes(metrics))
+        return console.file.getvalue()
     console.print(_headline_table(metrics))
     console.print(_confusion_table(metrics))
     return console.file.getvalue()
@@ -220,6 +334,19 @@ def _gold_from_pairs(fmt: str, pairs: Sequence[Pair]) -> Gold:
         if pair.annotators:
             gold.annotators[pair.id] = pair.annotators
     return gold
+
+
+def _critiquellm_gold(path: Path | str) -> Gold | ScoredGold:
+    """CritiqueLLM's released evaluation set: pairwise (verdicts from the labels) or pointwise (scores)."""
+    result = import_critiquellm(path)
+    if result.holds == "scored":
+        return ScoredGold("critiquellm", {answer.id: answer for answer in result.scored})
+    return _gold_from_pairs("critiquellm", result.pairs)
+
+
+def _scored_gold(path: Path | str) -> ScoredGold:
+    """Our ScoredAnswer records, as ``judgeops import critiquellm`` writes a pointwise set."""
+    return ScoredGold("scored", {answer.id: answer for answer in read_records(path, ScoredAnswer).records})
 
 
 def _judgelm_gold(path: Path | str) -> Gold:
@@ -299,6 +426,16 @@ def _order_metrics(predictions: Predictions) -> dict:
     return {f"order_{name}": value for name, value in result.items()}
 
 
+def _agreement_both_orders(gold: Gold, predictions: Predictions) -> dict:
+    """CritiqueLLM's pairwise agreement: a pair counts only when the judge agrees with the gold in both
+    orders (the swapped verdict mirrors the gold), over the pairs judged both ways."""
+    ids = list(predictions.swapped)
+    agreed = sum(
+        predictions.original[i] == gold.verdicts[i] and predictions.swapped[i] == mirror(gold.verdicts[i]) for i in ids
+    )
+    return {"agreement_both_orders": agreed / len(ids)}
+
+
 def _first_present(path: Path | str, line: int, record: dict, names: Sequence[str], option: str) -> str:
     for name in names:
         if name in record:
@@ -339,6 +476,30 @@ def _confusion_table(metrics: dict) -> Table:
     for label, row, failed in zip(VERDICTS, metrics["confusion"], metrics["confusion_failures"], strict=True):
         table.add_row(VERDICT_NAMES[label], *map(str, row), str(failed))
     return table
+
+
+def _correlation_table(metrics: dict) -> Table:
+    table = Table(title=f"judge scores vs gold scores ({metrics['gold_format']}, pointwise)")
+    for column in ("level", "pearson", "spearman", "kendall", "over"):
+        table.add_column(column, justify="left" if column in ("level", "over") else "right")
+    sample, text, system = metrics["sample"], metrics["text"], metrics["system"]
+    over = {
+        "sample": f"{sample['n']} answers",
+        "text": f"{text['n_used']} of {text['n_questions']} questions ({text['n_skipped_constant']} constant, skipped)",
+        "system": f"{system['n_sources']} models",
+    }
+    for level, values in (("sample", sample), ("text", text), ("system", system)):
+        table.add_row(level, *(_number(values[name]) for name in ("pearson", "spearman", "kendall")), over[level])
+    return table
+
+
+def _pointwise_notes(metrics: dict) -> str:
+    low, high = metrics["judge_score_range"]
+    return (
+        f"{metrics['n']} answers, {metrics['parse_failures']} without a readable score (left out). "
+        f"Gold scale {metrics['gold_scale']}; judge scores seen {low:g}-{high:g}: correlations are scale-free, "
+        "so neither is rescaled."
+    )
 
 
 def _number(value) -> str:

@@ -110,3 +110,45 @@ def audit_pairs(n: int = 36, knowledge: bool = True) -> list[Pair]:
             )
         )
     return pairs
+
+
+# The released shapes of the seed systems' own data, field for field (values are our own, Chinese like theirs).
+CRITIQUELLM_QUESTIONS = ("请将以下的肯定句改为双重否定句：他非常喜欢阅读", "求含有n个元素的集合的所有非空子集的个数。")
+
+
+def critiquellm_pairwise_row(row_id: int, score1=1, score2=4, label=1, reference: bool = True, **changes) -> dict:
+    """A row of CritiqueLLM's data/evaluation/pairwise/*.jsonl; ``reference=False``: the reference-free files,
+    which have no reference column at all."""
+    row = {"id": row_id, "category": "中文理解", "question": CRITIQUELLM_QUESTIONS[row_id % 2]}
+    if reference:
+        row["reference"] = "没有人不喜欢阅读。"
+    row |= {
+        "response_1": f"他不喜欢阅读。（{row_id}）",
+        "response_2": f"他没有不喜欢阅读的时候。（{row_id}）",
+        "human_score_1": score1,
+        "human_score_2": score2,
+        "label": label,
+    }
+    return {**row, **changes}
+
+
+def critiquellm_pointwise_row(row_id: int, model: str, score=3, reference: bool = True, **changes) -> dict:
+    """A row of CritiqueLLM's data/evaluation/pointwise/*.jsonl (one model's response, one human score)."""
+    row = {"id": row_id, "category": "数学计算", "question": CRITIQUELLM_QUESTIONS[row_id % 2]}
+    if reference:
+        row["reference"] = "共有2^n - 1个非空子集。"
+    row |= {"response": f"{model}的回答：2^n - 1（{row_id}）", "model": model, "human_score": score}
+    return {**row, **changes}
+
+
+def alignbench_release_row(question_id: int, **changes) -> dict:
+    """A row of AlignBench's data/data_v1.1_release.jsonl: a question with its reference, no answers."""
+    row = {
+        "question_id": question_id,
+        "category": "专业能力",
+        "subcategory": "音乐",
+        "question": f"C大调音阶的第{question_id}个音是什么？",
+        "reference": "是D。",
+        "evidences": [{"url": "https://example.org/scale", "quote": "C大调音阶是这几个音：C D E F G A B。"}],
+    }
+    return {**row, **changes}

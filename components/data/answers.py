@@ -10,15 +10,18 @@ from pathlib import Path
 from components.config import AnswerEndpoint
 from components.config import Decoding as DecodingParams
 from components.data.families import get_family
-from components.data.variants import make_answer
+from components.data.variants import FAMILY_FREE, make_answer
 from components.schemas import Answer, Question
 from components.textgen import Decoding, chat_prompt, generate
 
 
 def variant_answers(questions: Sequence[Question], variants: Sequence[str], seed: int) -> list[Answer]:
+    """Each variant's answer to each question; the question's task family is looked up only when a
+    variant needs one, so imported questions (no family) take the ``FAMILY_FREE`` variants."""
+    needs_family = not set(variants) <= FAMILY_FREE
     answers = []
     for question in questions:
-        family = get_family(question.family)
+        family = get_family(question.family) if needs_family else None
         for variant in variants:
             rng = random.Random(f"{seed}:{question.id}:{variant}")
             text = make_answer(variant, question, family, rng)

@@ -3,6 +3,8 @@
 Family-specific variants (correct, wrong, partial, off_format, truncated) come from the family;
 the generic ones are built here: verbose pads a correct answer with restatement, refusal declines,
 irrelevant answers something else -- a sentence that shares no content word with the question.
+Refusal and irrelevant need no family at all (``FAMILY_FREE``), so they are the variants imported
+questions (``generate.questions_from``) get.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ OFF_TOPIC = (
 )
 
 
+FAMILY_FREE = frozenset({"refusal", "irrelevant"})
+"""Variants made without a task family: they apply to any question."""
+
+
 def verbose(question: Question, family: Family, rng: random.Random) -> str:
     """Correct, padded with a restatement of the question and of the answer itself."""
     first, again = family.paraphrase(question, rng), family.paraphrase(question, rng)
@@ -60,8 +66,9 @@ _MAKERS: dict[str, Callable[[Question, Family, random.Random], str]] = {
 assert set(_MAKERS) == set(get_args(Variant)), "every config.Variant needs a maker"
 
 
-def make_answer(variant: str, question: Question, family: Family, rng: random.Random) -> str:
-    """One candidate answer of the named variant; deterministic for a given ``rng`` state."""
+def make_answer(variant: str, question: Question, family: Family | None, rng: random.Random) -> str:
+    """One candidate answer of the named variant; deterministic for a given ``rng`` state. ``family`` may
+    be None for the ``FAMILY_FREE`` variants."""
     try:
         maker = _MAKERS[variant]
     except KeyError:

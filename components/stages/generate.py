@@ -1,7 +1,9 @@
 """Stage generate: questions, candidate answers, teacher-labelled pairs, and the splits.
 
 With the default teachers the questions come from the task families and the answers from variants
-(and the base model); with ``teacher: dataset`` they come from imported pairs whose labels pass
+(and the base model); with ``questions_from`` the questions are an imported question set (AlignBench's
+release, MT-Bench) with their categories, which only an LLM teacher can label (the oracle's verifiers
+belong to the families); with ``teacher: dataset`` they come from imported pairs whose labels pass
 through. Everything written is a function of the params and the teacher's answers, so the same seed
 gives byte-identical files; wall-clock figures (teacher throughput) go to the metrics only.
 """
@@ -18,7 +20,7 @@ from components.config import GenerateParams, Params
 from components.data import dedup
 from components.data.answers import endpoint_answers, model_answers, variant_answers
 from components.data.families import get_family
-from components.data.importers import answers_from_pairs, questions_from_pairs
+from components.data.importers import NO_REFERENCE, answers_from_pairs, questions_from_pairs
 from components.data.pairing import (
     Candidate,
     PairingStats,
@@ -28,7 +30,8 @@ from components.data.pairing import (
     sample_pairs,
     split_by_question,
 )
-from components.io import write_jsonl
+from components.data.variants import FAMILY_FREE
+from components.io import InputError, iter_json_lines, read_records, write_jsonl
 from components.schemas import Answer, Pair, Question
 from components.teachers.base import Teacher
 from components.teachers.dataset import DatasetTeacher
@@ -84,11 +87,12 @@ def run(params: Params, tracker) -> dict:
 
 
 def generated(params: Params, teacher: Teacher) -> Built:
-    """Questions from the task families, answers from variants (and the base model), pairs sampled and
-    labelled by ``teacher``."""
+    """Questions from the task families (or ``questions_from``), answers from variants (and the base model,
+    and the answer endpoints), pairs sampled and labelled by ``teacher``."""
     cfg = params.generate
-    questions, duplicates = build_questions(params)
-    answers = variant_answers(questions, cfg.variants, cfg.seed)
+    questions, question_rejects, question_metrics = question_source(params)
+    variants = cfg.variants if not cfg.questions_from else [v for v in cfg.variants if v in FAMILY_FREE]
+    answers = variant_answers(questions, variants, cfg.seed)
     stats: dict = {}
     if cfg.model_answers:
         from components.models import load_causal_lm
@@ -106,9 +110,59 @@ def generated(params: Params, teacher: Teacher) -> Built:
         answers, endpoint_rejects, stats = answers + found, endpoint_rejects + failed, stats | endpoint_stats
     pairs, pairing, rejects = build_pairs(questions, answers, teacher, cfg)
     rejects += endpoint_rejects
-    rejects += [{"reason": "near-duplicate question", "record": q.model_dump(mode="json")} for q in duplicates]
-    metrics = {"near_duplicates_dropped": len(duplicates), **{k: round(v, 3) for k, v in stats.items()}}
+    rejects += question_rejects
+    metrics = {**question_metrics, **{k: round(v, 3) for k, v in stats.items()}}
     return Built(questions, answers, pairs, rejects, pairing, metrics)
+
+
+def question_source(params: Params) -> tuple[list[Question], list[dict], dict]:
+    """(questions, rejects, metrics): the task families' questions without near-duplicates, or with
+    ``questions_from`` the imported question set."""
+    if params.generate.questions_from:
+        return imported_questions(params.generate)
+    questions, duplicates = build_questions(params)
+    rejects = [{"reason": "near-duplicate question", "record": q.model_dump(mode="json")} for q in duplicates]
+    return questions, rejects, {"near_duplicates_dropped": len(duplicates)}
+
+
+def imported_questions(cfg: GenerateParams) -> tuple[list[Question], list[dict], dict]:
+    """The questions ``questions_from`` names, categories kept, balanced by ``max_per_category``. A question
+    without a reference is rejected: the LLM teacher grades an answer against the reference. The
+    near-duplicate filter is not run: imported sets are curated, and its ROUGE-L tokenizer reads no
+    Chinese. Of the answer variants only the family-free ones apply (the others need a task family)."""
+    questions = read_question_set(cfg.questions_from)
+    kept = [q for q in questions if q.reference != NO_REFERENCE]
+    reason = "imported question without a reference: the teacher grades answers against it"
+    rejects = [
+        {"reason": reason, "record": q.model_dump(mode="json")} for q in questions if q.reference == NO_REFERENCE
+    ]
+    if cfg.max_per_category is not None:
+        kept = dedup.balance(kept, cfg.max_per_category)
+    skipped = sorted(set(cfg.variants) - FAMILY_FREE)
+    if skipped:
+        log.info("questions_from: variants %s need a task family; imported questions get none of them", skipped)
+    metrics = {
+        "imported_questions": len(questions),
+        "questions_without_reference_dropped": len(rejects),
+        "family_variants_skipped": len(skipped),
+    }
+    return kept, rejects, metrics
+
+
+def read_question_set(path: str) -> list[Question]:
+    """``Question`` records as ``judgeops import`` writes a question set; another shape (the raw release,
+    pairs) is refused naming the file and the command that converts it."""
+    for _, first in iter_json_lines(path):
+        if not isinstance(first, dict) or "instruction" not in first or "reference" not in first:
+            raise InputError(
+                f"generate.questions_from: {path} does not hold question records (instruction, reference, ...): "
+                "write them with `judgeops import alignbench FILE --out QUESTIONS` (or mt-bench)"
+            )
+        break
+    questions = read_records(path, Question).records
+    if not questions:
+        raise InputError(f"generate.questions_from: {path} holds no questions")
+    return questions
 
 
 def model_answered(questions: list[Question], cfg: GenerateParams) -> list[Question]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from components.data.importers import refuse_question_set
 from components.io import read_records
 from components.schemas import Pair, Question, mirror, swap_assistant_mentions
 from components.teachers.base import PairLabel
@@ -34,7 +35,9 @@ class DatasetTeacher:
 
     @classmethod
     def from_file(cls, path: Path | str) -> DatasetTeacher:
-        """Canonical pairs as ``judgeops import`` writes them; a bad line raises, naming file:line:field."""
+        """Canonical pairs as ``judgeops import`` writes them; a bad line raises, naming file:line:field.
+        A file of questions (no answers) is refused saying what uses it (``generate.questions_from``)."""
+        refuse_question_set(path)
         return cls(read_records(path, Pair).records)
 
     def label(self, question: Question, answer1: str, answer2: str) -> PairLabel:

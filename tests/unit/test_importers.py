@@ -11,14 +11,21 @@ import pytest
 
 from components.data.importers import NO_REFERENCE, answers_from_pairs, import_any, questions_from_pairs
 from components.data.importers.alignbench import import_alignbench
+from components.data.importers.critiquellm import import_critiquellm
 from components.data.importers.hf import import_hf
 from components.data.importers.jsonl import import_jsonl
 from components.data.importers.judgelm import import_judgelm
 from components.data.importers.mt_bench import KNOWN_WRONG, import_mt_bench
 from components.data.importers.pandalm import import_pandalm
-from components.io import InputError, RecordError, write_jsonl
-from components.schemas import FIRST, SECOND, TIE
-from tests.factories import arithmetic_pairs
+from components.io import InputError, RecordError, read_records, write_jsonl
+from components.schemas import FIRST, SECOND, TIE, Question, ScoredAnswer
+from tests.factories import (
+    CRITIQUELLM_QUESTIONS,
+    alignbench_release_row,
+    arithmetic_pairs,
+    critiquellm_pairwise_row,
+    critiquellm_pointwise_row,
+)
 
 
 def write_lines(path: Path, rows: list) -> Path:
@@ -226,6 +233,164 @@ def test_alignbench_pairs_every_two_answers_to_a_question(tmp_path):
     assert [q.id for q in result.questions] == ["alignbench-1", "alignbench-2"], "question 3 had no usable row"
 
 
+def write_released(path: Path, rows: list) -> Path:
+    """Rows as the seed systems publish them: UTF-8 JSON lines with the Chinese unescaped."""
+    text = "".join((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n" for row in rows)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("reference", [True, False], ids=["reference-based", "reference-free"])
+def test_critiquellm_pairwise_labels_become_verdicts_on_the_human_scale(tmp_path, reference):
+    rows = [
+        critiquellm_pairwise_row(0, 5, 2, 0, reference),
+        critiquellm_pairwise_row(1, 1, 4, 1, reference),
+        critiquellm_pairwise_row(2, 2.0, 3.0, 1, reference),  # floats, as in the released files
+        critiquellm_pairwise_row(3, "4.0", "1", 0, reference),  # numbers written as strings
+    ]
+    result = import_critiquellm(write_released(tmp_path / "pairwise.jsonl", rows))
+    assert result.holds == "pairs" and not result.rejects
+    assert [(p.id, p.verdict, p.score1, p.score2) for p in result.pairs] == [
+        ("0", FIRST, 5, 2),
+        ("1", SECOND, 1, 4),
+        ("2", SECOND, 2, 3),
+        ("3", FIRST, 4, 1),
+    ]
+    pair = result.pairs[1]
+    assert pair.flags == ["scale:1-5"] and pair.teacher == "critiquellm-human"
+    assert pair.instruction == CRITIQUELLM_QUESTIONS[1] and pair.answer2 == "他没有不喜欢阅读的时候。（1）"
+    assert pair.reference == ("没有人不喜欢阅读。" if reference else "")
+    assert pair.question_id == result.pairs[3].question_id != result.pairs[0].question_id, "grouped by question text"
+    assert import_any("critiquellm", tmp_path / "pairwise.jsonl").pairs == result.pairs
+    write_jsonl(tmp_path / "pairs.jsonl", result.pairs)
+    assert "他没有不喜欢阅读" in (tmp_path / "pairs.jsonl").read_text(encoding="utf-8"), "Chinese written as it is"
+    assert import_jsonl(tmp_path / "pairs.jsonl").pairs == result.pairs
+
+
+# a bad row, and the field its error names
+CRITIQUELLM_PAIRWISE_BAD = [
+    (critiquellm_pairwise_row(10, 1, 4, 0), "label"),  # the label contradicts the scores
+    (critiquellm_pairwise_row(11, 3, 3, 1), "label"),  # scores that tie: the sets have no ties
+    (critiquellm_pairwise_row(12, 1, 4, 2), "label"),
+    (critiquellm_pairwise_row(13, 1, 4, True), "label"),
+    (critiquellm_pairwise_row(14, "high", 4, 1), "human_score_1"),
+    (critiquellm_pairwise_row(15, 1, 6, 1), "human_score_2"),
+    (critiquellm_pairwise_row(16, 1, True, 1), "human_score_2"),
+    (critiquellm_pairwise_row(17, 1, "NaN", 1), "human_score_2"),
+    ({k: v for k, v in critiquellm_pairwise_row(18).items() if k != "response_2"}, "response_2"),
+    (critiquellm_pairwise_row(19, question="  "), "question"),
+    (critiquellm_pointwise_row(20, "glm"), "<record>"),  # a pointwise row in a pairwise file
+    ({"id": 21, "text": "其他"}, "<record>"),
+    (critiquellm_pairwise_row(0), "id"),  # a second row with id 0
+]
+
+
+def test_critiquellm_bad_pairwise_rows_are_named_and_the_rest_goes_on(tmp_path):
+    good = [critiquellm_pairwise_row(0), critiquellm_pairwise_row(1, 5, 2, 0)]
+    for row, field in CRITIQUELLM_PAIRWISE_BAD:
+        one = write_released(tmp_path / "one.jsonl", [good[0], row])
+        with pytest.raises(RecordError) as error:
+            import_critiquellm(one)
+        assert (error.value.path, error.value.line, error.value.field) == (str(one), 2, field), error.value
+    path = write_released(tmp_path / "bad.jsonl", [good[0], *(row for row, _ in CRITIQUELLM_PAIRWISE_BAD), good[1]])
+    with pytest.raises(RecordError, match=r"bad.jsonl:2: field 'label': label 0 says response_1 is better, but the"):
+        import_critiquellm(path)
+    result = import_critiquellm(path, on_error="skip")
+    assert [p.id for p in result.pairs] == ["0", "1"]
+    assert [(r["line"], r["field"]) for r in result.rejects] == [
+        (line, field) for line, (_, field) in enumerate(CRITIQUELLM_PAIRWISE_BAD, start=2)
+    ]
+    assert "tie at 3" in result.rejects[1]["reason"] and result.rejects[0]["record"]["id"] == 10
+
+
+@pytest.mark.parametrize("reference", [True, False], ids=["reference-based", "reference-free"])
+def test_critiquellm_pointwise_rows_become_scored_answers_that_round_trip(tmp_path, reference):
+    rows = [
+        critiquellm_pointwise_row(0, "sparkdesk", 1, reference),
+        critiquellm_pointwise_row(1, "GPT_4", "4.0", reference),
+        critiquellm_pointwise_row(2, "chatglm2_6b", 3.0, reference),
+        critiquellm_pointwise_row(3, "GPT_4", "2", reference),
+    ]
+    result = import_critiquellm(write_released(tmp_path / "pointwise.jsonl", rows))
+    assert result.holds == "scored" and result.records == result.scored and not result.pairs
+    assert [(s.id, s.source, s.score, s.scale) for s in result.scored] == [
+        ("0", "sparkdesk", 1, "1-5"),
+        ("1", "GPT_4", 4, "1-5"),
+        ("2", "chatglm2_6b", 3, "1-5"),
+        ("3", "GPT_4", 2, "1-5"),
+    ]
+    first = result.scored[0]
+    assert first.answer == "sparkdesk的回答：2^n - 1（0）"
+    assert first.reference == ("共有2^n - 1个非空子集。" if reference else "")
+    assert first.question_id == result.scored[2].question_id != result.scored[1].question_id
+    write_jsonl(tmp_path / "scored.jsonl", result.scored)
+    assert "的回答" in (tmp_path / "scored.jsonl").read_text(encoding="utf-8"), "Chinese written as it is"
+    assert read_records(tmp_path / "scored.jsonl", ScoredAnswer).records == result.scored
+
+
+def test_critiquellm_bad_pointwise_rows(tmp_path):
+    bad = [
+        (critiquellm_pointwise_row(1, "m", "4.0分"), "human_score"),
+        (critiquellm_pointwise_row(2, "m", 0), "human_score"),
+        (critiquellm_pointwise_row(3, "m", None), "human_score"),
+        ({k: v for k, v in critiquellm_pointwise_row(4, "m").items() if k != "model"}, "model"),
+        (critiquellm_pointwise_row(5, "m", response=""), "response"),
+        (critiquellm_pairwise_row(6), "<record>"),
+    ]
+    path = write_released(tmp_path / "bad.jsonl", [critiquellm_pointwise_row(0, "m"), *(row for row, _ in bad)])
+    result = import_critiquellm(path, on_error="skip")
+    assert [s.id for s in result.scored] == ["0"] and result.holds == "scored"
+    assert [(r["line"], r["field"]) for r in result.rejects] == [(n, f) for n, (_, f) in enumerate(bad, start=2)]
+    assert "a pairwise row in a pointwise file (as line 1 is)" in result.rejects[-1]["reason"]
+
+
+def test_scored_answers_stay_within_their_scale():
+    row = dict(id="a", question_id="q", family="f", category="c", instruction="i", answer="x", source="m", scale="1-5")
+    assert ScoredAnswer(**row, score=5).score == 5
+    for score in (0, 5.5, float("nan"), True):
+        with pytest.raises(ValueError):
+            ScoredAnswer(**row, score=score)
+    with pytest.raises(ValueError):
+        ScoredAnswer(**{**row, "scale": "one to five"}, score=3)
+
+
+def test_alignbench_release_imports_as_questions_not_pairs(tmp_path):
+    rows = [
+        alignbench_release_row(1),
+        alignbench_release_row(2, category="数学计算", reference=""),
+        alignbench_release_row(3, model_id="m1", answer="D", score=8),  # a judgment in the question file
+        alignbench_release_row(1, question="重复的编号"),
+        alignbench_release_row(4, evidences="百度百科"),
+    ]
+    path = write_released(tmp_path / "data_v1.1_release.jsonl", rows)
+    with pytest.raises(RecordError, match=r"release.jsonl:3: field '<record>': a judgment \(fields answer, model_id"):
+        import_alignbench(path)
+    result = import_alignbench(path, on_error="skip")
+    assert result.holds == "questions" and result.records == result.questions and not result.pairs
+    first, no_reference = result.questions
+    assert (first.id, first.category, first.instruction) == ("alignbench-1", "专业能力", "C大调音阶的第1个音是什么？")
+    assert first.check["subcategory"] == "音乐" and first.check["evidences"][0]["quote"].startswith("C大调音阶")
+    assert (no_reference.reference, no_reference.check["reference_source"]) == (NO_REFERENCE, "none")
+    assert [(r["line"], r["field"]) for r in result.rejects] == [(3, "<record>"), (4, "question_id"), (5, "evidences")]
+    assert any("no answers, so it makes no pairs" in w and "generate.questions_from" in w for w in result.warnings)
+    write_jsonl(tmp_path / "questions.jsonl", result.questions)
+    assert read_records(tmp_path / "questions.jsonl", Question).records == result.questions
+
+
+def test_a_question_set_asked_for_pairs_says_it_holds_no_answers(tmp_path):
+    release = write_released(tmp_path / "release.jsonl", [alignbench_release_row(1)])
+    with pytest.raises(InputError, match=r"holds questions and references but no answers, so it makes no pairs: "
+                       r"`judgeops import alignbench .*release.jsonl --out QUESTIONS`"):  # fmt: skip
+        import_jsonl(release)
+    questions = tmp_path / "questions.jsonl"
+    write_jsonl(questions, import_alignbench(release).questions)
+    with pytest.raises(InputError, match=r"so it makes no pairs: set `generate.questions_from: .*questions.jsonl`"):
+        import_jsonl(questions)
+    judgments = write_released(tmp_path / "judged.jsonl", [alignbench_row(1, "m1", 8), alignbench_release_row(2)])
+    with pytest.raises(RecordError, match=r"judged.jsonl:2: field '<record>': a question without an answer"):
+        import_alignbench(judgments)
+
+
 def canonical_rows() -> list[dict]:
     return [pair.model_dump(mode="json") for pair in arithmetic_pairs(3)]
 
@@ -322,7 +487,7 @@ def test_import_any_dispatches_and_derives_questions_and_answers(tmp_path):
     questions = questions_from_pairs(pairs)
     assert [q.id for q in questions] == ["q0", "q1", "q2"] and questions[0].reference == "3"
     assert {a.question_id for a in answers_from_pairs(pairs)} == {"q0", "q1", "q2"}
-    with pytest.raises(ValueError, match="known kinds: pandalm, judgelm, mt_bench, alignbench, jsonl, hf"):
+    with pytest.raises(ValueError, match="known kinds: pandalm, judgelm, mt_bench, alignbench, critiquellm, jsonl, hf"):
         import_any("csv", path)
     with pytest.raises(ValueError, match="on_error"):
         import_any("jsonl", path, on_error="ignore")
@@ -331,7 +496,7 @@ def test_import_any_dispatches_and_derives_questions_and_answers(tmp_path):
 EMPTY_INPUTS = {"no bytes": "", "blank lines": "\n  \n", "an empty array": "[]"}
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "judgelm", "alignbench", "pandalm", "mt_bench", "hf"])
+@pytest.mark.parametrize("kind", ["jsonl", "judgelm", "alignbench", "critiquellm", "pandalm", "mt_bench", "hf"])
 @pytest.mark.parametrize("content", EMPTY_INPUTS.values(), ids=list(EMPTY_INPUTS))
 def test_every_importer_refuses_an_empty_input_naming_it(tmp_path, kind, content):
     path = tmp_path / ("question.jsonl" if kind == "mt_bench" else "in.jsonl")

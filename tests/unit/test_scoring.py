@@ -1,14 +1,24 @@
 """The scorer behind `judgeops score`: alignment by id, formats, verdict spellings, errors that point
-at the bad input."""
+at the bad input; CritiqueLLM's evaluation sets, pairwise (agreement) and pointwise (correlations)."""
 
 import json
 import random
 
 import pytest
 
+from components.data.importers.critiquellm import import_critiquellm
 from components.io import RecordError, write_json, write_jsonl
+from components.metrics import pointwise_correlations
 from components.schemas import Pair
-from components.scoring import UnmatchedIdsError, detect_gold_format, parse_verdict, render_table, score_files
+from components.scoring import (
+    UnmatchedIdsError,
+    detect_gold_format,
+    parse_score,
+    parse_verdict,
+    render_table,
+    score_files,
+)
+from tests.factories import critiquellm_pairwise_row, critiquellm_pointwise_row
 
 SPELLINGS = {"Tie": 0, "tie": 0, "0": 0, "1": 1, "2": 2, 0: 0, 1: 1, 2: 2}
 
@@ -258,3 +268,108 @@ def test_pandalm_empty_response_is_flagged_not_dropped(tmp_path):
     write_json(gold, [_pandalm_row(0, "m1_m2", ("i", ""), ("", "b"), (2, 2, 1))])
     m = score_files(gold, _predictions(tmp_path, {"0": 2}), n_resamples=0)
     assert (m["n"], m["accuracy"]) == (1, 1.0)
+
+
+def _released(path, rows):
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_critiquellm_pairwise_gold_agreement_with_the_human_label(tmp_path):
+    rows = [
+        critiquellm_pairwise_row(0, 5, 2, 0),
+        critiquellm_pairwise_row(1, 1, 4, 1),
+        critiquellm_pairwise_row(2, "2.0", "3.0", 1, reference=False),
+        critiquellm_pairwise_row(3, 4, 1, 0),
+    ]
+    gold = _released(tmp_path / "pairwise_reference_based.jsonl", rows)
+    assert detect_gold_format(gold) == "critiquellm"
+    judge = [{"id": 0, "verdict": 1}, {"id": 1, "verdict": 2}, {"id": 2, "verdict": "Tie"}, {"id": 3, "verdict": 2}]
+    judge += [  # the same pairs shown the other way round: CritiqueLLM counts a pair only when both orders agree
+        {"id": 0, "order": "swapped", "verdict": 2},
+        {"id": 1, "order": "swapped", "verdict": 2},
+        {"id": 2, "order": "swapped", "verdict": 1},
+        {"id": 3, "order": "swapped", "verdict": 2},
+    ]
+    write_jsonl(tmp_path / "pred.jsonl", judge)
+    m = score_files(gold, tmp_path / "pred.jsonl", n_resamples=0)
+    assert (m["gold_format"], m["n"], m["accuracy"]) == ("critiquellm", 4, 0.5)
+    assert m["agreement_both_orders"] == 0.25, "only pair 0 agrees with the label in both orders"
+    assert "agreement_both_orders" in render_table(m)
+
+
+POINTWISE = [  # (question, model, human 1-5, the judge's 1-10 output)
+    ("甲", "m1", 1, "2"),
+    ("甲", "m2", 3, 6),
+    ("甲", "m3", 5, 10.0),
+    ("乙", "m1", 2, 5),  # the humans gave question 乙 one score: no text-level correlation
+    ("乙", "m2", 2, 7),
+    ("乙", "m3", 2, 3),
+    ("丙", "m1", 4, "8\n回答正确。"),
+    ("丙", "m2", 1, "{'事实正确性': 3, '综合得分': 2}"),
+    ("丙", "m3", 3, "综合得分：7"),
+    ("丁", "m1", 3, "我无法评分"),  # a parse failure: counted, left out
+]
+
+
+def _pointwise_files(tmp_path, judge=lambda human, output: output):
+    rows = [critiquellm_pointwise_row(i, model, human, question=q) for i, (q, model, human, _) in enumerate(POINTWISE)]
+    gold = _released(tmp_path / "pointwise_reference_based.jsonl", rows)
+    pred = [{"id": i, "output": judge(human, output)} for i, (_, _, human, output) in enumerate(POINTWISE)]
+    write_jsonl(tmp_path / "pred.jsonl", pred[::-1])
+    return gold, tmp_path / "pred.jsonl"
+
+
+def test_critiquellm_pointwise_gold_correlations_at_three_levels(tmp_path):
+    gold, pred = _pointwise_files(tmp_path)
+    assert detect_gold_format(gold) == "critiquellm"
+    m = score_files(gold, pred)
+    read = [2, 6, 10, 5, 7, 3, 8, 2, 7]
+    expected = pointwise_correlations(
+        [(q, model, judge, human) for (q, model, human, _), judge in zip(POINTWISE, read, strict=False)]
+    )
+    assert (m["mode"], m["n"], m["parse_failures"], m["failed_ids"]) == ("pointwise", 10, 1, ["9"])
+    assert (m["gold_scale"], m["judge_score_range"]) == ("1-5", [2.0, 10.0])
+    assert (m["sample"], m["text"], m["system"]) == (expected["sample"], expected["text"], expected["system"])
+    assert (m["text"]["n_questions"], m["text"]["n_used"], m["text"]["n_skipped_constant"]) == (3, 2, 1)
+    assert m["system"]["n_sources"] == 3 and m["sample"]["n"] == 9
+    table = render_table(m)
+    assert "2 of 3 questions (1 constant, skipped)" in table and "scale-free" in table
+    json.dumps(m)
+
+    imported = tmp_path / "scored.jsonl"
+    write_jsonl(imported, import_critiquellm(gold).scored)
+    assert detect_gold_format(imported) == "scored"
+    assert {**score_files(imported, pred), "gold_format": "critiquellm"} == m
+
+
+def test_pointwise_correlations_ignore_the_judges_scale(tmp_path):
+    """A 1-10 judge that is a linear rescaling of the 1-5 humans correlates perfectly: nothing is rescaled."""
+    gold, pred = _pointwise_files(tmp_path, judge=lambda human, _: 2 * human - 1)
+    m = score_files(gold, pred)
+    assert m["parse_failures"] == 0 and m["judge_score_range"] == [1.0, 9.0]
+    assert (m["sample"]["pearson"], m["sample"]["spearman"], m["sample"]["kendall"]) == pytest.approx((1, 1, 1))
+    assert (m["text"]["pearson"], m["system"]["pearson"]) == pytest.approx((1, 1))
+
+
+def test_pointwise_predictions_are_aligned_by_id_and_named_when_wrong(tmp_path):
+    gold, pred = _pointwise_files(tmp_path)
+    write_jsonl(pred, [{"id": i, "score": 5} for i in range(1, 11)])
+    with pytest.raises(UnmatchedIdsError, match=r"1 gold ids .* no prediction .*: 0; 1 prediction ids .*: 10"):
+        score_files(gold, pred)
+    write_jsonl(pred, [{"id": i, "score": "?"} for i in range(10)])
+    with pytest.raises(ValueError, match="none of the 10 predictions has a readable score"):
+        score_files(gold, pred)
+    write_jsonl(pred, [{"id": i, "rating": 5} for i in range(10)])
+    with pytest.raises(RecordError, match="--score-field"):
+        score_files(gold, pred)
+    assert score_files(gold, pred, score_field="rating")["parse_failures"] == 0
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(7, 7.0), (4.5, 4.5), ("4.0", 4.0), (" 8 ", 8.0), ("8\nreason", 8.0), ("'综合得分': 6", 6.0), ("综合得分：9", 9.0)]
+    + [(True, None), (None, None), ("", None), ("NaN", None), ("8 9", None), ("综合得分: 3 ... 综合得分: 4", None)],
+)
+def test_parse_score(value, expected):
+    assert parse_score(value) == expected

@@ -1,4 +1,4 @@
-"""Importers turn published judge data sets into our ``Pair`` (and ``Question``) records.
+"""Importers turn published judge data sets into our ``Pair`` (``Question``, ``ScoredAnswer``) records.
 
 One module per source, each ``import_<kind>(path, on_error="raise") -> ImportResult``; ``import_any``
 picks one by name for the CLI. Every problem in the input names its file, line and field; with
@@ -6,7 +6,8 @@ picks one by name for the CLI. Every problem in the input names its file, line a
 never dropped silently. An input with no rows at all is an error naming it (``InputError``), never an
 import of nothing. What they share lives here: the result type, finding rows that repeat a pair
 or hold its two answers in swapped order (public test sets contain both, and a swapped twin is a free
-probe of position bias), and the questions and answers behind imported pairs.
+probe of position bias), the questions and answers behind imported pairs, and the refusal to make pairs
+from a file of questions (which holds no answers to pair).
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from components.io import OnError
-from components.schemas import Answer, Pair, Question
+from components.io import InputError, OnError, iter_json_lines
+from components.schemas import Answer, Pair, Question, ScoredAnswer
 
-KINDS = ("pandalm", "judgelm", "mt_bench", "alignbench", "jsonl", "hf")
-QUESTION_KINDS = ("mt_bench",)  # question sets: their result is ``questions``; the others give ``pairs``
+KINDS = ("pandalm", "judgelm", "mt_bench", "alignbench", "critiquellm", "jsonl", "hf")
+Holds = Literal["pairs", "questions", "scored"]
+ANSWER_FIELDS = frozenset(
+    {"answer", "answer1", "answer2", "answer1_body", "answer2_body", "response", "response1", "response_1", "model_id"}
+)
+"""Fields that hold an answer (or name its writer) in the formats we read: a row without any is a question."""
 NO_REFERENCE = "[no reference]"
 """Stands in for a missing reference answer: ``Question`` requires one, and MT-Bench's writing or
 roleplay questions (and PandaLM's test set) have none. Questions carrying it say so in
@@ -30,12 +36,21 @@ roleplay questions (and PandaLM's test set) have none. Questions carrying it say
 @dataclass
 class ImportResult:
     """The imported records, in file order; what had to be repaired on the way (one line each); and
-    with ``on_error="skip"`` the rows that could not be imported (file, line, field, reason, record)."""
+    with ``on_error="skip"`` the rows that could not be imported (file, line, field, reason, record).
+    ``holds`` names the list that is the import's product (what ``judgeops import`` writes): pairs, a
+    question set (MT-Bench, AlignBench's release), or scored single answers (pointwise evaluation data);
+    pair imports also derive ``questions``."""
 
     pairs: list[Pair] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
+    scored: list[ScoredAnswer] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
+    holds: Holds = "pairs"
+
+    @property
+    def records(self) -> list:
+        return getattr(self, self.holds)
 
 
 def import_any(kind: str, path: Path | str, on_error: OnError = "raise", **options) -> ImportResult:
@@ -138,3 +153,33 @@ def answers_from_pairs(pairs: Sequence[Pair]) -> list[Answer]:
             if key not in answers:
                 answers[key] = Answer(id=f"{pair.id}:{side}", question_id=pair.question_id, source=source, text=text)
     return list(answers.values())
+
+
+def holds_questions_only(row: dict) -> bool:
+    """A row of a question set -- AlignBench's release, our own ``Question`` records: a question and its
+    reference, and no answer field of any format we read."""
+    return ("question" in row or "instruction" in row) and "reference" in row and not ANSWER_FIELDS & row.keys()
+
+
+def no_answers(path: Path | str, row: dict) -> str:
+    """Why a question set makes no pairs, and what uses it instead."""
+    if "instruction" in row:  # already our Question records
+        use = f"set `generate.questions_from: {path}`"
+    else:
+        use = (
+            f"`judgeops import alignbench {path} --out QUESTIONS` writes its questions; "
+            "set `generate.questions_from: QUESTIONS`"
+        )
+    return (
+        f"{path} holds questions and references but no answers, so it makes no pairs: {use}, and the generate "
+        "stage has answers written to them and labelled by the openai or hf teacher"
+    )
+
+
+def refuse_question_set(path: Path | str) -> None:
+    """Raise ``InputError`` (saying what to use instead) when the first record of ``path`` is a question
+    without answers: asked for pairs, such a file would otherwise fail on every line with a missing field."""
+    for _, value in iter_json_lines(path):
+        if isinstance(value, dict) and holds_questions_only(value):
+            raise InputError(no_answers(path, value))
+        return

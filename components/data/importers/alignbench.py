@@ -1,12 +1,22 @@
-"""AlignBench / CritiqueLLM judgments (pointwise 1-10 scores with a critique) as ``Pair`` records.
+"""AlignBench's data: its question release as ``Question`` records, its judgments as ``Pair`` records.
 
-A row is one model's answer to one question with its judge's overall score, in the shape AlignBench's
-``judge.py`` writes: ``question_id``, ``category``, optional ``subcategory``, ``question``,
-``reference``, ``model_id``, ``answer``, ``score`` and the critique ``judgment``. Pairwise data is
-made the way CritiqueLLM compares answers: every two answers to the same question form a pair (in
-file order), scored with their two pointwise scores, the verdict following the scores and the reason
-holding both critiques. A score of -1 is AlignBench's mark of a judge failure: an error naming the
-row, not a label. A question with a single answer forms no pair, which the warnings say.
+Two shapes, told apart by the fields of the first row (a later row of the other shape is an error naming
+it):
+
+- The data release (``data/data_v1.1_release.jsonl``, 683 questions): ``question_id``, ``category``,
+  ``subcategory``, ``question``, ``reference``, ``evidences`` -- questions with references and no
+  answers. It becomes a question set (``holds == "questions"``), with subcategory and evidences kept in
+  ``check``: the source ``generate.questions_from`` reads, where the openai or hf teacher labels answers
+  written to them. It cannot become pairs; the warning says so and names what uses it.
+- Judgments (pointwise 1-10 scores with a critique), in the shape AlignBench's ``judge.py`` writes:
+  ``question_id``, ``category``, optional ``subcategory``, ``question``, ``reference``, ``model_id``,
+  ``answer``, ``score`` and the critique ``judgment``. Pairwise data is made the way CritiqueLLM compares
+  answers: every two answers to the same question form a pair (in file order), scored with their two
+  pointwise scores, the verdict following the scores and the reason holding both critiques. A score of -1
+  is AlignBench's mark of a judge failure: an error naming the row, not a label. A question with a single
+  answer forms no pair, which the warnings say.
+
+CritiqueLLM's human-scored evaluation sets are another shape again: ``judgeops import critiquellm``.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.data.importers import NO_REFERENCE, ImportResult
+from components.data.importers import ANSWER_FIELDS, NO_REFERENCE, ImportResult, holds_questions_only
 from components.data.importers.rows import Where, build, collect, identifier, json_rows, required, score, text
 from components.io import OnError
 from components.schemas import Pair, Question, verdict_from_scores
@@ -33,9 +43,43 @@ class Scored:
 
 
 def import_alignbench(path: Path | str, on_error: OnError = "raise") -> ImportResult:
+    first = _first_object(path)
+    if first is not None and holds_questions_only(first):
+        return _release(path, on_error)
+    return _judgments(path, on_error)
+
+
+def _first_object(path: Path | str) -> dict | None:
+    """The file's first row that is a JSON object (None when none is): it decides the file's shape."""
+    for _, value in json_rows(path):
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _release(path: Path | str, on_error: OnError) -> ImportResult:
+    def convert(at: Where, row: dict) -> Question:
+        answers = sorted(ANSWER_FIELDS & row.keys())
+        if answers:
+            raise at.error("<record>", f"a judgment (fields {', '.join(answers)}) in a file of questions")
+        return _question(at, row)
+
+    rows, rejects = collect(json_rows(path), convert, on_error, lambda q: q.id, "question_id")
+    result = ImportResult(questions=[question for _, question in rows], rejects=rejects, holds="questions")
+    result.warnings.append(
+        f"{path} holds questions and references but no answers, so it makes no pairs: its questions are "
+        "written instead; set `generate.questions_from` to that file and the generate stage has answers "
+        "written to them and labelled by the openai or hf teacher"
+    )
+    return result
+
+
+def _judgments(path: Path | str, on_error: OnError) -> ImportResult:
     questions: dict[str, Question] = {}
 
     def convert(at: Where, row: dict) -> Scored:
+        if holds_questions_only(row):
+            raise at.error("<record>", "a question without an answer in a file of judgments")
         scored = _scored(at, row)
         known = questions.setdefault(scored.question.id, scored.question)
         if known.instruction != scored.question.instruction:
@@ -54,10 +98,17 @@ def import_alignbench(path: Path | str, on_error: OnError = "raise") -> ImportRe
     return result
 
 
-def _scored(at: Where, row: dict) -> Scored:
+def _question(at: Where, row: dict) -> Question:
     question_id = identifier(at, row, "question_id")
     reference = text(at, row, "reference", optional=True)
-    question = build(
+    check = {
+        "question_id": question_id,
+        "subcategory": text(at, row, "subcategory", optional=True),
+        "reference_source": "alignbench" if reference.strip() else "none",
+    }
+    if row.get("evidences") is not None:
+        check["evidences"] = _evidences(at, row["evidences"])
+    return build(
         at,
         Question,
         id=f"alignbench-{question_id}",
@@ -65,14 +116,20 @@ def _scored(at: Where, row: dict) -> Scored:
         category=text(at, row, "category"),
         instruction=text(at, row, "question"),
         reference=reference if reference.strip() else NO_REFERENCE,
-        check={
-            "question_id": question_id,
-            "subcategory": text(at, row, "subcategory", optional=True),
-            "reference_source": "alignbench" if reference.strip() else "none",
-        },
+        check=check,
     )
+
+
+def _evidences(at: Where, value: object) -> list:
+    """The release's sources for a reference: a list of ``{"url", "quote"}`` objects, kept as they are."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise at.error("evidences", f"expected a list of objects, got {type(value).__name__}")
+    return value
+
+
+def _scored(at: Where, row: dict) -> Scored:
     return Scored(
-        question=question,
+        question=_question(at, row),
         model=identifier(at, row, "model_id"),
         answer=text(at, row, "answer"),
         score=score(at, "score", required(at, row, "score")),

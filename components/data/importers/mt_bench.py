@@ -35,7 +35,7 @@ def import_mt_bench(path: Path | str, on_error: OnError = "raise") -> ImportResu
             json_rows(references_file), _reference_row, on_error, lambda r: str(r[0]), "question_id"
         )
         references = {question_id: turns for _, (question_id, turns) in rows}
-    result = ImportResult(rejects=rejects)
+    result = ImportResult(rejects=rejects, holds="questions")
     if references_file is None:
         result.warnings.append(f"{questions_file.parent}: no GPT-4 reference file ({' or '.join(REFERENCES)})")
 
