@@ -5,11 +5,11 @@ they are reproducible and never write back into the stored records -- JudgeLM mu
 records in place, which lets answer order and score order drift apart across epochs.
 
 Output formats: ``judgelm`` ("s1 s2\\nreason") and ``pandalm`` ("1|2|Tie\\n### Reason: ...") make one
-example per pair. ``pointwise`` makes two, one per answer, each graded alone with the target "s"
+example per pair. ``pointwise`` makes one per distinct answer, each graded alone with the target "s"
 (the score line only): the teacher's reason compares both answers ("Assistant 1 is right; Assistant
 2 is wrong ... Assistant 1 is better"), and a judge shown one answer would learn to talk about an
-answer it never saw. Swap augmentation has nothing to do for pointwise examples (both answers are
-always used); reference drop applies to both examples of a pair alike.
+answer it never saw. Swap augmentation has nothing to do for pointwise examples (every answer is
+used); reference drop decides per answer.
 
 ``both_orders`` shows every pair in both orders in the same epoch, as twins that the batcher keeps
 in one batch (``twins``): the judge sees the same content with the answers traded and the scores
@@ -89,19 +89,36 @@ def label_for(pair: Pair, with_reference: bool) -> tuple[float, float, int, str]
 
 
 def twins(output_format: str, augment: Augment) -> int:
-    """How many consecutive examples of ``epoch_examples`` come from one pair and belong in one batch."""
-    return 2 if output_format == "pointwise" or augment.both_orders else 1
+    """How many consecutive examples of ``epoch_examples`` come from one unit and belong in one batch."""
+    return 2 if output_format != "pointwise" and augment.both_orders else 1
+
+
+def training_units(pairs: list[Pair], output_format: str) -> list[Pair]:
+    """What one epoch goes through once: every pair, or -- pointwise -- every distinct graded answer, as
+    a pair whose ``answer1`` it is (the first pair that holds it gives its score). An answer in k pairs
+    would otherwise be 2k copies of one example: the default train split has 832 answer slots and 617
+    distinct answers."""
+    if output_format != "pointwise":
+        return pairs
+    units: dict[tuple[str, str], Pair] = {}
+    for pair in pairs:
+        for shown in (pair, pair.swapped()):
+            units.setdefault((shown.question_id, shown.answer1), shown)
+    return list(units.values())
 
 
 def epoch_examples(
     pairs: list[Pair], epoch: int, template: str, output_format: str, augment: Augment, score_line: bool = False
 ) -> list[Example]:
-    """The examples of one epoch, pair by pair; a pair's ``twins`` examples are consecutive."""
+    """The examples of one epoch, unit by unit (``training_units``); a unit's ``twins`` examples are
+    consecutive."""
     examples = []
-    for index, pair in enumerate(pairs):
-        shown, swapped, with_reference = view(pair, index, epoch, augment)
-        if twins(output_format, augment) == 2:
-            for order, swap in ((pair, False), (pair.swapped(), True)):
+    for index, unit in enumerate(training_units(pairs, output_format)):
+        shown, swapped, with_reference = view(unit, index, epoch, augment)
+        if output_format == "pointwise":
+            examples.append(make_example(unit, template, output_format, with_reference, False, score_line))
+        elif twins(output_format, augment) == 2:
+            for order, swap in ((unit, False), (unit.swapped(), True)):
                 examples.append(make_example(order, template, output_format, with_reference, swap, score_line))
         else:
             examples.append(make_example(shown, template, output_format, with_reference, swapped, score_line))

@@ -26,7 +26,7 @@ from components.schemas import Pair
 from components.training import checkpoints
 from components.training.collate import collate, encode, length_grouped_batches, tokens_in
 from components.training.evaluation import EvalSet
-from components.training.examples import Augment, epoch_examples, twins
+from components.training.examples import Augment, epoch_examples, training_units, twins
 from components.training.frozen import FrozenPrefix, top_only
 from components.training.loss import judgment_loss
 from components.training.runtime import Accelerated, Local, make_runtime
@@ -288,6 +288,7 @@ class _Schedule:
 
     def __init__(self, pairs, tokenizer, cfg: TrainConfig, prefix: FrozenPrefix | None = None):
         self.pairs, self.tokenizer, self.cfg, self.prefix = pairs, tokenizer, cfg, prefix
+        self.units = len(training_units(pairs, cfg.output_format))
         self._epoch, self._batches = -1, []
 
     def epoch(self, epoch: int) -> list[list[dict]]:
@@ -309,7 +310,7 @@ class _Schedule:
 
     def per_epoch(self) -> int:
         per_batch = max(1, self.cfg.batch_size // twins(self.cfg.output_format, self.cfg.augment))
-        return -(-len(self.pairs) // per_batch)
+        return -(-self.units // per_batch)
 
 
 def _batches(pairs, tokenizer, cfg: TrainConfig, prefix: FrozenPrefix | None = None) -> _Schedule:

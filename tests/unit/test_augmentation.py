@@ -109,3 +109,15 @@ def test_twins_share_a_batch_and_every_row_is_batched_once():
     for batch in batches:
         assert len(batch) <= 8
         assert all(row ^ 1 in batch for row in batch), "a pair's two orders ride in one batch"
+
+
+def test_pointwise_epochs_go_through_each_distinct_answer_once():
+    from components.training.examples import training_units
+
+    first = make_pair(id="a", answer1="4", answer2="5", score1=9, score2=2)
+    second = make_pair(id="b", answer1="6", answer2="4", score1=3, score2=9)  # "4" again, now second
+    units = training_units([first, second], "pointwise")
+    assert [(u.answer1, u.score1) for u in units] == [("4", 9), ("5", 2), ("6", 3)]
+    examples = epoch_examples([first, second], 0, "pointwise", "pointwise", Augment(0.5, 0.0), score_line=True)
+    assert [e.target for e in examples] == ["9", "2", "3"]
+    assert training_units([first, second], "judgelm") == [first, second]
