@@ -198,17 +198,13 @@ def _pointwise_reader(tokenizer):
     scores = _score_choices(tokenizer)
     values = torch.tensor(scores.values, dtype=torch.float64)
 
+    def one(p: torch.Tensor) -> Reading:
+        best = scores.values[int(p.argmax())]
+        expected = float((p.double() * values).sum() / p.double().sum())
+        return Reading(str(best), Parsed(score1=expected), float(p.max()), stated=best)
+
     def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
-        probabilities, greedy = _position(cached, scores, prompts)
-        readings = []
-        for row, p in enumerate(probabilities):
-            if p.sum() < min_mass:
-                readings.append(_unlikely("score", float(p.sum()), min_mass, "", greedy[row], tokenizer))
-                continue
-            best = scores.values[int(p.argmax())]
-            expected = float((p.double() * values).sum() / p.double().sum())
-            readings.append(Reading(str(best), Parsed(score1=expected), float(p.max()), stated=best))
-        return readings
+        return _likely_or_failed(*_position(cached, scores, prompts), "score", min_mass, tokenizer, one)
 
     return read
 
@@ -251,18 +247,22 @@ def _judgelm_reader(tokenizer):
 def _pandalm_reader(tokenizer):
     labels = Choices.from_texts(tokenizer, {FIRST: ("1",), SECOND: ("2",), TIE: ("Tie", "tie")})
 
+    def one(p: torch.Tensor) -> Reading:
+        index = int(p.argmax())
+        return Reading(labels.names[index], Parsed(verdict=labels.values[index]), float(p[index]))
+
     def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
-        probabilities, greedy = _position(cached, labels, prompts)
-        readings = []
-        for row, p in enumerate(probabilities):
-            if p.sum() < min_mass:
-                readings.append(_unlikely("verdict", float(p.sum()), min_mass, "", greedy[row], tokenizer))
-                continue
-            index = int(p.argmax())
-            readings.append(Reading(labels.names[index], Parsed(verdict=labels.values[index]), float(p[index])))
-        return readings
+        return _likely_or_failed(*_position(cached, labels, prompts), "verdict", min_mass, tokenizer, one)
 
     return read
+
+
+def _likely_or_failed(probabilities, greedy, what: str, min_mass: float, tokenizer, one) -> list[Reading]:
+    """``one(p)`` for each row whose valid tokens hold at least ``min_mass``; a failure naming the mass elsewhere."""
+    return [
+        one(p) if p.sum() >= min_mass else _unlikely(what, float(p.sum()), min_mass, "", greedy[row], tokenizer)
+        for row, p in enumerate(probabilities)
+    ]
 
 
 def _position(cached: _Cached, choices: Choices, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
