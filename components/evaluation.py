@@ -66,10 +66,11 @@ def agreement_gain(test: list[Pair], tuned: dict, base: dict, resamples: int, se
 
 def score_correlations(test: list[Pair], judgments: list[Judgment]) -> dict | None:
     """The judge's 1-10 scores against the teacher's, per answer, at CritiqueLLM's three levels
-    (sample, text = per question, system = per answer source). Failed judgments have no scores."""
+    (sample, text = per question, system = per answer source). Failed judgments have no scores, and
+    neither do gold pairs labelled by a verdict alone (PandaLM's human majority): both are left out."""
     records = []
     for pair, j in zip(test, judgments, strict=True):
-        if j.failed or j.score1 is None or j.score2 is None:
+        if j.failed or None in (j.score1, j.score2, pair.score1, pair.score2):
             continue
         records += [
             (pair.question_id, pair.source1, j.score1, pair.score1),

@@ -67,3 +67,9 @@ def test_swap_averaged_figures_stand_beside_the_raw_ones_only_when_asked():
     # averaged, (8 + 2) / 2 against (2 + 8) / 2: every pair is a tie, right on the tie pair only
     assert both["calibrated"]["metrics"]["accuracy"] == pytest.approx(1 / 3)
     assert both["calibrated"]["metrics"]["confusion"][0] == [1, 0, 0]
+
+
+def test_gold_without_scores_leaves_the_score_correlations_out():
+    test = [p.model_copy(update={"score1": None, "score2": None}) for p in arithmetic_pairs(3)]
+    judgments = [_judgment(p.id, order, p.verdict) for p in test for order in ("original", "swapped")]
+    assert evaluate(test, judgments, resamples=20, seed=0)["correlations"] is None
