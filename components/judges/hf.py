@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from components.judges.base import JudgeItem, to_judgment
-from components.judges.identity import code_fingerprint, template_identity
+from components.judges.identity import code_fingerprint, local_model_identity
 from components.judges.logprob import LOGPROB_FORMATS, Reading, check_format, read_judgments
 from components.judges.parsers import Parsed, parse
 from components.judges.templates import FIRST_LINE_FORMATS, get_template
-from components.models import weights_fingerprint
 from components.schemas import Judgment, Pair, verdict_from_scores
 from components.textgen import Decoding, chat_prompt, generate
 
@@ -68,18 +67,13 @@ class HFJudge:
 
     def cache_identity(self) -> dict:
         """Weights, template and decoding settings: what decides a judgment (batch_size does not)."""
-        return {
-            "backend": "hf",
-            "name": self.name,
-            "weights": weights_fingerprint(self.model_path, self.adapter),
-            "template": template_identity(self.template),
-            "mode": self.mode,
-            "with_reference": self.with_reference,
-            "max_new_tokens": self.max_new_tokens,
-            "max_prompt_tokens": self.max_prompt_tokens,
-            "min_score_mass": self.min_score_mass,
-            "reader": code_fingerprint("components.judges.logprob") if self.mode == "logprob" else "",
-        }
+        return local_model_identity(
+            "hf",
+            self,
+            max_prompt_tokens=self.max_prompt_tokens,
+            min_score_mass=self.min_score_mass,
+            reader=code_fingerprint("components.judges.logprob") if self.mode == "logprob" else "",
+        )
 
     def prompt(self, pair: Pair) -> tuple[str, bool]:
         """The templated prompt text, with the answers cut in the middle if it is too long."""

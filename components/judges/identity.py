@@ -87,3 +87,20 @@ def template_identity(name: str) -> dict:
 def code_fingerprint(module: str) -> str:
     """A hash of a module's source: for the code that turns a model's output into a judgment."""
     return digest(inspect.getsource(importlib.import_module(module)))[:16]
+
+
+def local_model_identity(backend: str, judge, **settings) -> dict:
+    """A local model judge's identity (hf, vllm): its weights and adapter, template and the decoding settings
+    every such backend has, plus the backend's own ``settings``."""
+    from components.models import weights_fingerprint
+
+    return {
+        "backend": backend,
+        "name": judge.name,
+        "weights": weights_fingerprint(judge.model_path, judge.adapter),
+        "template": template_identity(judge.template),
+        "mode": judge.mode,
+        "with_reference": judge.with_reference,
+        "max_new_tokens": judge.max_new_tokens,
+        **settings,
+    }

@@ -25,7 +25,7 @@ def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -
     if spec.startswith("scripted:"):
         from components.judges.scripted import make_scripted
 
-        return make_scripted(spec.split(":", 1)[1], params.finetune.template)
+        return make_scripted(spec.split(":", 1)[1], external_template(params))
     if spec.startswith("openai:"):
         return _openai(spec, params, api_key_env)
     if spec.startswith("vllm:"):
@@ -35,7 +35,7 @@ def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -
         return VLLMJudge(
             name=_name(spec),
             model_path=spec.removeprefix("vllm:"),
-            template=params.finetune.template,
+            template=external_template(params),
             mode=cfg.mode if cfg.mode != "logprob" else "score_first",
             with_reference=cfg.with_reference,
             max_new_tokens=cfg.max_new_tokens,
@@ -44,6 +44,15 @@ def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -
     folder = _local_folder(spec)
     adapter = (folder / "adapter_config.json").exists()
     return hf_judge(_name(spec), params, paths.BASE_MODEL if adapter else folder, folder if adapter else None)
+
+
+def external_template(params: Params) -> str:
+    """The template for a judge this project did not train (scripted, openai, vllm): the trained judge's own
+    when it is pairwise, else our pairwise layout -- those backends judge a pair in one prompt."""
+    from components.judges.templates import get_template
+
+    template = params.finetune.template
+    return template if get_template(template).kind == "pairwise" else "judgeops"
 
 
 def _local_folder(spec: str) -> Path:
@@ -80,7 +89,7 @@ def _openai(spec: str, params: Params, api_key_env: str | None) -> Judge:
     return OpenAIJudge(
         name=f"openai:{model}",
         client=client,
-        template=params.finetune.template,
+        template=external_template(params),
         with_reference=params.judge.with_reference,
     )
 

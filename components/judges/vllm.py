@@ -12,10 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from components.judges.base import JudgeItem, to_judgment
-from components.judges.identity import template_identity
+from components.judges.identity import local_model_identity
 from components.judges.parsers import parse
 from components.judges.templates import FIRST_LINE_FORMATS, get_template
-from components.models import weights_fingerprint
 from components.schemas import Judgment, Pair
 from components.textgen import chat_prompt
 
@@ -53,16 +52,7 @@ class VLLMJudge:
 
     def cache_identity(self) -> dict:
         """Weights, template and decoding settings: what decides a judgment (the GPU split does not)."""
-        return {
-            "backend": "vllm",
-            "name": self.name,
-            "weights": weights_fingerprint(self.model_path, self.adapter),
-            "template": template_identity(self.template),
-            "mode": self.mode,
-            "with_reference": self.with_reference,
-            "max_new_tokens": self.max_new_tokens,
-            "max_model_len": self.max_model_len,
-        }
+        return local_model_identity("vllm", self, max_model_len=self.max_model_len)
 
     def _engine(self):
         if "llm" not in self.engine:

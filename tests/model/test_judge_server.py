@@ -460,7 +460,8 @@ def test_judgeops_serve_exits_within_10_s_of_sigterm_with_requests_in_flight(tin
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert process.returncode in (0, -signal.SIGTERM), (tmp_path / "serve.log").read_text()[-2000:]
+    # 143: judgeops turns SIGTERM into an orderly exit (components/cli.py); -15 if the signal is re-raised
+    assert process.returncode in (0, 143, -signal.SIGTERM), (tmp_path / "serve.log").read_text()[-2000:]
 
 
 def _serving(url: str) -> bool:

@@ -13,6 +13,7 @@ from components.schemas import Pair, verdict_from_scores
 
 EXPECTED = {
     "judgeops": ("pairwise", "judgelm"),
+    "judgeops_verdict": ("pairwise", "pandalm"),
     "judgelm": ("pairwise", "judgelm"),
     "pandalm": ("pairwise", "pandalm"),
     "mtbench_pair": ("pairwise", "mtbench_pair"),
