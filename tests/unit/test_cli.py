@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from components.cli import app, main
 from components.io import write_jsonl
 from tests.conftest import REPO
+from tests.console import judgeops
 from tests.factories import audit_pairs
 from tests.fakes import SECRET, user_text
 
@@ -222,16 +223,6 @@ def test_import_pandalm_then_validate_it_as_a_user_would(tmp_path, monkeypatch, 
     checked = runner.invoke(app, ["validate", "p.jsonl", "--suite", "pairs"])
     assert checked.exit_code == 0, checked.output
     assert "duplicate_of" in checked.output and "bool_cast" in checked.output
-
-
-def judgeops(args: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
-    """``judgeops ARGS`` as the console script runs it (``main``: expected errors get one line, exit 1)."""
-    monkeypatch.setattr(sys, "argv", ["judgeops", *args])
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # typer installs its own
-    with pytest.raises(SystemExit) as done:
-        main()
-    captured = capsys.readouterr()
-    return done.value.code, captured.out, captured.err
 
 
 def pandalm_row(idx: int, **changes) -> dict:

@@ -5,12 +5,10 @@ generate stage answers and an LLM teacher labels (``generate.questions_from``)."
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 import yaml
 
-from components.cli import main
 from components.config import ConfigError, parse_params
 from components.data.importers.alignbench import import_alignbench
 from components.data.variants import REFUSALS
@@ -21,17 +19,8 @@ from components.teachers.base import PairLabel
 from components.teachers.dataset import DatasetTeacher
 from components.teachers.judge import Grade
 from tests.conftest import REPO
+from tests.console import judgeops
 from tests.factories import alignbench_release_row, critiquellm_pairwise_row, critiquellm_pointwise_row
-
-
-def judgeops(args: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
-    """``judgeops ARGS`` as the console script runs it (expected errors: one line, exit 1)."""
-    monkeypatch.setattr(sys, "argv", ["judgeops", *args])
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # typer installs its own
-    with pytest.raises(SystemExit) as done:
-        main()
-    captured = capsys.readouterr()
-    return done.value.code, captured.out, captured.err
 
 
 def released(path, rows: list[dict]):
