@@ -25,7 +25,8 @@ def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: 
     if missing:
         raise ValueError(f"{len(missing)} test pairs lack a judgment in one order or both, e.g. {missing[:5]}")
     gold = [p.verdict for p in test]
-    pred = [by_id[p.id].verdict for p in test]
+    originals = [by_id[p.id] for p in test]
+    pred = [j.verdict for j in originals]
     per_category = defaultdict(list)
     for pair, verdict in zip(test, pred, strict=True):
         per_category[pair.category].append(verdict == pair.verdict)
@@ -42,10 +43,10 @@ def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: 
         "consistency": consistency_metrics(pred, [swapped[p.id].verdict for p in test]),
         "cis": pairwise_cis(gold, pred, groups=groups, n_resamples=resamples, seed=seed),
         "per_category": {c: (sum(v) / len(v), len(v)) for c, v in sorted(per_category.items())},
-        "judgments": [by_id[p.id] for p in test],
-        "calibration": agreement_by_margin(test, [by_id[p.id] for p in test]),
+        "judgments": originals,
+        "calibration": agreement_by_margin(test, originals),
         "calibrated": calibrated,
-        "correlations": score_correlations(test, [by_id[p.id] for p in test]),
+        "correlations": score_correlations(test, originals),
     }
 
 

@@ -80,11 +80,9 @@ class Answer(NonEmpty):
     required_text: ClassVar[tuple[str, ...]] = ("id", "question_id", "source")
 
 
-class Pair(NonEmpty):
-    """Two answers to one question with the teacher's scores, verdict and reason.
-
-    ``text`` is the JudgeLM training target: ``"s1 s2\\nreason"``.
-    """
+class Judged(NonEmpty):
+    """The question side of a judged record (``Pair``, ``ScoredAnswer``): which question it answers, with
+    its instruction, input and reference (which may be empty)."""
 
     id: str
     question_id: str
@@ -93,6 +91,14 @@ class Pair(NonEmpty):
     instruction: str
     input: str = ""
     reference: str = ""
+
+
+class Pair(Judged):
+    """Two answers to one question with the teacher's scores, verdict and reason.
+
+    ``text`` is the JudgeLM training target: ``"s1 s2\\nreason"``.
+    """
+
     answer1: str
     answer2: str
     source1: str
@@ -156,7 +162,7 @@ class Pair(NonEmpty):
         )
 
 
-class ScoredAnswer(NonEmpty):
+class ScoredAnswer(Judged):
     """One answer to a question with its gold score: pointwise evaluation data (CritiqueLLM's human-scored
     sets), one answer per record, which a ``Pair`` (two answers) cannot hold.
 
@@ -165,13 +171,6 @@ class ScoredAnswer(NonEmpty):
     correlation groups by it); ``question_id`` groups the answers to one question (text level).
     """
 
-    id: str
-    question_id: str
-    family: str
-    category: str
-    instruction: str
-    input: str = ""
-    reference: str = ""
     answer: str
     source: str
     score: float

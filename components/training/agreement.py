@@ -25,12 +25,7 @@ def val_agreement(
 ) -> Callable[[object], dict[str, float]]:
     """A callback for ``train(evaluate=...)``: model -> ``val_agreement`` (the share of val pairs whose
     verdict matches) and ``val_kappa`` (Cohen's kappa of those verdicts, failures a class of their own)."""
-    return _judged(val_pairs, tokenizer, template, judge)
 
-
-def _judged(
-    val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams
-) -> Callable[[object], dict[str, float]]:
     def evaluate(model) -> dict[str, float]:
         hf = HFJudge(
             name="val",

@@ -10,7 +10,7 @@ move the score tokens.
 
 The cut model computes exactly what the whole model does for right-padded rows: positions are the
 same (0..n-1), the causal mask is the same, and nothing above layer L - N sees the token embeddings.
-``tests/model/test_frozen_prefix.py`` checks the logits against the whole model's.
+``tests/model/test_frozen_prefix.py`` checks the loss and the gradients against the whole model's.
 """
 
 from __future__ import annotations
@@ -28,17 +28,11 @@ def decoder(model):
     return inner.get_decoder()
 
 
-@contextmanager
-def top_only(model, count: int) -> Iterator[None]:
+def top_only(model, count: int):
     """The model with only its top ``count`` decoder layers for the duration: fed ``inputs_embeds``
     (cached inputs of the first of them), it runs those layers, the final norm and the head."""
     body = decoder(model)
-    every = body.layers
-    body.layers = torch.nn.ModuleList(list(every)[len(every) - count :])
-    try:
-        yield
-    finally:
-        body.layers = every
+    return _cut(body, slice(len(body.layers) - count, None), body.norm)
 
 
 class FrozenPrefix:
@@ -71,7 +65,8 @@ class FrozenPrefix:
         device = next(body.parameters()).device
         was_training = body.training
         body.eval()
-        with torch.no_grad(), _bottom_only(body, len(body.layers) - self.count):
+        # the bottom layers without the final norm: the last hidden state is the first top layer's input
+        with torch.no_grad(), _cut(body, slice(len(body.layers) - self.count), torch.nn.Identity()):
             states = body(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).last_hidden_state
         body.train(was_training)
         for i, sequence in enumerate(sequences):
@@ -80,12 +75,11 @@ class FrozenPrefix:
 
 
 @contextmanager
-def _bottom_only(body, count: int) -> Iterator[None]:
-    """The decoder ``body`` cut to its bottom ``count`` layers and without its final norm, so its last
-    hidden state is the input of layer ``count`` (the model's head is never called: no logits needed)."""
-    every, norm = body.layers, body.norm
-    body.layers, body.norm = torch.nn.ModuleList(list(every)[:count]), torch.nn.Identity()
+def _cut(body, layers: slice, norm) -> Iterator[None]:
+    """The decoder ``body`` with only ``layers`` of its layer list and ``norm`` as its final norm, restored after."""
+    every, kept_norm = body.layers, body.norm
+    body.layers, body.norm = torch.nn.ModuleList(list(every)[layers]), norm
     try:
         yield
     finally:
-        body.layers, body.norm = every, norm
+        body.layers, body.norm = every, kept_norm

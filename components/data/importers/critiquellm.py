@@ -79,16 +79,10 @@ def _shape(at: Where, row: dict) -> Shape:
 def _pair(at: Where, row: dict) -> Pair:
     score1, score2 = human_score(at, row, "human_score_1"), human_score(at, row, "human_score_2")
     verdict = _verdict(at, row, score1, score2)
-    question = text(at, row, "question")
     return build(
         at,
         Pair,
-        id=identifier(at, row, "id"),
-        question_id=question_id(question),
-        family="critiquellm",
-        category=text(at, row, "category"),
-        instruction=question,
-        reference=text(at, row, "reference", optional=True),
+        **_question_side(at, row),
         answer1=text(at, row, "response_1"),
         answer2=text(at, row, "response_2"),
         source1="response_1",
@@ -101,17 +95,25 @@ def _pair(at: Where, row: dict) -> Pair:
     )
 
 
-def _scored(at: Where, row: dict) -> ScoredAnswer:
+def _question_side(at: Where, row: dict) -> dict:
+    """The fields both shapes fill the same way (``schemas.Judged``): the row's id, its question, grouped by
+    text because a question's rows are not adjacent in the released files, and the optional reference."""
     question = text(at, row, "question")
+    return {
+        "id": identifier(at, row, "id"),
+        "question_id": question_id(question),
+        "family": "critiquellm",
+        "category": text(at, row, "category"),
+        "instruction": question,
+        "reference": text(at, row, "reference", optional=True),
+    }
+
+
+def _scored(at: Where, row: dict) -> ScoredAnswer:
     return build(
         at,
         ScoredAnswer,
-        id=identifier(at, row, "id"),
-        question_id=question_id(question),
-        family="critiquellm",
-        category=text(at, row, "category"),
-        instruction=question,
-        reference=text(at, row, "reference", optional=True),
+        **_question_side(at, row),
         answer=text(at, row, "response"),
         source=identifier(at, row, "model"),
         score=human_score(at, row, "human_score"),
