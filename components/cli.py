@@ -1,5 +1,8 @@
 """`judgeops`: one command per pipeline stage (what dvc.yaml runs) and the user's tools.
 
+The stage commands come from the stages' declarations (components/stages/registry.py); validate and
+audit also run on a user's own files, so they are written out here.
+
 Expected errors (bad params, bad input files, a missing base model, a failed gate) print one
 clear message and exit 1 -- no traceback -- so the Prefect flow can show the stage's own words. An
 import that yields nothing usable (an empty file, every row rejected) is such an error too: a zero
@@ -39,19 +42,13 @@ def _stage(name: str) -> None:
     typer.echo(json.dumps(metrics, indent=2, sort_keys=True, default=str))
 
 
-@app.command("base-model")
-def base_model() -> None:
-    """Materialise the base model (params: base_model) as safetensors."""
-    _stage("base_model")
+def _stage_command(name: str):
+    def command() -> None:
+        _stage(name)
+
+    return command
 
 
-@app.command()
-def generate() -> None:
-    """Questions, candidate answers, teacher-labelled pairs and splits (params: generate)."""
-    _stage("generate")
-
-
-@app.command()
 def validate(
     dataset: Optional[Path] = typer.Argument(None, help="A file to check; without it, run the pipeline's gate."),
     suite: str = typer.Option("pairs", help="Suite for DATASET: questions, answers, pairs, judgments."),
@@ -69,19 +66,6 @@ def validate(
         raise typer.Exit(1)
 
 
-@app.command()
-def finetune() -> None:
-    """LoRA SFT of the base model into a judge, registered in MLflow (params: finetune)."""
-    _stage("finetune")
-
-
-@app.command()
-def judge() -> None:
-    """The fine-tuned and the base judge on the test split, both orders (params: judge)."""
-    _stage("judge")
-
-
-@app.command()
 def audit(
     judge_spec: Optional[str] = typer.Option(
         None, "--judge", help="finetuned | base | models:/judge@ALIAS | PATH | openai:MODEL@URL | scripted:NAME"
@@ -135,10 +119,54 @@ def _audit_params(cfg, probes: str | None):
     return cfg.model_copy(update={"probes": names})
 
 
-@app.command()
-def report() -> None:
-    """Metrics with CIs, plots, the audit summary and the champion decision (params: report)."""
-    _stage("report")
+# Stages whose command does more than run the stage.
+_OWN_COMMANDS = {"validate": validate, "audit": audit}
+
+
+def _register_stages() -> None:
+    """One command per declared stage, in pipeline order, named as dvc.yaml's ``cmd`` calls it."""
+    from components.stages.registry import STAGES
+
+    for stage in STAGES.values():
+        own = _OWN_COMMANDS.get(stage.name)
+        if own is not None:
+            app.command(stage.command)(own)
+        else:
+            app.command(stage.command, help=f"{stage.help} Reads params {', '.join(stage.params)}.")(
+                _stage_command(stage.name)
+            )
+
+
+_register_stages()
+
+
+@app.command("dvc-yaml")
+def dvc_yaml(
+    check: bool = typer.Option(False, "--check", help="Exit 1 if dvc.yaml differs from the declarations"),
+    write: bool = typer.Option(False, "--write", help="Write dvc.yaml from the declarations"),
+) -> None:
+    """dvc.yaml as the stages declare it (printed, checked or written)."""
+    from components.dvc_yaml import DVC_YAML, render
+    from components.stages.registry import STAGES
+
+    wanted = render(STAGES.values())
+    if write:
+        DVC_YAML.write_text(wanted)
+        typer.echo(f"wrote {DVC_YAML}")
+    elif check:
+        found = DVC_YAML.read_text() if DVC_YAML.exists() else ""
+        if found != wanted:
+            raise ValueError(_drift(found, wanted))
+        typer.echo(f"{DVC_YAML} matches the stage declarations")
+    else:
+        typer.echo(wanted, nl=False)
+
+
+def _drift(found: str, wanted: str) -> str:
+    import difflib
+
+    diff = difflib.unified_diff(found.splitlines(), wanted.splitlines(), "dvc.yaml", "declared", lineterm="")
+    return "dvc.yaml differs from the stage declarations (run `judgeops dvc-yaml --write`):\n" + "\n".join(diff)
 
 
 @app.command()

@@ -7,18 +7,13 @@ import base64
 import re
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 LABELS = ["tie", "1", "2"]
 
 
 def plot_confusion(confusion: list[list[int]], failures: list[int], title: str, path: Path) -> Path:
     """Gold verdicts in rows; predicted verdicts, plus a column for parse failures, in columns."""
     table = [row + [fail] for row, fail in zip(confusion, failures, strict=True)]
-    fig, ax = plt.subplots(figsize=(4.2, 3.4))
+    fig, ax = _pyplot().subplots(figsize=(4.2, 3.4))
     ax.imshow(table, cmap="Blues")
     ax.set_xticks(range(4), LABELS + ["failed"])
     ax.set_yticks(range(3), LABELS)
@@ -33,7 +28,7 @@ def plot_confusion(confusion: list[list[int]], failures: list[int], title: str, 
 
 def plot_scores(series: dict[str, list[float]], title: str, path: Path) -> Path:
     """Histogram of 1-10 scores for each source (teacher and judges)."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    fig, ax = _pyplot().subplots(figsize=(5.5, 3.2))
     bins = [x + 0.5 for x in range(0, 11)]
     for name, values in series.items():
         if values:
@@ -47,7 +42,7 @@ def plot_scores(series: dict[str, list[float]], title: str, path: Path) -> Path:
 
 def plot_calibration(bins: list[dict], title: str, path: Path) -> Path:
     """Agreement with the teacher as a function of the judge's score margin |s1 - s2|."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    fig, ax = _pyplot().subplots(figsize=(5.5, 3.2))
     for name, rows in _by_judge(bins).items():
         ax.plot([r["margin"] for r in rows], [r["agreement"] for r in rows], marker="o", label=name)
     ax.set_xlabel("judge score margin |s1 - s2|")
@@ -60,7 +55,7 @@ def plot_calibration(bins: list[dict], title: str, path: Path) -> Path:
 
 def plot_learning_curve(rows: list[dict], title: str, path: Path) -> Path:
     """Validation agreement and kappa against the training tokens seen (the finetune stage's eval steps)."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    fig, ax = _pyplot().subplots(figsize=(5.5, 3.2))
     tokens = [r["tokens"] for r in rows]
     for key, label in (("val_agreement", "agreement"), ("val_kappa", "Cohen's kappa")):
         if any(key in r for r in rows):
@@ -116,5 +111,15 @@ def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _pyplot().close(fig)
     return path
+
+
+def _pyplot():
+    """matplotlib's pyplot on the Agg backend, loaded by the first plot rather than by every import."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt

@@ -18,7 +18,7 @@ from typing import Literal
 from prefect import flow
 
 from components.config import PARAMS_FILE
-from components.stages import STAGES
+from components.stages.registry import STAGES
 from components.tracking import PARENT_ENV, mark_killed, parent_run
 from components.workspace import RUN_ENV, RunParams, params_for_run, workspace_lock
 from flows.stage_task import ROOT, audit_task, repro_stage, venv_env

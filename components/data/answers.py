@@ -12,7 +12,6 @@ from components.config import Decoding as DecodingParams
 from components.data.families import get_family
 from components.data.variants import FAMILY_FREE, make_answer
 from components.schemas import Answer, Question
-from components.textgen import Decoding, chat_prompt, generate
 
 
 def variant_answers(questions: Sequence[Question], variants: Sequence[str], seed: int) -> list[Answer]:
@@ -42,6 +41,8 @@ def model_answers(
     seed: int,
 ) -> tuple[list[Answer], dict]:
     """Answers from one model under each decoding setting, batched; returns (answers, stats)."""
+    from components.textgen import Decoding, chat_prompt, generate  # torch: only when a model answers
+
     prompts = [chat_prompt(tokenizer, [{"role": "user", "content": _ask(q)}]) for q in questions]
     answers, started = [], time.perf_counter()
     for decoding in decodings:

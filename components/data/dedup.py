@@ -11,8 +11,6 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from rouge_score import rouge_scorer
-
 from components.schemas import Question
 
 
@@ -27,6 +25,8 @@ def _length(text: str) -> int:
 
 def drop_near_duplicates(questions: Sequence[Question], threshold: float) -> tuple[list[Question], list[Question]]:
     """(kept, dropped): a question is dropped when its ROUGE-L F with a kept one reaches ``threshold``."""
+    from rouge_score import rouge_scorer  # nltk behind it: loaded by the first dedup, not by every import
+
     scorer = rouge_scorer.RougeScorer(["rougeL"])
     kept: list[tuple[Question, str, int]] = []
     dropped: list[Question] = []

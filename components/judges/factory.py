@@ -9,12 +9,26 @@ changed model or setting misses in the same file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from components import paths
 from components.config import Params
-from components.judges.hf import HFJudge
+from components.judges import PIPELINE_JUDGES
 
-PIPELINE_JUDGES = ("finetuned", "base")
+if TYPE_CHECKING:
+    from components.judges.hf import HFJudge
+
+# The judge section's keys an HFJudge is built from (here, and in training/agreement.py's val pass).
+HF_JUDGE_PARAMS = (
+    "judge.mode",
+    "judge.with_reference",
+    "judge.batch_size",
+    "judge.max_new_tokens",
+    "judge.max_prompt_tokens",
+    "judge.min_score_mass",
+)
+# What make_judge reads: those, and how the finetune stage trained and prompts the judge.
+PIPELINE_JUDGE_PARAMS = (*HF_JUDGE_PARAMS, "finetune.method", "finetune.template")
 
 
 def make_judge(name: str, params: Params) -> HFJudge:
@@ -29,6 +43,8 @@ def make_judge(name: str, params: Params) -> HFJudge:
 
 def hf_judge(name: str, params: Params, model_path, adapter=None) -> HFJudge:
     """A local judge that judges the way params.yaml's judge section says."""
+    from components.judges.hf import HFJudge  # torch: only when a judge is built
+
     cfg = params.judge
     return HFJudge(
         name=name,

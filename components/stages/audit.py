@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 from components import paths
-from components.audit.suite import audit_judge, render_markdown, summary_metrics
 from components.config import Params
 from components.io import read_jsonl, write_json, write_text
-from components.judges.factory import cache_file, make_judge
+from components.judges.factory import PIPELINE_JUDGE_PARAMS, cache_file, make_judge
 from components.schemas import Pair
+from components.stages.contract import Out, Stage
+
+STAGE = Stage(
+    name="audit",
+    help="Bias probes on every pipeline judge.",
+    params=("audit", *PIPELINE_JUDGE_PARAMS),
+    deps=(
+        "data/base_model",
+        "models/judge",
+        "data/generated/test.jsonl",
+        "data/judgments",
+        "components/audit",
+        "components/judges",
+        "components/keyed_jsonl.py",
+        "components/metrics.py",
+        "components/models.py",
+        "components/schemas.py",
+        "components/textgen.py",
+    ),
+    outs=(Out("data/audit"),),
+)
 
 
 def run(params: Params, tracker) -> dict:
+    from components.audit.suite import audit_judge, render_markdown, summary_metrics  # scipy: only when it runs
+
     pairs = read_jsonl(paths.split_file("test"), Pair)
     results = []
     for name in params.audit.judges:

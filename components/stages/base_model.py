@@ -8,6 +8,15 @@ from pathlib import Path
 from components import paths
 from components.config import Params
 from components.models import build_tiny, copy_local, materialise_smollm2
+from components.stages.contract import Out, Stage
+
+STAGE = Stage(
+    name="base_model",
+    help="Materialise the base model as safetensors.",
+    params=("base_model",),
+    deps=("components/models.py",),
+    outs=(Out("data/base_model"),),
+)
 
 
 def run(params: Params, tracker) -> dict:

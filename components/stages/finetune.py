@@ -22,17 +22,42 @@ from dataclasses import fields
 from components import paths
 from components.config import Params
 from components.io import read_jsonl, write_json
+from components.judges.factory import HF_JUDGE_PARAMS
 from components.models import describe, load_causal_lm
 from components.schemas import Pair
+from components.stages.contract import Out, Stage
 from components.subsets import spread
 from components.tracking import git_rev, register_model
-from components.training.agreement import val_agreement
 from components.training.examples import Augment
-from components.training.runtime import is_main_process
-from components.training.trainer import TrainConfig, prepare, train
+
+STAGE = Stage(
+    name="finetune",
+    help="LoRA SFT of the base model into a judge, registered in MLflow.",
+    params=("finetune", *HF_JUDGE_PARAMS),
+    deps=(
+        "data/base_model",
+        "data/generated/train.jsonl",
+        "data/generated/val.jsonl",
+        "data/validation",
+        "components/training",
+        "components/judges",
+        "components/textgen.py",
+        "components/metrics.py",
+        "components/subsets.py",
+        "components/keyed_jsonl.py",
+        "components/models.py",
+        "components/schemas.py",
+    ),
+    outs=(Out("models/judge"),),
+    plots=(Out("metrics/learning_curve.json", cache=False, x="tokens", y="val_agreement"),),
+)
 
 
 def run(params: Params, tracker) -> dict:
+    from components.training.agreement import val_agreement  # torch: only when the stage runs
+    from components.training.runtime import is_main_process
+    from components.training.trainer import TrainConfig, prepare, train
+
     cfg = params.finetune
     train_pairs = read_jsonl(paths.split_file("train"), Pair)
     val_pairs = spread(read_jsonl(paths.split_file("val"), Pair), cfg.eval_items)

@@ -33,12 +33,39 @@ from components.data.pairing import (
 from components.data.variants import FAMILY_FREE
 from components.io import InputError, iter_json_lines, read_records, write_jsonl
 from components.schemas import Answer, Pair, Question
+from components.stages.contract import Out, Stage
 from components.teachers.base import Teacher
 from components.teachers.dataset import DatasetTeacher
 from components.teachers.factory import make_teacher
 from components.teachers.rewrite import Rewriter
 
 log = logging.getLogger(__name__)
+
+STAGE = Stage(
+    name="generate",
+    help="Questions, candidate answers, teacher-labelled pairs and splits.",
+    params=("generate",),
+    deps=(
+        "data/base_model",
+        "components/data",
+        "components/teachers",
+        # what the teachers and the model answers run on
+        "components/judges/__init__.py",
+        "components/judges/base.py",
+        "components/judges/hf.py",
+        "components/judges/identity.py",
+        "components/judges/logprob.py",
+        "components/judges/openai.py",
+        "components/judges/parsers.py",
+        "components/judges/templates.py",
+        "components/keyed_jsonl.py",
+        "components/llm_client.py",
+        "components/models.py",
+        "components/schemas.py",
+        "components/textgen.py",
+    ),
+    outs=(Out("data/generated"),),
+)
 
 
 @dataclass

@@ -11,9 +11,28 @@ from components.config import Params
 from components.io import read_jsonl, write_jsonl
 from components.judges.base import both_orders
 from components.judges.cache import judge_cached
-from components.judges.factory import PIPELINE_JUDGES, cache_file, make_judge
+from components.judges.factory import PIPELINE_JUDGE_PARAMS, PIPELINE_JUDGES, cache_file, make_judge
 from components.schemas import Pair
+from components.stages.contract import Out, Stage
 from components.subsets import spread
+
+STAGE = Stage(
+    name="judge",
+    help="The fine-tuned and the base judge on the test split, both orders.",
+    params=(*PIPELINE_JUDGE_PARAMS, "judge.human_eval", "judge.human_eval_max_pairs"),
+    deps=(
+        "data/base_model",
+        "models/judge",
+        "data/generated/test.jsonl",
+        "components/judges",
+        "components/subsets.py",
+        "components/keyed_jsonl.py",
+        "components/models.py",
+        "components/schemas.py",
+        "components/textgen.py",
+    ),
+    outs=(Out("data/judgments"),),
+)
 
 
 def run(params: Params, tracker) -> dict:

@@ -11,18 +11,47 @@ import yaml
 
 from components import paths
 from components.config import PARAMS_FILE, Params
-from components.evaluation import agreement_gain, evaluate
 from components.io import read_jsonl, write_json, write_text
-from components.judges.factory import PIPELINE_JUDGES
+from components.judges import PIPELINE_JUDGES
 from components.report import plot_calibration, plot_confusion, plot_learning_curve, plot_scores, table, to_html
 from components.schemas import Judgment, Pair
-from components.stages import STAGES
+from components.stages.contract import Out, Stage
 from components.subsets import spread
 from components.tracking import alias_version, git_rev, set_alias, set_version_tags, stage_runs
 from components.workspace import from_env
 
+STAGE = Stage(
+    name="report",
+    help="Metrics with CIs, plots, the audit summary and the champion decision.",
+    params=("report", "generate.teacher", "judge.calibration", "judge.human_eval", "judge.human_eval_max_pairs"),
+    deps=(
+        "data/generated/test.jsonl",
+        "data/judgments",
+        "data/audit",
+        "data/validation",
+        "metrics/learning_curve.json",
+        "components/report.py",
+        "components/evaluation.py",
+        "components/metrics.py",
+        "components/judges/__init__.py",
+        "components/judges/calibration.py",
+        "components/subsets.py",
+        "components/profiles.py",
+        "components/schemas.py",
+        "components/workspace.py",
+    ),
+    outs=(Out("reports/report.md", cache=False), Out("reports/report.html", cache=False)),
+    metrics=(Out("reports/headline.json", cache=False),),
+    plots=tuple(
+        Out(f"reports/plots/{name}.png", cache=False)
+        for name in (*(f"confusion_{judge}" for judge in PIPELINE_JUDGES), "scores", "calibration", "learning_curve")
+    ),
+)
+
 
 def run(params: Params, tracker) -> dict:
+    from components.evaluation import agreement_gain, evaluate  # scipy, sklearn: only when it runs
+
     cfg = params.report
     test = read_jsonl(paths.split_file("test"), Pair)
     audit = json.loads((paths.AUDIT / "results.json").read_text())
@@ -117,6 +146,8 @@ def make_plots(test: list[Pair], evaluations: dict) -> dict[str, str]:
 
 def human_evaluations(params: Params) -> dict[str, dict]:
     """Per human-labelled set (``judge.human_eval``), each judge's evaluation against the human majority."""
+    from components.evaluation import evaluate
+
     found = {}
     for path in params.judge.human_eval:
         pairs = spread(read_jsonl(path, Pair), params.judge.human_eval_max_pairs)
@@ -314,6 +345,8 @@ def validation_summary() -> str:
 
 
 def wall_times() -> list[list]:
+    from components.stages.registry import STAGES  # imports every stage module, this one included
+
     rows = []
     for stage in STAGES:
         file = paths.metrics_file(stage)
@@ -323,6 +356,8 @@ def wall_times() -> list[list]:
 
 
 def provenance() -> str:
+    from components.stages.registry import STAGES
+
     lines = [f"- git rev: `{git_rev()}`", *params_provenance()]
     lock = Path("dvc.lock")
     if lock.exists():
@@ -332,7 +367,7 @@ def provenance() -> str:
                 if out["path"].startswith("metrics/"):
                     continue
                 lines.append(f"- dvc `{stage}` out `{out['path']}`: md5 `{out.get('md5', '?')}`")
-    for stage, run_id in stage_runs(STAGES).items():
+    for stage, run_id in stage_runs(tuple(STAGES)).items():
         lines.append(f"- MLflow run `{stage}`: `{run_id}`")
     return "\n".join(lines)
 

@@ -4,11 +4,10 @@ import json
 
 import pytest
 
+from components.stages.registry import STAGES
 from tests.e2e.conftest import BIN, project_env, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-STAGES = ["base_model", "generate", "validate", "finetune", "judge", "audit", "report"]
 
 
 def test_tiny_profile_through_dvc(project):
