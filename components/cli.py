@@ -110,7 +110,7 @@ def _audit_params(cfg, probes: str | None):
     """params.yaml's audit section, with ``--probes`` (names checked here, before any work) if given."""
     if probes is None:
         return cfg
-    from components.audit.registry import PROBES
+    from components.vocabulary import PROBES
 
     names = [name.strip() for name in probes.split(",") if name.strip()]
     unknown = [name for name in names if name not in PROBES]

@@ -7,13 +7,42 @@ and the allowed values or type.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal, get_args, get_origin
+from typing import Annotated, Literal, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from components import vocabulary
 
 PARAMS_FILE = Path("params.yaml")
+
+
+def one_of(kind: str, names: Iterable[str]):
+    """A str type that only takes one of ``names`` (a registry's, from components.vocabulary); the error
+    names the kind of thing and lists the names."""
+    names = tuple(names)
+    return Annotated[str, AfterValidator(lambda value: vocabulary.known(kind, value, names))]
+
+
+Family = one_of("task family", vocabulary.FAMILIES)
+Variant = one_of("answer variant", vocabulary.VARIANTS)
+PipelineJudge = one_of("pipeline judge", vocabulary.PIPELINE_JUDGES)
+ProbeName = one_of("probe", vocabulary.PROBES)
+AnswerStyle = one_of("answer style", vocabulary.ANSWER_STYLES)
+TemplateName = one_of("template", vocabulary.TEMPLATE_OUTPUTS)
+JudgeMode = one_of("judge mode", vocabulary.JUDGE_MODES)
+TargetFormat = one_of("output format with a training target", vocabulary.TARGET_FORMATS)
 
 
 class Section(BaseModel):
@@ -51,28 +80,6 @@ class Split(Section):
         if abs(total - 1) > 1e-6:
             raise ValueError(f"generate.split must sum to 1, got {total:g}")
         return self
-
-
-# The built-in task families (components/data/families registers one module for each).
-Family = Literal[
-    "arithmetic",
-    "word_problem",
-    "capitals",
-    "elements",
-    "planets",
-    "logic",
-    "text_ops",
-    "lowercase",
-    "word_count",
-    "json_format",
-    "bullets",
-    "keyword",
-    "extraction",
-    "units",
-    "dates",
-    "writing",
-]
-Variant = Literal["correct", "wrong", "partial", "verbose", "truncated", "off_format", "refusal", "irrelevant"]
 
 
 class OpenAITeacherParams(Section):
@@ -178,13 +185,20 @@ class ValidateParams(Section):
     min_teacher_consistency: float = Field(0.95, ge=0, le=1)
     max_text_chars: int = Field(4000, ge=1)
     min_sources_per_question: int = Field(2, ge=1)
-    min_score: float = 1.0
-    max_score: float = 10.0
+    # the gate on teacher scores: the judges' scale (vocabulary.SCORE_RANGE), or a narrower range within it
+    min_score: float = vocabulary.SCORE_RANGE[0]
+    max_score: float = vocabulary.SCORE_RANGE[1]
 
     @model_validator(mode="after")
     def _score_bounds(self):
+        low, high = vocabulary.SCORE_RANGE
         if self.min_score > self.max_score:
             raise ValueError(f"validate.min_score {self.min_score:g} exceeds max_score {self.max_score:g}")
+        if not (low <= self.min_score and self.max_score <= high):
+            raise ValueError(
+                f"validate.min_score and max_score must lie within the judges' scale {low:g}-{high:g}, "
+                f"got {self.min_score:g}-{self.max_score:g}: no parser reads a score outside it"
+            )
         return self
 
 
@@ -195,8 +209,8 @@ class FinetuneParams(Section):
     lora_dropout: float = Field(0.05, ge=0, lt=1)
     target_modules: str | list[str] = "all-linear"
     lora_layers: int | None = Field(None, ge=1)  # adapt only the top N decoder layers (None: all)
-    output_format: Literal["judgelm", "pandalm", "pointwise"] = "judgelm"
-    template: str = "judgeops"
+    output_format: TargetFormat = "judgelm"
+    template: TemplateName = "judgeops"
     max_steps: int = Field(90, ge=1)
     batch_size: int = Field(8, ge=1)
     learning_rate: float = Field(3e-4, gt=0)
@@ -219,12 +233,7 @@ class FinetuneParams(Section):
         """A judge trained on one output format but prompted with a template that asks for another
         would be read by the wrong parser: every template names the format it asks for. (Checked on
         ``template`` because ``output_format`` is validated before it.)"""
-        from components.judges.templates import get_template, list_templates
-
-        try:
-            asks_for = get_template(template).output
-        except ValueError:
-            raise ValueError(f"unknown template; known templates: {', '.join(list_templates())}") from None
+        asks_for = vocabulary.TEMPLATE_OUTPUTS[template]
         output_format = info.data.get("output_format")
         if output_format is not None and asks_for != output_format:
             raise ValueError(
@@ -235,11 +244,10 @@ class FinetuneParams(Section):
 
 
 def _templates_by_format() -> str:
-    from components.judges.templates import TEMPLATES
-
-    formats = get_args(FinetuneParams.model_fields["output_format"].annotation)
+    outputs = vocabulary.TEMPLATE_OUTPUTS
     return "; ".join(
-        f"{fmt}: {', '.join(sorted(name for name, t in TEMPLATES.items() if t.output == fmt))}" for fmt in formats
+        f"{fmt}: {', '.join(sorted(name for name, output in outputs.items() if output == fmt))}"
+        for fmt in vocabulary.TARGET_FORMATS
     )
 
 
@@ -250,7 +258,7 @@ class JudgeParams(Section):
     (flows/sharded_judging.py): a local cluster of worker processes, or the scheduler at
     ``dask_address``; 0 judges in one process."""
 
-    mode: Literal["score_first", "logprob", "generate"] = "score_first"
+    mode: JudgeMode = "score_first"
     batch_size: int = Field(16, ge=1)
     max_new_tokens: int = Field(64, ge=1)
     with_reference: bool = True
@@ -272,11 +280,6 @@ class JudgeParams(Section):
         return self
 
 
-PipelineJudge = Literal["finetuned", "base"]
-ProbeName = Literal["position", "knowledge", "format", "verbosity", "injection", "self_enhancement"]
-AnswerStyle = Literal["markdown", "plain", "bullets", "prose"]
-
-
 class AuditParams(Section):
     """Which bias probes run and where each one flags (components/audit; thresholds are rates in 0..1)."""
 
@@ -287,7 +290,7 @@ class AuditParams(Section):
     seed: int = 11
     flag_consistency_below: float = Field(0.8, ge=0, le=1)
     flag_knowledge_gap_above: float = Field(0.1, ge=-1, le=1)
-    format_templates: list[str] = Field(default_factory=lambda: ["judgelm", "mtbench_pair"])
+    format_templates: list[TemplateName] = Field(default_factory=lambda: ["judgelm", "mtbench_pair"])
     format_styles: list[AnswerStyle] = Field(default_factory=lambda: ["markdown", "plain", "bullets", "prose"])
     flag_format_flip_above: float = Field(0.1, ge=0, le=1)
     flag_verbosity_above: float = Field(0.1, ge=0, le=1)
@@ -356,9 +359,8 @@ def _explain(error: dict) -> str:
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(error["loc"][:-1])
         return f"  {key}: unknown key; allowed keys here: {', '.join(allowed)}"
-    if error["type"] == "literal_error":
-        return f"  {key}: {error['msg']} (got {error.get('input')!r})"
-    return f"  {key}: {error['msg']} (got {error.get('input')!r})"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"  {key}: {message} (got {error.get('input')!r})"
 
 
 def _allowed_keys(loc: tuple) -> list[str]:

@@ -3,8 +3,10 @@
 Predictions are matched to gold rows by id, never by position (PandaLM's own script zips the two
 files, which silently misaligns a file that was filtered or reordered), and an id on one side without
 a match on the other is an error that lists them. Both files may be JSONL or one JSON array. A verdict
-may be spelled "1" / "2" / "Tie", 0 / 1 / 2, or as a JudgeLM score line ("8 6", "8, 6\\nreason");
-anything else is a parse failure, kept apart from ties unless ``failures="tie"``.
+is read by the pipeline's own rule (``parse_verdict``): text by the judges' parsers, so a string the
+judge stage would fail ("0 0", "15 3", "0") fails here too and one it reads ("Tie.", "7 7") counts
+the same; anything unreadable is a parse failure, kept apart from ties unless ``failures="tie"``
+(which is how PandaLM's and JudgeLM's scripts count it, and reproduces their published figures).
 
 Gold may also be pointwise -- one answer per record with a gold score, as in CritiqueLLM's human-scored
 sets -- and then a prediction is the judge's score for that answer, and the metrics are Pearson, Spearman
@@ -34,7 +36,7 @@ from components.data.importers import find_swapped_twins
 from components.data.importers.critiquellm import import_critiquellm
 from components.data.importers.pandalm import import_pandalm
 from components.io import RecordError, as_object, iter_json_lines, read_records
-from components.judges.parsers import parse
+from components.judges.parsers import parse, parse_verdict_text, score_pair
 from components.metrics import (
     Failures,
     annotator_agreement,
@@ -43,7 +45,8 @@ from components.metrics import (
     pairwise_metrics,
     pointwise_correlations,
 )
-from components.schemas import TIE, VERDICT_NAMES, VERDICTS, Pair, ScoredAnswer, mirror, verdict_from_scores
+from components.schemas import VERDICT_NAMES, VERDICTS, Pair, ScoredAnswer, mirror
+from components.vocabulary import SCORE_RANGE
 
 GoldFormat = Literal["auto", "canonical", "pandalm", "judgelm", "critiquellm", "scored"]
 ID_FIELDS = ("id", "pair_id", "idx", "question_id")
@@ -212,25 +215,20 @@ def load_predictions(path: Path | str, id_field: str | None = None, verdict_fiel
 
 
 def parse_verdict(value) -> int | None:
-    """A verdict from any of the spellings judges and published files use; None when unparseable.
+    """A verdict as a predictions or gold file holds it; None when unreadable.
 
-    Strings are read from their first line: "1" / "2" / "0" / "Tie" (PandaLM), or two scores (JudgeLM:
-    commas become spaces, exactly two numbers, the higher wins; its failure value -1 -1 stays a failure).
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value) if value in VERDICTS else None
+    Text is a judge's output, read as the judges read it (``parsers.parse_verdict_text``): JudgeLM's score
+    line ("8 6", "8, 6\\nreason", "7 7" a tie; both scores within 1-10) or PandaLM's token ("1", "2",
+    "Tie", "tie", "Tie."). A JSON number is a verdict code, 0 tie, 1 or 2, as our Judgment records and
+    PandaLM's annotator fields hold it; a JSON pair of numbers is two scores (JudgeLM's ``score`` field),
+    read by the score line's range and rule (``parsers.score_pair``)."""
+    if isinstance(value, str):
+        return parse_verdict_text(value).verdict
     if isinstance(value, list | tuple):
         return _verdict_from_score_pair(value)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    first_line = value.strip().splitlines()[0].strip()
-    if first_line.lower() == VERDICT_NAMES[TIE]:
-        return TIE
-    if first_line in {str(v) for v in VERDICTS}:
-        return int(first_line)
-    return _verdict_from_score_pair(first_line.replace(",", " ").split())
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if value in VERDICTS else None
+    return None
 
 
 def load_scores(path: Path | str, id_field: str | None = None, score_field: str | None = None) -> dict:
@@ -249,25 +247,22 @@ def load_scores(path: Path | str, id_field: str | None = None, score_field: str 
 
 
 def parse_score(value) -> float | None:
-    """A judge's score: a finite JSON number, a number written as text ("7", "7.5"), a first line
-    holding exactly one 1-10 score (our pointwise format), or AlignBench's ``'综合得分': 7``; else None.
-    Any scale is accepted: only the order of the scores counts."""
+    """A judge's score; None when unreadable. A finite JSON number is a score on any scale (only the order
+    of the scores counts). Text is a judge's output, read as the pipeline reads its pointwise judges: a
+    first line holding exactly one score within 1-10 ("7", "7.5\\nreason"), or AlignBench's
+    ``'综合得分': 7`` on the same scale."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         return None
-    try:
-        number = float(value.strip())
-        return number if math.isfinite(number) else None
-    except ValueError:
-        pass
     parsed = parse("pointwise", value)
     if not parsed.failed:
         return parsed.score1
+    low, high = SCORE_RANGE
     ratings = {float(found) for found in ALIGNBENCH_RATING.findall(value)}
-    return ratings.pop() if len(ratings) == 1 else None
+    return ratings.pop() if len(ratings) == 1 and low <= min(ratings) <= high else None
 
 
 def score_pointwise(gold: ScoredGold, scores: dict, gold_path: Path | str, pred_path: Path | str) -> dict:
@@ -361,7 +356,10 @@ def _judgelm_gold(path: Path | str) -> Gold:
             raise RecordError(path, line, "question_id", f"duplicate id {key!r}")
         verdict = _verdict_from_score_pair(_required(path, line, record, "score"))
         if verdict is None:
-            raise RecordError(path, line, "score", f"expected two scores, got {record['score']!r}")
+            low, high = SCORE_RANGE
+            raise RecordError(
+                path, line, "score", f"expected two scores within {low:g}-{high:g}, got {record['score']!r}"
+            )
         gold.verdicts[key], gold.questions[key] = verdict, key
         pairs.append(_judgelm_pair(path, line, record, key))
     if all(pair is not None for pair in pairs):
@@ -391,15 +389,10 @@ def _judgelm_pair(path: Path | str, line: int, record: dict, key: str) -> Pair |
 
 
 def _verdict_from_score_pair(scores: Sequence) -> int | None:
-    if len(scores) != 2 or any(isinstance(score, bool) for score in scores):
+    """Two JSON numbers (not booleans, not strings) read by the score line's rule; else None."""
+    if len(scores) != 2 or not all(isinstance(s, int | float) and not isinstance(s, bool) for s in scores):
         return None
-    try:
-        first, second = float(scores[0]), float(scores[1])
-    except (TypeError, ValueError):
-        return None
-    if not (math.isfinite(first) and math.isfinite(second)) or min(first, second) < 0:
-        return None
-    return verdict_from_scores(first, second)
+    return score_pair(*scores).verdict
 
 
 def _check_ids(gold_path: Path | str, pred_path: Path | str, gold: Gold, predictions: Predictions) -> None:

@@ -34,8 +34,8 @@ from components.judges.base import Judge, JudgeItem
 from components.judges.identity import failures_repeat, identity_of, template_identity
 from components.judges.templates import get_template
 from components.schemas import Judgment, Pair
+from components.vocabulary import ANSWER_STYLES
 
-STYLES = ("markdown", "plain", "bullets", "prose")
 TEMPLATE = "template="
 STYLE = "style="
 _BULLET = re.compile(r"^\s*(?:[-*\u2022])\s+", re.MULTILINE)
@@ -65,7 +65,7 @@ def restyle(text: str, style: str) -> str:
         if len(lines) < 2:
             return text
         return " ".join(line if line[-1] in ".!?:;" else f"{line}." for line in lines)
-    raise ValueError(f"unknown answer style {style!r}; known: {', '.join(STYLES)}")
+    raise ValueError(f"unknown answer style {style!r}; known: {', '.join(ANSWER_STYLES)}")
 
 
 @dataclass
@@ -129,7 +129,7 @@ class Retemplated:
 @dataclass(frozen=True)
 class FormatProbe:
     templates: tuple[str, ...] = ("judgelm", "mtbench_pair")
-    styles: tuple[str, ...] = STYLES
+    styles: tuple[str, ...] = ANSWER_STYLES
     flag_above: float = 0.1
     name: str = "format"
 
@@ -137,9 +137,9 @@ class FormatProbe:
         for template in self.templates:
             if get_template(template).kind != "pairwise":
                 raise ValueError(f"format probe template {template!r} is pointwise; pairwise templates only")
-        unknown = set(self.styles) - set(STYLES)
+        unknown = set(self.styles) - set(ANSWER_STYLES)
         if unknown:
-            raise ValueError(f"unknown answer styles {sorted(unknown)}; known: {', '.join(STYLES)}")
+            raise ValueError(f"unknown answer styles {sorted(unknown)}; known: {', '.join(ANSWER_STYLES)}")
 
     def judge_for(self, judge: Judge) -> Judge:
         """The judge to run this probe's items through: template variants need copies under other templates."""

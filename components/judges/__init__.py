@@ -2,4 +2,6 @@
 the judges that use them."""
 
 # The pipeline's own judges by name: the judge stage writes one judgments file for each, the report reads them.
-PIPELINE_JUDGES = ("finetuned", "base")
+from components.vocabulary import PIPELINE_JUDGES
+
+__all__ = ["PIPELINE_JUDGES"]

@@ -20,8 +20,7 @@ from components.judges.parsers import Parsed, parse
 from components.judges.templates import FIRST_LINE_FORMATS, get_template
 from components.schemas import Judgment, Pair, verdict_from_scores
 from components.textgen import Decoding, chat_prompt, generate
-
-MODES = ("score_first", "logprob", "generate")
+from components.vocabulary import JUDGE_MODES
 
 
 @dataclass
@@ -44,8 +43,8 @@ class HFJudge:
     failures_repeat: ClassVar[bool] = True
 
     def __post_init__(self):
-        if self.mode not in MODES:
-            raise ValueError(f"unknown judge mode {self.mode!r}; known: {', '.join(MODES)}")
+        if self.mode not in JUDGE_MODES:
+            raise ValueError(f"unknown judge mode {self.mode!r}; known: {', '.join(JUDGE_MODES)}")
         self._template = get_template(self.template)
         if self.mode == "logprob":
             check_format(self._template.output)

@@ -43,8 +43,9 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
-from components.judges.parsers import SCORE_RANGE, Parsed
+from components.judges.parsers import Parsed
 from components.schemas import FIRST, SECOND, TIE, verdict_from_scores
+from components.vocabulary import SCORE_RANGE
 
 LOGPROB_FORMATS = ("judgelm", "pandalm", "pointwise")
 SEPARATOR = " "

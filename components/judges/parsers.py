@@ -8,15 +8,19 @@ and hides a judge that cannot follow its format.
 
 Acceptance rules, per output format ("first line" = the first line that is not blank; surrounding
 whitespace and markdown emphasis (``*``, ``_``, backticks) around it are ignored, so ``**8 7**``
-reads as ``8 7``; numbers are ASCII decimals like ``7`` or ``7.5``; ranges are inclusive):
+reads as ``8 7``; numbers are ASCII decimals like ``7`` or ``7.5``; ranges are inclusive; 1..10 is
+``vocabulary.SCORE_RANGE``, JudgeLM's scale, which validate.min_score/max_score may only narrow):
 
 - ``judgelm``: the first line, commas read as spaces, is exactly two numbers, each in 1..10.
-  ``score1, score2`` are those numbers; verdict: higher wins, equal is a tie. Anything else on that
-  line (labels like ``Scores:``, ``8/10``, a third number, a trailing period) is a failure.
+  ``score1, score2`` are those numbers; verdict: higher wins, equal is a tie (``7 7``). Anything else
+  on that line (labels like ``Scores:``, ``8/10``, a third number, a trailing period) is a failure, and
+  so is a score outside the scale: ``0 0`` and ``15 3`` are not verdicts, nor is JudgeLM's failure
+  value ``-1 -1``. Two scores given as numbers (``score_pair``) follow the same range and rule.
 - ``pointwise``: as ``judgelm`` with exactly one number in 1..10 -> ``score1``; no verdict.
-- ``pandalm``: the first line is ``1``, ``2`` or ``Tie`` (any case), optionally followed by one
-  period. Labels (``Result: 1``, ``Response 1``) and ``0`` are failures: PandaLM's format is the
-  bare token, and every extra spelling accepted is a spelling a broken judge can hit by chance.
+- ``pandalm``: the first line is ``1``, ``2`` or ``Tie`` (any case: ``tie``, ``TIE``), optionally
+  followed by one period (``Tie.``, ``1.``). Labels (``Result: 1``, ``Response 1``), ``0`` and a tie
+  inside a sentence are failures: PandaLM's format is the bare token, and every extra spelling
+  accepted is a spelling a broken judge can hit by chance.
 - ``mtbench_pair``: every ``[[A]]`` / ``[[B]]`` / ``[[C]]`` marker in the output (exact spelling and
   case, as in FastChat; ``[[a]]``, ``[[ A ]]``, ``[A]`` are not markers) must name the same verdict:
   A -> 1, B -> 2, C -> tie. No marker, or markers that disagree, is a failure. FastChat instead takes
@@ -39,6 +43,10 @@ reads as ``8 7``; numbers are ASCII decimals like ``7`` or ``7.5``; ranges are i
   grading has no tie, so ``[RESULT] Tie`` or ``C`` is a failure, as are results that disagree.
 
 Empty or whitespace-only output is a failure in every format.
+
+A verdict written as text whose format is not known (a predictions file given to ``judgeops score``)
+is read by ``parse_verdict_text``: it must follow one of ``VERDICT_TEXT_FORMATS`` by the rules above,
+so the scorer and the judges read every string the same way.
 """
 
 from __future__ import annotations
@@ -49,12 +57,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from components.schemas import FIRST, SECOND, TIE, verdict_from_scores
+from components.vocabulary import SCORE_RANGE, TARGET_FORMATS
 
 _T = TypeVar("_T")
 
-SCORE_RANGE = (1.0, 10.0)
 PROMETHEUS_RANGE = (1, 5)
-TARGET_FORMATS = ("judgelm", "pandalm", "pointwise")
 
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _EMPHASIS = "*_`"
@@ -166,16 +173,22 @@ def _first_line_scores(raw: str, count: int) -> tuple[float, ...]:
         raise _Failure(f"first line is not {count} number(s): {_show(line)}")
     if len(tokens) != count:
         raise _Failure(f"expected {count} score(s) on the first line, got {len(tokens)}: {_show(line)}")
+    return tuple(_in_range(float(token)) for token in tokens)
+
+
+def _in_range(score: float) -> float:
     low, high = SCORE_RANGE
-    for token in tokens:
-        if not low <= float(token) <= high:
-            raise _Failure(f"score {token} out of range {low:g}-{high:g}")
-    return tuple(float(token) for token in tokens)
+    if not low <= score <= high:
+        raise _Failure(f"score {_number_text(score)} out of range {low:g}-{high:g}")
+    return score
+
+
+def _verdict_of(score1: float, score2: float) -> Parsed:
+    return Parsed(score1=score1, score2=score2, verdict=verdict_from_scores(score1, score2))
 
 
 def _parse_judgelm(raw: str) -> Parsed:
-    score1, score2 = _first_line_scores(raw, 2)
-    return Parsed(score1=score1, score2=score2, verdict=verdict_from_scores(score1, score2))
+    return _verdict_of(*_first_line_scores(raw, 2))
 
 
 def _parse_pointwise(raw: str) -> Parsed:
@@ -255,6 +268,27 @@ def _parse_prometheus_relative(raw: str) -> Parsed:
     return Parsed(verdict=_VERDICT_LETTERS[_single(letters, "results", str)])
 
 
+def score_pair(score1: float, score2: float) -> Parsed:
+    """JudgeLM's rule for two scores already read as numbers: each within SCORE_RANGE, higher wins."""
+    try:
+        return _verdict_of(_in_range(float(score1)), _in_range(float(score2)))
+    except _Failure as failure:
+        return Parsed(failure=str(failure))
+
+
+def parse_verdict_text(raw: str) -> Parsed:
+    """A pairwise verdict from text in an unnamed format: what the one of VERDICT_TEXT_FORMATS it follows
+    says, else a failure giving each format's reason. No text follows both (a score line is two numbers,
+    PandaLM's verdict one token), so the order they are tried in never matters."""
+    failures = []
+    for output_format in VERDICT_TEXT_FORMATS:
+        parsed = parse(output_format, raw)
+        if not parsed.failed:
+            return parsed
+        failures.append(f"not {output_format} ({parsed.failure})")
+    return Parsed(failure="; ".join(failures))
+
+
 _PARSERS: dict[str, Callable[[str], Parsed]] = {
     "judgelm": _parse_judgelm,
     "pandalm": _parse_pandalm,
@@ -265,3 +299,4 @@ _PARSERS: dict[str, Callable[[str], Parsed]] = {
     "pointwise": _parse_pointwise,
 }
 OUTPUT_FORMATS = tuple(_PARSERS)
+VERDICT_TEXT_FORMATS = ("judgelm", "pandalm")

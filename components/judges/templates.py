@@ -17,15 +17,6 @@ from typing import Literal
 from components.schemas import Pair
 
 Kind = Literal["pairwise", "pointwise"]
-OutputFormat = Literal[
-    "judgelm",
-    "pandalm",
-    "mtbench_pair",
-    "mtbench_single",
-    "prometheus_absolute",
-    "prometheus_relative",
-    "pointwise",
-]
 Messages = list[dict[str, str]]
 Build = Callable[[Pair, bool], tuple[str, str]]
 JUDGE_SYSTEM = "You are a judge."
@@ -41,7 +32,7 @@ class Template:
 
     name: str
     kind: Kind
-    output: OutputFormat
+    output: str  # a parser name (components.judges.parsers.OUTPUT_FORMATS)
     supports_reference: bool
     build: Build = field(repr=False, compare=False)
 

@@ -22,6 +22,7 @@ SHARED_DEPS = (
     "components/io.py",
     "components/paths.py",
     "components/tracking.py",
+    "components/vocabulary.py",
 )
 
 

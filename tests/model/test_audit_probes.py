@@ -292,7 +292,7 @@ def test_make_scripted_by_name():
 def test_registry_makes_every_probe_from_audit_params_and_params_yaml_runs_them_all():
     assert [probe.name for probe in make_probes(CFG)] == list(PROBES)
     assert sorted(load_params(REPO / "params.yaml").audit.probes) == sorted(PROBES)
-    with pytest.raises(ValueError, match="unknown judge template"):
+    with pytest.raises(ValueError, match="unknown template 'nope'; known: judgeops"):  # refused by config first
         make_probes(AuditParams(probes=["format"], format_templates=["nope"]))
 
 

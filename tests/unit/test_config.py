@@ -1,6 +1,7 @@
 import pytest
 import yaml
 
+from components import vocabulary
 from components.config import ConfigError, load_params, parse_params
 from tests.conftest import REPO
 
@@ -37,13 +38,52 @@ def test_an_ill_typed_value_names_the_key_and_the_allowed_values():
     assert "score_first" in str(error.value)
 
 
-def test_an_unknown_family_lists_the_known_ones():
+# section, key, a value naming nothing in the registry, where the error points, the registry's names
+UNKNOWN_NAMES = [
+    ("generate", "families", ["arithmetic", "astrology"], "generate.families.1", vocabulary.FAMILIES),
+    ("generate", "variants", ["correct", "sarcastic"], "generate.variants.1", vocabulary.VARIANTS),
+    ("audit", "probes", ["position", "horoscope"], "audit.probes.1", vocabulary.PROBES),
+    ("audit", "judges", ["gpt"], "audit.judges.0", vocabulary.PIPELINE_JUDGES),
+    ("audit", "format_templates", ["judgelm", "haiku"], "audit.format_templates.1", vocabulary.TEMPLATE_OUTPUTS),
+    ("audit", "format_styles", ["yaml"], "audit.format_styles.0", vocabulary.ANSWER_STYLES),
+    ("finetune", "template", "haiku", "finetune.template", vocabulary.TEMPLATE_OUTPUTS),
+    ("finetune", "output_format", "mtbench_pair", "finetune.output_format", vocabulary.TARGET_FORMATS),
+    ("judge", "mode", "fastest", "judge.mode", vocabulary.JUDGE_MODES),
+]
+
+
+@pytest.mark.parametrize("section, key, value, where, names", UNKNOWN_NAMES, ids=[row[3] for row in UNKNOWN_NAMES])
+def test_an_unknown_name_is_pointed_at_with_every_known_one(section, key, value, where, names):
     raw = raw_params()
-    raw["generate"]["families"] = ["arithmetic", "astrology"]
+    raw[section][key] = value
     with pytest.raises(ConfigError) as error:
         parse_params(raw)
-    assert "generate.families.1" in str(error.value)
-    assert "capitals" in str(error.value)
+    line = next(line for line in str(error.value).splitlines() if line.strip().startswith(where + ":"))
+    assert "unknown" in line and all(name in line for name in names), line
+
+
+def test_every_registry_name_is_accepted():
+    raw = raw_params()
+    raw["generate"]["families"], raw["generate"]["variants"] = list(vocabulary.FAMILIES), list(vocabulary.VARIANTS)
+    raw["audit"].update(probes=list(vocabulary.PROBES), format_templates=list(vocabulary.TEMPLATE_OUTPUTS))
+    parse_params(raw)
+
+
+def test_a_template_must_ask_for_the_trained_output_format():
+    raw = raw_params()
+    raw["finetune"].update(output_format="pandalm", template="judgelm")
+    with pytest.raises(ConfigError, match=r"finetune.template: .*'judgelm' asks for 'judgelm' output.*pandalm: "):
+        parse_params(raw)
+
+
+@pytest.mark.parametrize("bounds", [(0, 10), (1, 11), (-1, 5)])
+def test_the_score_gate_stays_within_the_judges_scale(bounds):
+    raw = raw_params()
+    raw["validate"].update(min_score=bounds[0], max_score=bounds[1])
+    with pytest.raises(ConfigError, match="within the judges' scale 1-10"):
+        parse_params(raw)
+    raw["validate"].update(min_score=2, max_score=9)
+    assert parse_params(raw).validate_.min_score == 2
 
 
 def test_split_fractions_must_sum_to_one():

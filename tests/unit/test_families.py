@@ -4,17 +4,15 @@ free-text reading, and the shipped fact tables."""
 from __future__ import annotations
 
 import random
-from typing import get_args
 
 import pytest
 
-from components.config import Family as FamilyName
-from components.config import Variant
 from components.data.facts import pool, table
 from components.data.families import FAMILIES, get_family
 from components.data.numbers import numbers, to_words, word_numbers
 from components.data.text import normalize
 from components.data.variants import make_answer
+from components.vocabulary import VARIANTS
 
 NAMES = sorted(FAMILIES)
 CATEGORIES = {
@@ -44,8 +42,7 @@ def find_question(name: str, **check):
     raise AssertionError(f"no {name} question with {check}")
 
 
-def test_the_registry_has_exactly_the_configured_families():
-    assert set(FAMILIES) == set(get_args(FamilyName))
+def test_a_family_is_found_by_name_or_the_error_says_it_is_unknown():
     assert get_family("capitals") is FAMILIES["capitals"]
     with pytest.raises(KeyError, match="unknown task family"):
         get_family("poetry")
@@ -93,7 +90,7 @@ def test_failure_variants_fail_in_their_own_way(name):
         assert verbose.correct, verbose
 
 
-@pytest.mark.parametrize("kind", get_args(Variant))
+@pytest.mark.parametrize("kind", VARIANTS)
 def test_variants_are_deterministic_and_differ_from_the_reference(kind):
     q = questions("arithmetic")[0]
     assert variant("arithmetic", q, kind) == variant("arithmetic", q, kind)

@@ -8,8 +8,9 @@ import pytest
 
 from components.data.importers.critiquellm import import_critiquellm
 from components.io import RecordError, write_json, write_jsonl
+from components.judges.parsers import VERDICT_TEXT_FORMATS, parse
 from components.metrics import pointwise_correlations
-from components.schemas import Pair
+from components.schemas import FIRST, SECOND, TIE, Pair
 from components.scoring import (
     UnmatchedIdsError,
     detect_gold_format,
@@ -19,8 +20,6 @@ from components.scoring import (
     score_files,
 )
 from tests.factories import critiquellm_pairwise_row, critiquellm_pointwise_row
-
-SPELLINGS = {"Tie": 0, "tie": 0, "0": 0, "1": 1, "2": 2, 0: 0, 1: 1, 2: 2}
 
 
 def _pair(pair_id: str, verdict: int, answer1: str, answer2: str, question: str = "q") -> Pair:
@@ -214,36 +213,54 @@ def test_gold_pair_without_verdict_is_an_error(tmp_path):
         score_files(gold, _predictions(tmp_path, {"p0": 1, "p1": 1}), n_resamples=0)
 
 
-@pytest.mark.parametrize("value, expected", list(SPELLINGS.items()))
-def test_parse_verdict_spellings(value, expected):
-    assert parse_verdict(value) == expected
+# text, its verdict, and the judge output format that reads it (None: every judge fails it)
+ONE_RULE = [
+    ("1", FIRST, "pandalm"),
+    ("2", SECOND, "pandalm"),
+    ("Tie", TIE, "pandalm"),
+    ("tie", TIE, "pandalm"),
+    ("Tie.", TIE, "pandalm"),
+    ("1\n### Reason: Response 1 is better", FIRST, "pandalm"),
+    ("Tie\n### Reason: both", TIE, "pandalm"),
+    ("0", None, None),
+    ("Tie, both are fine", None, None),
+    ("7 7", TIE, "judgelm"),
+    ("8 6", FIRST, "judgelm"),
+    ("3 7", SECOND, "judgelm"),
+    ("7.5 7", FIRST, "judgelm"),
+    ("10 1", FIRST, "judgelm"),
+    ("8, 6\nAssistant 1 was more helpful", FIRST, "judgelm"),
+    ("**8 7**", FIRST, "judgelm"),
+    ("0 0", None, None),
+    ("15 3", None, None),
+    ("10.5 3", None, None),
+    ("-1 -1", None, None),
+    ("nan 3", None, None),
+    ("8 6 4", None, None),
+    ("garbage", None, None),
+    ("Response 1 is better", None, None),
+    ("", None, None),
+]
+
+
+@pytest.mark.parametrize("text, verdict, read_by", ONE_RULE)
+def test_the_scorer_reads_a_verdict_as_the_judges_do(text, verdict, read_by):
+    """One rule: ``judgeops score`` gives a string the verdict the judge stage's parser gives it, and
+    fails it exactly where every judge format fails it (out-of-scale scores, "0", labels)."""
+    judged = {fmt: parse(fmt, text).verdict for fmt in VERDICT_TEXT_FORMATS}
+    assert judged == {fmt: verdict if fmt == read_by else None for fmt in VERDICT_TEXT_FORMATS}
+    assert parse_verdict(text) == verdict
 
 
 @pytest.mark.parametrize(
     "value, expected",
-    [
-        ("8 6", 1),
-        ("8, 6\nAssistant 1 was more helpful", 1),
-        ("3 7", 2),
-        ("5 5\nboth fine", 0),
-        ("7.5 7", 1),
-        ("1\n### Reason: Response 1 is better", 1),
-        ("Tie\n### Reason: both", 0),
-        ([9, 4], 1),
-        ("-1 -1", None),
-        ([-1, -1], None),
-        ("garbage", None),
-        ("8 6 4", None),
-        ("Response 1 is better", None),
-        ("", None),
-        (None, None),
-        (True, None),
-        (3, None),
-        (1.5, None),
-        ("nan 3", None),
-    ],
+    [(0, TIE), (1, FIRST), (2, SECOND), (1.0, FIRST), (3, None), (1.5, None), (-1, None)]
+    + [([9, 4], FIRST), ([7, 7], TIE), ([0, 0], None), ([15, 3], None), ([-1, -1], None), (["8", "6"], None)]
+    + [([8, 6, 4], None), (None, None), (True, None), ({"verdict": 1}, None)],
 )
-def test_parse_verdict_failures_and_score_lines(value, expected):
+def test_json_values_are_verdict_codes_or_score_pairs_on_the_same_scale(value, expected):
+    """A JSON number is a verdict code (0 tie, as our Judgment records and PandaLM's annotators write it);
+    a pair of numbers is two scores, held to the score line's 1-10 range."""
     assert parse_verdict(value) == expected
 
 
@@ -368,8 +385,15 @@ def test_pointwise_predictions_are_aligned_by_id_and_named_when_wrong(tmp_path):
 
 @pytest.mark.parametrize(
     "value, expected",
-    [(7, 7.0), (4.5, 4.5), ("4.0", 4.0), (" 8 ", 8.0), ("8\nreason", 8.0), ("'综合得分': 6", 6.0), ("综合得分：9", 9.0)]
-    + [(True, None), (None, None), ("", None), ("NaN", None), ("8 9", None), ("综合得分: 3 ... 综合得分: 4", None)],
+    [(7, 7.0), (4.5, 4.5), (85, 85.0), ("4.0", 4.0), (" 8 ", 8.0), ("8\nreason", 8.0), ("'综合得分': 6", 6.0)]
+    + [("综合得分：9", 9.0), (True, None), (None, None), ("", None), ("NaN", None), ("8 9", None)]
+    + [("综合得分: 3 ... 综合得分: 4", None), ("0", None), ("85", None), ("综合得分: 15", None)],
 )
 def test_parse_score(value, expected):
+    """JSON numbers keep any scale; text is read as the pointwise judges' output is, on their 1-10 scale."""
     assert parse_score(value) == expected
+
+
+@pytest.mark.parametrize("text", ["7", "7.5\nreason", "0", "11", "7 8", "**4**", ""])
+def test_a_text_score_reads_as_the_pointwise_judge_reads_it(text):
+    assert parse_score(text) == parse("pointwise", text).score1

@@ -12,10 +12,10 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from components.io import OnError, RecordError, as_object, iter_json_lines, nonempty
+from components.vocabulary import SCORE_RANGE
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-SCORE_RANGE = (1.0, 10.0)
 
 
 @dataclass(frozen=True)
