@@ -272,7 +272,9 @@ _register_importers()
 
 @app.command()
 def serve(
-    model: str = typer.Option(..., "--model", help="A model folder, a LoRA adapter folder, or models:/judge@alias"),
+    model: str = typer.Option(
+        ..., "--model", help="finetuned | base | models:/judge@ALIAS | a model folder | a LoRA adapter folder"
+    ),
     port: int = typer.Option(8000, help="Port on 127.0.0.1"),
     base: Optional[str] = typer.Option(
         None, help="Base model for an adapter (default: its adapter_config, else data/base_model)"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from components import paths
 from components.config import Params
 from components.judges import PIPELINE_JUDGES
+from components.judges.model_ref import resolve_model
 
 if TYPE_CHECKING:
     from components.judges.hf import HFJudge
@@ -27,18 +28,16 @@ HF_JUDGE_PARAMS = (
     "judge.max_prompt_tokens",
     "judge.min_score_mass",
 )
-# What make_judge reads: those, and how the finetune stage trained and prompts the judge.
-PIPELINE_JUDGE_PARAMS = (*HF_JUDGE_PARAMS, "finetune.method", "finetune.template")
+# What make_judge reads: those, and the template the finetune stage trained the judge on. Whether the judge
+# is an adapter or a full model (finetune.method) is read from models/judge itself (components.judges.model_ref).
+PIPELINE_JUDGE_PARAMS = (*HF_JUDGE_PARAMS, "finetune.template")
 
 
 def make_judge(name: str, params: Params) -> HFJudge:
     if name not in PIPELINE_JUDGES:
         raise ValueError(f"unknown judge {name!r}; the pipeline's judges: {', '.join(PIPELINE_JUDGES)}")
-    if name == "base":
-        return hf_judge(name, params, paths.BASE_MODEL)
-    if params.finetune.method == "full":  # a complete model folder, not an adapter
-        return hf_judge(name, params, paths.JUDGE_MODEL)
-    return hf_judge(name, params, paths.BASE_MODEL, paths.JUDGE_MODEL)
+    source = resolve_model(name)
+    return hf_judge(name, params, source.base, source.adapter)
 
 
 def hf_judge(name: str, params: Params, model_path, adapter=None) -> HFJudge:

@@ -1,8 +1,8 @@
 """Any judge by a one-word spec, for `judgeops audit --judge` and the audit deployment.
 
 - ``finetuned`` / ``base``: the pipeline's own judges (params.yaml decides how they judge)
-- ``models:/judge@champion``: a registered adapter over the project's base model
-- ``PATH``: a local model folder, or an adapter folder (adapter_config.json)
+- ``models:/judge@champion``, ``PATH``: any model reference ``judgeops serve`` takes, resolved by the one
+  rule in components.judges.model_ref (a registered model, a model folder, or an adapter over its base model)
 - ``openai:MODEL@BASE_URL``: any OpenAI-compatible endpoint; the key comes from the environment
   variable named by ``api_key_env`` (never from the spec, so it never lands in logs or MLflow)
 - ``vllm:PATH``: a local model served in-process by vLLM (GPU machines, ``judgeops[vllm]``; untested here)
@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from components import paths
 from components.config import Params
 from components.judges.base import Judge
 from components.judges.factory import PIPELINE_JUDGES, hf_judge, make_judge
+from components.judges.model_ref import ACCEPTED, UnknownModelRef, resolve_model, slug
 
 
 def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -> Judge:
@@ -33,7 +32,7 @@ def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -
 
         cfg = params.judge
         return VLLMJudge(
-            name=_name(spec),
+            name=slug(spec),
             model_path=spec.removeprefix("vllm:"),
             template=external_template(params),
             mode=cfg.mode if cfg.mode != "logprob" else "score_first",
@@ -41,9 +40,13 @@ def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -
             max_new_tokens=cfg.max_new_tokens,
             max_model_len=cfg.max_prompt_tokens + cfg.max_new_tokens,
         )
-    folder = _local_folder(spec)
-    adapter = (folder / "adapter_config.json").exists()
-    return hf_judge(_name(spec), params, paths.BASE_MODEL if adapter else folder, folder if adapter else None)
+    try:
+        source = resolve_model(spec)
+    except UnknownModelRef:
+        raise ValueError(
+            f"unknown judge {spec!r}: expected {ACCEPTED}, openai:MODEL@BASE_URL or scripted:NAME"
+        ) from None
+    return hf_judge(slug(spec), params, source.base, source.adapter)
 
 
 def external_template(params: Params) -> str:
@@ -55,26 +58,6 @@ def external_template(params: Params) -> str:
     return template if get_template(template).kind == "pairwise" else "judgeops"
 
 
-def _local_folder(spec: str) -> Path:
-    if spec.startswith("models:/"):
-        from mlflow.exceptions import MlflowException
-
-        from components.tracking import download_model
-
-        target = Path(".state") / "registry" / _name(spec)
-        try:
-            return download_model(spec, target)
-        except MlflowException as exc:
-            raise ValueError(f"judge {spec!r} is not in the MLflow registry: {exc.message}") from None
-    folder = Path(spec)
-    if not folder.is_dir():
-        raise ValueError(
-            f"unknown judge {spec!r}: expected finetuned, base, models:/judge@ALIAS, a model or adapter folder, "
-            "openai:MODEL@BASE_URL or scripted:NAME"
-        )
-    return folder
-
-
 def _openai(spec: str, params: Params, api_key_env: str | None) -> Judge:
     from components.judges.openai import OpenAIJudge
     from components.llm_client import LLMClient
@@ -82,7 +65,7 @@ def _openai(spec: str, params: Params, api_key_env: str | None) -> Judge:
     model, _, base_url = spec.removeprefix("openai:").partition("@")
     if not model or not base_url:
         raise ValueError(f"an openai judge is openai:MODEL@BASE_URL, got {spec!r}")
-    cache = paths.JUDGMENTS_CACHE / f"openai-{_name(model)}.jsonl"
+    cache = paths.JUDGMENTS_CACHE / f"openai-{slug(model)}.jsonl"
     client = LLMClient(
         base_url=base_url, model=model, api_key_env=api_key_env, cache=cache, max_tokens=params.judge.max_new_tokens
     )
@@ -92,7 +75,3 @@ def _openai(spec: str, params: Params, api_key_env: str | None) -> Judge:
         template=external_template(params),
         with_reference=params.judge.with_reference,
     )
-
-
-def _name(spec: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in spec.removeprefix("models:/")).strip("_")

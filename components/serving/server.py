@@ -262,16 +262,16 @@ def completion_response(done: Completion, model_name: str) -> JSONResponse:
 def serve(
     model_ref: str, host: str = LOOPBACK, port: int = 8000, base: str | None = None, limits: Limits | None = None
 ) -> None:
-    """Load ``model_ref`` (see ``loading.resolve``) and serve it until SIGTERM/SIGINT, after which requests
+    """Load ``model_ref`` (see ``components.judges.model_ref``) and serve it until SIGTERM/SIGINT, after which requests
     in flight get ``limits.shutdown_grace_s`` to finish and the generation thread up to 2 s to stop."""
     import uvicorn
 
+    from components.judges.model_ref import resolve_model
     from components.models import load_causal_lm
-    from components.serving.loading import resolve
 
     limits = limits or Limits()
     with tempfile.TemporaryDirectory(prefix="judgeops-serve-") as download_dir:
-        source = resolve(model_ref, base, Path(download_dir))
+        source = resolve_model(model_ref, base, Path(download_dir))
         model, tokenizer = load_causal_lm(source.base, source.adapter)
     log.info("serving %s as model %r (base %s) at http://%s:%d/v1", model_ref, source.name, source.base, host, port)
     uvicorn.run(

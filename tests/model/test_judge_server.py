@@ -23,11 +23,12 @@ import httpx
 import pytest
 import uvicorn
 
+from components.judges import model_ref
 from components.judges.base import both_orders
+from components.judges.model_ref import ModelSource, resolve_model
 from components.judges.openai import OpenAIJudge
 from components.llm_client import LLMClient
 from components.serving import batcher as batcher_module
-from components.serving import loading
 from components.serving import server as server_module
 from components.serving.guards import Limits
 from components.serving.server import create_app, serve_command
@@ -172,32 +173,17 @@ def adapter_dir(tiny_model_dir, tmp_path_factory) -> Path:
     return out
 
 
-def test_model_refs_resolve_to_base_and_adapter_folders(adapter_dir, tiny_model_dir, tmp_path, monkeypatch):
-    assert loading.resolve(str(tiny_model_dir), None, tmp_path) == loading.ModelSource(
-        tiny_model_dir, None, tiny_model_dir.name
-    )
-    assert loading.resolve(str(adapter_dir), None, tmp_path).base == tiny_model_dir, "from adapter_config.json"
+def test_a_real_adapter_resolves_over_the_base_peft_recorded(adapter_dir, tiny_model_dir, tmp_path, monkeypatch):
+    """The resolver's cases are in tests/unit/test_model_ref.py; here, the adapter_config.json peft writes."""
+    assert resolve_model(str(tiny_model_dir)) == ModelSource(tiny_model_dir, None, tiny_model_dir.name)
+    assert resolve_model(str(adapter_dir)) == ModelSource(tiny_model_dir, adapter_dir, adapter_dir.name)
 
     def download(uri, dst):
-        assert uri == "models:/judge@champion"
         return Path(shutil.copytree(adapter_dir, Path(dst) / "judge_adapter"))
 
-    monkeypatch.setattr(loading, "download_model", download)
-    registered = loading.resolve("models:/judge@champion", None, tmp_path)
-    assert registered == loading.ModelSource(tiny_model_dir, tmp_path / "judge_adapter", "judge@champion")
-
-    monkeypatch.chdir(tmp_path)  # no data/base_model here
-    moved = tmp_path / "moved"
-    shutil.copytree(adapter_dir, moved)
-    config = json.loads((moved / "adapter_config.json").read_text())
-    (moved / "adapter_config.json").write_text(json.dumps(config | {"base_model_name_or_path": "gone"}))
-    with pytest.raises(FileNotFoundError, match="pass --base"):
-        loading.resolve(str(moved), None, tmp_path)
-    assert loading.resolve(str(moved), str(tiny_model_dir), tmp_path).base == tiny_model_dir
-    with pytest.raises(ValueError, match="only for adapter"):
-        loading.resolve(str(tiny_model_dir), str(tiny_model_dir), tmp_path)
-    with pytest.raises(FileNotFoundError, match="neither a model folder"):
-        loading.resolve(str(tmp_path), None, tmp_path)
+    monkeypatch.setattr(model_ref, "download_model", download)
+    registered = resolve_model("models:/judge@champion", None, tmp_path)
+    assert registered == ModelSource(tiny_model_dir, tmp_path / "judge_adapter", "judge@champion")
 
 
 def test_serve_command_loads_an_adapter_and_serves_it_on_loopback_only(adapter_dir, monkeypatch):

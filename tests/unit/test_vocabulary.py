@@ -32,12 +32,19 @@ def _templates():
     return {name: template.output for name, template in TEMPLATES.items()}
 
 
+def _pipeline_models():
+    from components.judges.model_ref import PIPELINE_MODELS
+
+    return PIPELINE_MODELS
+
+
 # registry, its names in components.vocabulary, where the code is registered
 REGISTRIES = [
     (_families, vocabulary.FAMILIES, "components/data/families/__init__.py: FAMILIES"),
     (_variants, vocabulary.VARIANTS, "components/data/variants.py: MAKERS"),
     (_probes, vocabulary.PROBES, "components/audit/registry.py: FACTORIES"),
     (_templates, tuple(vocabulary.TEMPLATE_OUTPUTS), "components/judges/templates.py: TEMPLATES"),
+    (_pipeline_models, vocabulary.PIPELINE_JUDGES, "components/judges/model_ref.py: PIPELINE_MODELS"),
 ]
 
 
