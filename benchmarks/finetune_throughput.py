@@ -47,8 +47,8 @@ def built_pairs(n: int, seed: int = 0) -> list[Pair]:
     real train split), for when data/generated/train.jsonl does not exist yet."""
     from components.data.answers import variant_answers
     from components.data.families import get_family
-    from components.data.pairing import make_pair
     from components.teachers.oracle import OracleTeacher
+    from components.teachers.pairing import make_pair
 
     teacher, pairs = OracleTeacher(), []
     variants = sorted({v for match in FALLBACK_MATCHES for v in match})

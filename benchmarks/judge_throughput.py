@@ -25,13 +25,13 @@ from common import REPO, model_folder  # benchmarks/common.py, beside this scrip
 
 from components.data.answers import variant_answers
 from components.data.families import get_family
-from components.data.pairing import make_pair
 from components.io import read_jsonl
 from components.judges.base import JudgeItem
 from components.judges.hf import HFJudge
 from components.models import load_causal_lm
 from components.schemas import Judgment, Pair
 from components.teachers.oracle import OracleTeacher
+from components.teachers.pairing import make_pair
 
 TEST_SPLIT = REPO / "data" / "generated" / "test.jsonl"
 FALLBACK_FAMILIES = ("arithmetic", "capitals", "units", "word_count")

@@ -58,10 +58,10 @@ def validate(
         _stage("validate")
         return
     from components.config import load_params
-    from components.validation import validate_file
+    from components.validation import markdown, validate_file
 
     result = validate_file(dataset, suite, load_params().validate_)
-    typer.echo(result.to_markdown())
+    typer.echo(markdown(result))
     if not result.passed:
         raise typer.Exit(1)
 

@@ -21,7 +21,14 @@ from components.data import dedup
 from components.data.answers import endpoint_answers, model_answers, variant_answers
 from components.data.families import get_family
 from components.data.importers import NO_REFERENCE, answers_from_pairs, questions_from_pairs
-from components.data.pairing import (
+from components.data.variants import FAMILY_FREE
+from components.io import InputError, iter_json_lines, read_records, write_jsonl
+from components.schemas import Answer, Pair, Question
+from components.stages.contract import Out, Stage
+from components.teachers.base import Teacher
+from components.teachers.dataset import DatasetTeacher
+from components.teachers.factory import make_teacher
+from components.teachers.pairing import (
     Candidate,
     PairingStats,
     grade_answers,
@@ -30,13 +37,6 @@ from components.data.pairing import (
     sample_pairs,
     split_by_question,
 )
-from components.data.variants import FAMILY_FREE
-from components.io import InputError, iter_json_lines, read_records, write_jsonl
-from components.schemas import Answer, Pair, Question
-from components.stages.contract import Out, Stage
-from components.teachers.base import Teacher
-from components.teachers.dataset import DatasetTeacher
-from components.teachers.factory import make_teacher
 from components.teachers.rewrite import Rewriter
 
 log = logging.getLogger(__name__)

@@ -10,17 +10,17 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from graphlib import TopologicalSorter
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
-import components.stages as package
 from components.stages.contract import Stage
 
 
 def _declared() -> dict[str, Stage]:
+    """Found by listing this module's folder: importing the package to list it would import it back."""
     found = {}
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        module = importlib.import_module(f"{__package__}.{info.name}")
         stage = getattr(module, "STAGE", None)
         if isinstance(stage, Stage):
             found[stage.name] = stage

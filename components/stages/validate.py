@@ -24,7 +24,7 @@ STAGE = Stage(
 
 
 def run(params: Params, tracker) -> dict:
-    from components.validation import run_gate  # pandas: only when it runs
+    from components.validation import failure_message, markdown, run_gate  # pandas: only when it runs
 
     gate = run_gate(
         {
@@ -37,8 +37,8 @@ def run(params: Params, tracker) -> dict:
     )
     summary = gate.to_json()
     write_json(paths.VALIDATION / "results.json", summary)
-    write_text(paths.VALIDATION / "summary.md", gate.to_markdown())
+    write_text(paths.VALIDATION / "summary.md", markdown(gate))
     tracker.artifact(paths.VALIDATION, "validation")
     if not gate.passed:
-        raise StageFailed(gate.failure_message())
+        raise StageFailed(failure_message(gate))
     return {k: v for k, v in summary.items() if isinstance(v, (int, float, bool))}

@@ -1,7 +1,8 @@
 """The outcome of a validation: one row per expectation, grouped per dataset and per gate.
 
 Rows hold plain JSON values only (no numpy, no GX objects), so the same structure feeds DVC
-metrics, the markdown summary and the message a failing Prefect task shows.
+metrics, the markdown summary and the message a failing Prefect task shows (both rendered by
+``summary``, which reads these classes; they know nothing of it).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from components.validation import summary
 from components.validation.checks import CRITICAL, WARNING, Severity
 
 
@@ -61,12 +61,6 @@ class SuiteResult:
     def to_json(self) -> dict:
         return GateResult([self]).to_json()
 
-    def to_markdown(self) -> str:
-        return GateResult([self]).to_markdown()
-
-    def failure_message(self) -> str:
-        return GateResult([self]).failure_message()
-
 
 @dataclass
 class GateResult:
@@ -107,9 +101,3 @@ class GateResult:
             },
             "rows": [asdict(row) for row in self.rows],
         }
-
-    def to_markdown(self) -> str:
-        return summary.markdown(self)
-
-    def failure_message(self) -> str:
-        return summary.failure_message(self)

@@ -6,15 +6,17 @@ Both name the expectation, the dataset and a few offending rows with where they 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from components.validation.results import ExpectationRow, GateResult
+from components.validation.results import ExpectationRow, GateResult, SuiteResult
 
 MAX_VALUE_CHARS = 60
 
 
-def failure_message(gate: GateResult) -> str:
+def failure_message(result: GateResult | SuiteResult) -> str:
+    """What a failed stage shows: each critical failure with a few offending rows (one dataset's result
+    reads as the gate of that dataset)."""
+    gate = _as_gate(result)
     critical = gate.failures("critical")
     warnings = gate.failures("warning")
     if not critical:
@@ -32,7 +34,8 @@ def failure_message(gate: GateResult) -> str:
     return "\n".join(lines)
 
 
-def markdown(gate: GateResult) -> str:
+def markdown(result: GateResult | SuiteResult) -> str:
+    gate = _as_gate(result)
     verdict = "PASSED" if gate.passed else "FAILED"
     critical, warnings = gate.failures("critical"), gate.failures("warning")
     skipped = [row for row in gate.rows if row.success is None]
@@ -59,6 +62,10 @@ def markdown(gate: GateResult) -> str:
         lines += ["", "## Not run", ""]
         lines += [f"- {row.dataset}: `{row.expectation}`: {row.note}" for row in skipped]
     return "\n".join(lines) + "\n"
+
+
+def _as_gate(result: GateResult | SuiteResult) -> GateResult:
+    return GateResult([result]) if isinstance(result, SuiteResult) else result
 
 
 def _failure_line(row: ExpectationRow) -> str:

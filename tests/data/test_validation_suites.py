@@ -18,7 +18,7 @@ import pytest
 from components.config import ValidateParams
 from components.io import write_jsonl
 from components.schemas import Answer, Judgment, Pair, Question, mirror
-from components.validation import run_gate, validate_file, validate_records
+from components.validation import failure_message, markdown, run_gate, validate_file, validate_records
 
 PARAMS = ValidateParams()
 PANDALM = Path("/work/shared/data/pandalm/testset-v1.json")
@@ -286,17 +286,17 @@ def test_malformed_and_off_schema_lines_name_file_line_and_field(tmp_path):
     result = validate_file(path, "pairs", PARAMS)
     assert_caught(result, "records:parse", "critical")
     assert result.row("records:parse").unexpected_count == 2
-    message = result.failure_message()
+    message = failure_message(result)
     assert f"{path}:3: field '<json>'" in message and f"{path}:6: field 'verdict'" in message
     assert "dataset 'pairs'" in message and "'records:parse'" in message
-    assert "`records:parse`" in result.to_markdown() and result.to_json()["critical_failures"] == 1
+    assert "`records:parse`" in markdown(result) and result.to_json()["critical_failures"] == 1
     assert result.records == 10
 
 
 def test_missing_file_is_a_critical_failure_not_a_crash(tmp_path):
     result = validate_file(tmp_path / "nope.jsonl", "questions", PARAMS)
     assert not result.passed
-    assert result.row("records:parse").failed and "cannot read" in result.failure_message()
+    assert result.row("records:parse").failed and "cannot read" in failure_message(result)
 
 
 def test_gate_over_files(tmp_path):
@@ -315,7 +315,7 @@ def test_gate_over_files(tmp_path):
     spec = {name: (suite, path) for name, (suite, path, _) in files.items()} | {"splits": ("splits", split_paths)}
 
     gate = run_gate(spec, PARAMS)
-    assert gate.passed, gate.failure_message()
+    assert gate.passed, failure_message(gate)
     metrics = json.loads(json.dumps(gate.to_json()))
     assert metrics["passed"] is True and metrics["critical_failures"] == 0
     assert set(metrics["datasets"]) == set(spec) and all(d["passed"] for d in metrics["datasets"].values())
@@ -330,17 +330,17 @@ def test_gate_over_files(tmp_path):
         "examples",
     } <= set(metrics["rows"][0])
     assert "question_id:known" in {r["expectation"] for r in metrics["rows"] if r["dataset"] == "answers"}
-    assert gate.to_markdown().startswith("# Validation gate: PASSED")
+    assert markdown(gate).startswith("# Validation gate: PASSED")
 
     broken = make_pairs()
     broken[4]["verdict"] = None
     write_jsonl(files["pairs"][1], broken)
     gate = run_gate(spec, PARAMS)
     assert not gate.passed and gate.to_json()["datasets"]["pairs"]["passed"] is False
-    message = gate.failure_message()
+    message = failure_message(gate)
     assert "dataset 'pairs'" in message and "verdict:teacher_parse_failure_rate" in message
     assert f"{files['pairs'][1]}:5" in message and "id='p4'" in message
-    assert "FAILED" in gate.to_markdown()
+    assert "FAILED" in markdown(gate)
 
 
 def test_pandalm_pairs_pass_with_their_quirks_as_warnings():
@@ -349,7 +349,7 @@ def test_pandalm_pairs_pass_with_their_quirks_as_warnings():
     pandalm = pytest.importorskip("components.data.importers.pandalm")
     pairs = pandalm.import_pandalm(PANDALM).pairs
     result = validate_records("pandalm", "pairs", pairs, PARAMS)
-    assert result.passed, result.failure_message()
+    assert result.passed, failure_message(result)
     flagged = {
         kind: sum(any(f.startswith(kind) for f in p.flags) for p in pairs) for kind in ("duplicate_of", "bool_cast")
     }

@@ -4,9 +4,9 @@ unparseable output a counted failure (never a tie), and the model answering the 
 import pytest
 
 from components.config import HFTeacherParams
-from components.data.pairing import Candidate, PairingStats, label_pairs
 from components.schemas import VERDICTS, Answer, Question
 from components.teachers.hf import hf_teacher
+from components.teachers.pairing import Candidate, PairingStats, label_pairs
 from components.teachers.rewrite import Rewriter
 from tests.factories import make_pair
 

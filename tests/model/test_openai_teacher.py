@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from components.config import OpenAITeacherParams, Params, parse_params
-from components.data.pairing import Candidate, PairingStats, label_pairs
 from components.schemas import FIRST, SECOND, TIE, VERDICTS, Answer, Question
 from components.stages import generate
 from components.teachers.openai import openai_teacher
+from components.teachers.pairing import Candidate, PairingStats, label_pairs
 from tests.fakes import SECRET, USAGE, judgelm_reply
 
 REPO = Path(__file__).resolve().parents[2]

@@ -70,8 +70,8 @@ def test_balancing_caps_every_category_without_starving_a_family():
 
 
 def test_model_answers_go_to_every_eval_question_and_a_few_train_questions_per_family():
-    from components.data.pairing import split_by_question
     from components.stages.generate import build_questions, model_answered
+    from components.teachers.pairing import split_by_question
 
     params = small_params(7)
     cfg = params.generate.model_copy(update={"questions_per_family": 20, "model_answer_train_questions": 3})

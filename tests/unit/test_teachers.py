@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from components.config import ConfigError, parse_params
-from components.data.pairing import Candidate, PairingStats, label_pairs
 from components.io import write_jsonl
 from components.schemas import FIRST, SECOND, TIE, Answer, Question
 from components.stages import generate
@@ -18,6 +17,7 @@ from components.teachers.base import PairLabel
 from components.teachers.dataset import DatasetTeacher
 from components.teachers.factory import make_teacher
 from components.teachers.oracle import OracleTeacher
+from components.teachers.pairing import Candidate, PairingStats, label_pairs
 from components.teachers.rewrite import Rewriter, read_rewrite
 from tests.conftest import REPO
 from tests.factories import arithmetic_pairs, make_pair
