@@ -65,6 +65,13 @@ def test_a_stage_records_exactly_the_params_it_declares():
         stage.params_of(params)
 
 
+def test_the_report_states_the_wall_time_of_every_other_stage_and_depends_on_its_metrics():
+    from components.stages.report import TIMED
+
+    assert TIMED == tuple(name for name in STAGES if name != "report")
+    assert {f"metrics/{name}.json" for name in TIMED} <= set(STAGES["report"].deps)
+
+
 def test_the_stage_run_in_mlflow_holds_the_declared_params_only(tmp_path, monkeypatch):
     shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
     monkeypatch.chdir(tmp_path)
