@@ -60,7 +60,9 @@ def test_a_stage_records_exactly_the_params_it_declares():
     assert STAGES["validate"].params_of(params) == {"validate": params.validate_.model_dump(mode="json")}
     judge = STAGES["judge"].params_of(params)
     assert judge["finetune"] == {"method": params.finetune.method, "template": params.finetune.template}
-    assert "dask_workers" not in judge["judge"] and judge["judge"]["mode"] == params.judge.mode
+    assert judge["judge"]["mode"] == params.judge.mode and judge["judge"]["dask_workers"] == params.judge.dask_workers
+    assert "calibration" not in judge["judge"]  # the report's, not the judge stage's
+    assert "dask_workers" not in STAGES["finetune"].params_of(params).get("judge", {})
     for stage in STAGES.values():  # every declared key names a param (dvc would refuse an unknown one)
         stage.params_of(params)
 
