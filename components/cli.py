@@ -382,3 +382,7 @@ def _expected(exc: Exception) -> bool:
     from components.stages import StageFailed
 
     return isinstance(exc, (ConfigError, RecordError, BaseModelMissing, StageFailed, FileNotFoundError, ValueError))
+
+
+if __name__ == "__main__":  # python -m components.cli, as well as the judgeops entry point
+    main()

@@ -254,8 +254,8 @@ def _templates_by_format() -> str:
 class JudgeParams(Section):
     """How the pipeline's judges run. ``mode``: score_first decodes the score line, logprob reads it from
     next-token probabilities (a judgment whose valid tokens get less than ``min_score_mass`` fails),
-    generate writes the reason too. ``dask_workers`` > 0 shards judging over that many Dask workers
-    (flows/sharded_judging.py): a local cluster of worker processes, or the scheduler at
+    generate writes the reason too. ``dask_workers`` > 0 shards the judge stage's judging over that many
+    Dask workers (components/judges/shards.py): a local cluster of worker processes, or the scheduler at
     ``dask_address``; 0 judges in one process."""
 
     mode: JudgeMode = "score_first"

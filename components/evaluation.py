@@ -87,3 +87,30 @@ def agreement_by_margin(test: list[Pair], judgments: list[Judgment]) -> list[dic
         if j.score1 is not None and j.score2 is not None:
             buckets[min(int(abs(j.score1 - j.score2)), 5)].append(j.verdict == pair.verdict)
     return [{"margin": m, "agreement": sum(v) / len(v), "n": len(v)} for m, v in sorted(buckets.items())]
+
+
+HEADLINE = ("accuracy", "precision_macro", "recall_macro", "f1_macro", "cohen_kappa", "parse_failure_rate")
+
+
+def headline_metrics(evaluations: dict[str, dict], human: dict[str, dict[str, dict]], gain: dict) -> dict:
+    """The report's figures as flat ``judge.metric`` keys (headline.json, the stage's MLflow metrics):
+    per judge on the test split, per human-labelled set and judge, and the fine-tuned judge's agreement
+    gain over the base."""
+    metrics: dict = {}
+    for name, ev in evaluations.items():
+        m = ev["metrics"]
+        for key in HEADLINE:
+            metrics[f"{name}.{key}"] = m[key]
+        metrics[f"{name}.accuracy_low"] = ev["cis"]["accuracy"]["low"]
+        metrics[f"{name}.accuracy_high"] = ev["cis"]["accuracy"]["high"]
+        metrics[f"{name}.consistency"] = ev["consistency"]["consistency"]
+        if ev["calibrated"] is not None:
+            metrics[f"{name}.calibrated_accuracy"] = ev["calibrated"]["metrics"]["accuracy"]
+            metrics[f"{name}.calibrated_cohen_kappa"] = ev["calibrated"]["metrics"]["cohen_kappa"]
+    for set_name, by_judge in human.items():
+        for name, ev in by_judge.items():
+            metrics[f"human.{set_name}.{name}.accuracy"] = ev["metrics"]["accuracy"]
+            metrics[f"human.{set_name}.{name}.consistency"] = ev["consistency"]["consistency"]
+    metrics["agreement_gain"] = gain["value"]
+    metrics["agreement_gain_low"], metrics["agreement_gain_high"] = gain["low"], gain["high"]
+    return metrics

@@ -19,6 +19,8 @@ from components.judges.identity import Cacheable, failures_repeat, identity_of
 from components.keyed_jsonl import KeyedJsonl, digest
 from components.schemas import Judgment
 
+CHUNK = 64  # items judged between cache appends: what a killed run loses at most
+
 
 def item_key(judge_digest: str, item: JudgeItem) -> str:
     """Identifies the exact question one judge was asked: the pair (all of it: a scripted judge may read
@@ -43,7 +45,7 @@ def keeps(judge: Cacheable, judgment: Judgment) -> bool:
 
 
 def judge_cached(
-    judge: Cacheable, items: Sequence[JudgeItem], cache: Path, chunk: int = 64
+    judge: Cacheable, items: Sequence[JudgeItem], cache: Path, chunk: int = CHUNK
 ) -> tuple[list[Judgment], int]:
     """Judgments for ``items`` in their order, and how many came from the cache."""
     keys = item_keys(judge, items)

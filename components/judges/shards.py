@@ -1,39 +1,62 @@
-"""Judging in shards, for workers in other processes or on other machines.
+"""Judging in shards on Dask workers: how the judge stage runs when ``judge.dask_workers`` > 0.
 
-flows/sharded_judging.py maps ``judge_shard`` over Dask workers through Prefect; nothing here
-imports Prefect, so the same functions serve any other scheduler. A shard is a contiguous run of
-items that never separates the two orders of one pair (the judge batches them together), so merging
-is concatenation -- checked, because a shard that lost or reordered an item would otherwise shift
-every later judgment onto the wrong pair. Workers receive the judge unloaded (settings, no weights)
-and load the model once per process.
+A shard is a contiguous run of items that never separates the two orders of one pair (the judge batches
+them together), so merging is concatenation -- checked, because a shard that lost or reordered an item
+would otherwise shift every later judgment onto the wrong pair. Workers receive the judge unloaded
+(settings and absolute model paths, no weights) and load the model once per process; the judgments
+come back to the stage's process, which alone writes the cache and the outputs.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
-from components.config import Params
 from components.judges.base import JudgeItem
-from components.judges.factory import hf_judge, make_judge
 from components.judges.hf import HFJudge
 from components.models import load_causal_lm
 from components.schemas import Judgment
 
 
-def build_judge(params: Params, judge: str = "finetuned", model_path: Path | str | None = None) -> HFJudge:
-    """Pipeline judge ``judge`` (finetuned / base), or with ``model_path`` a judge called ``judge`` on that
-    model folder, judging as params.yaml says. Unloaded, with absolute paths, so it pickles small and a
-    worker started elsewhere finds the same files."""
-    built = hf_judge(judge, params, model_path) if model_path else make_judge(judge, params)
+@dataclass
+class ShardedJudge:
+    """``local``'s judging, spread over the workers of the Dask ``client`` in ``shards`` parts per call.
+    To the judgment cache it is ``local``: the same name, identity and failure rule, so the same keys,
+    and a run resumes from a one-process run's cache and the other way round."""
+
+    local: HFJudge
+    client: object  # distributed.Client
+    shards: int
+    truncated: int = field(default=0, init=False)
+
+    def __post_init__(self):
+        self.local = portable(self.local)
+        self.name, self.template = self.local.name, self.local.template
+        self.failures_repeat = self.local.failures_repeat
+
+    def cache_identity(self) -> dict:
+        return self.local.cache_identity()
+
+    def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
+        parts = split(items, self.shards)
+        futures = self.client.map(judge_shard, [self.local] * len(parts), parts, pure=False)
+        judged = merge(parts, self.client.gather(futures))
+        self.truncated += sum(j.truncated for j in judged)  # what the workers' judges counted
+        return judged
+
+
+def portable(judge: HFJudge) -> HFJudge:
+    """``judge`` without weights and with absolute paths, so it pickles small and a worker started
+    elsewhere (the same paths mounted) finds the same files."""
     return replace(
-        built,
-        model_path=Path(built.model_path).resolve(),
-        adapter=Path(built.adapter).resolve() if built.adapter else None,
-        min_score_mass=params.judge.min_score_mass,
+        judge,
+        model_path=Path(judge.model_path).resolve(),
+        adapter=Path(judge.adapter).resolve() if judge.adapter else None,
+        model=None,
+        tokenizer=None,
     )
 
 

@@ -8,9 +8,10 @@ from components import paths
 from components.config import load_params
 from components.io import read_jsonl, write_jsonl
 from components.judges.scripted import AlwaysFirst, Oracle
+from components.reporting.markdown import human_section
 from components.schemas import Judgment
 from components.stages.judge import judge_set
-from components.stages.report import human_evaluations, human_section
+from components.stages.report import human_evaluations
 from tests.conftest import REPO
 from tests.factories import arithmetic_pairs
 

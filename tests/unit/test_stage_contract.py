@@ -60,9 +60,18 @@ def test_a_stage_records_exactly_the_params_it_declares():
     assert STAGES["validate"].params_of(params) == {"validate": params.validate_.model_dump(mode="json")}
     judge = STAGES["judge"].params_of(params)
     assert judge["finetune"] == {"template": params.finetune.template}  # models/judge itself says lora or full
-    assert "dask_workers" not in judge["judge"] and judge["judge"]["mode"] == params.judge.mode
+    assert judge["judge"]["mode"] == params.judge.mode and judge["judge"]["dask_workers"] == params.judge.dask_workers
+    assert "calibration" not in judge["judge"]  # the report's, not the judge stage's
+    assert "dask_workers" not in STAGES["finetune"].params_of(params).get("judge", {})
     for stage in STAGES.values():  # every declared key names a param (dvc would refuse an unknown one)
         stage.params_of(params)
+
+
+def test_the_report_states_the_wall_time_of_every_other_stage_and_depends_on_its_metrics():
+    from components.stages.report import TIMED
+
+    assert TIMED == tuple(name for name in STAGES if name != "report")
+    assert {f"metrics/{name}.json" for name in TIMED} <= set(STAGES["report"].deps)
 
 
 def test_the_stage_run_in_mlflow_holds_the_declared_params_only(tmp_path, monkeypatch):

@@ -170,7 +170,7 @@ def test_a_run_killed_with_sigkill_is_repaired_by_the_next(tmp_path, monkeypatch
 
 
 def test_the_report_shows_the_profile_and_overrides_the_run_used(tmp_path, monkeypatch):
-    from components.stages.report import params_provenance
+    from components.reporting.provenance import params_provenance
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "params.yaml").write_text("report: {seed: 1}\n")

@@ -1,13 +1,37 @@
-"""The report: Markdown for the repo and MLflow, a self-contained HTML twin (plots inlined,
-no CDN), and the PNG plots both use."""
+"""The report's PNG plots: each judge's confusion matrix, the score histograms, agreement by score margin
+and the learning curve. ``draw`` makes the set the report shows; the others draw one plot each."""
 
 from __future__ import annotations
 
-import base64
-import re
 from pathlib import Path
 
+from components.schemas import Pair
+
 LABELS = ["tie", "1", "2"]
+
+
+def draw(test: list[Pair], evaluations: dict[str, dict], curve: list[dict], folder: Path) -> dict[str, str]:
+    """The report's plots of ``evaluations`` (``evaluation.evaluate`` per judge) on ``test`` and of the
+    finetune stage's learning ``curve``, written under ``folder``; returns each plot's path relative to
+    ``folder``'s parent, where the report lies, by name."""
+    plots = {}
+    for name, ev in evaluations.items():
+        m = ev["metrics"]
+        plot_confusion(
+            m["confusion"], m["confusion_failures"], f"{name} judge vs teacher", folder / f"confusion_{name}.png"
+        )
+        plots[f"confusion_{name}"] = f"{folder.name}/confusion_{name}.png"
+    series = {"teacher": [s for p in test for s in (p.score1, p.score2) if s is not None]}
+    for name, ev in evaluations.items():
+        series[name] = [s for j in ev["judgments"] for s in (j.score1, j.score2) if s is not None]
+    plot_scores(series, "Scores on the test split", folder / "scores.png")
+    plots["scores"] = f"{folder.name}/scores.png"
+    rows = [dict(row, judge=name) for name, ev in evaluations.items() for row in ev["calibration"]]
+    plot_calibration(rows, "Agreement by score margin", folder / "calibration.png")
+    plots["calibration"] = f"{folder.name}/calibration.png"
+    plot_learning_curve(curve, "Learning curve of the fine-tuned judge", folder / "learning_curve.png")
+    plots["learning_curve"] = f"{folder.name}/learning_curve.png"
+    return plots
 
 
 def plot_confusion(confusion: list[list[int]], failures: list[int], title: str, path: Path) -> Path:
@@ -68,43 +92,11 @@ def plot_learning_curve(rows: list[dict], title: str, path: Path) -> Path:
     return _save(fig, path)
 
 
-def table(headers: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def to_html(markdown_text: str, base: Path, title: str = "judgeops report") -> str:
-    """Markdown -> one HTML file with every image embedded as a data URI."""
-    import markdown
-
-    body = markdown.markdown(markdown_text, extensions=["tables"])
-
-    def inline(match: re.Match) -> str:
-        data = base64.b64encode((base / match.group(1)).read_bytes()).decode()
-        return f'src="data:image/png;base64,{data}"'
-
-    body = re.sub(r'src="([^"]+\.png)"', inline, body)
-    style = (
-        "body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
-        "th{background:#f3f3f3}code{background:#f6f6f6;padding:1px 4px}img{max-width:100%}"
-    )
-    head = f"<meta charset='utf-8'><title>{title}</title><style>{style}</style>"
-    return f"<!doctype html><html><head>{head}</head><body>{body}</body></html>\n"
-
-
 def _by_judge(rows: list[dict]) -> dict[str, list[dict]]:
     grouped: dict[str, list[dict]] = {}
     for row in rows:
         grouped.setdefault(row["judge"], []).append(row)
     return grouped
-
-
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return "n/a" if value != value else f"{value:.3f}"
-    return str(value)
 
 
 def _save(fig, path: Path) -> Path:
