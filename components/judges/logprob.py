@@ -142,15 +142,58 @@ def read_judgments(
         tokenizer
     )
     encoded = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in prompts]
-    order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     readings: list[Reading | None] = [None] * len(prompts)
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    for batch in tqdm(batches, desc=progress, disable=progress is None, leave=False):
+    batches = shared_prefix_batches(encoded, batch_size)
+    for batch, shared in tqdm(batches, desc=progress, disable=progress is None, leave=False):
         cached = _Cached(model, tokenizer.pad_token_id)
         with torch.inference_mode():
-            for index, reading in zip(batch, read(cached, [encoded[i] for i in batch], min_mass), strict=True):
+            if shared:
+                cached.share(encoded[batch[0]][:shared], len(batch))
+            rows = [encoded[i][shared:] for i in batch]
+            for index, reading in zip(batch, read(cached, rows, min_mass), strict=True):
                 readings[index] = reading
     return readings
+
+
+MIN_SHARED = 16
+"""Tokens two prompts must share at their start for one pass over them to serve both: below this the
+extra batch-1 pass costs more than it saves."""
+
+
+def shared_prefix_batches(encoded: Sequence[Sequence[int]], batch_size: int) -> list[tuple[list[int], int]]:
+    """Batches of prompt indices, each with the number of leading tokens all its prompts share (0: none).
+
+    Prompts that share a long start -- a pointwise judge's answers to one question, both orders of a
+    pair -- are batched together and that start runs once (its KV cache repeated across the rows), so
+    a batch pays for the system line, the question and the reference once instead of once per row.
+    The rest are batched by length, as before. At least one token of every prompt stays unshared, so
+    each row has a position whose next-token distribution is read."""
+    order = sorted(range(len(encoded)), key=lambda i: list(encoded[i]))
+    groups: list[list[int]] = []
+    for index in order:
+        if groups and _common(encoded[groups[-1][0]], encoded[index]) >= MIN_SHARED:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    batches: list[tuple[list[int], int]] = []
+    alone = []
+    for group in groups:
+        for start in range(0, len(group), batch_size):
+            chunk = sorted(group[start : start + batch_size], key=lambda i: len(encoded[i]))
+            if len(chunk) == 1:
+                alone += chunk
+                continue
+            shared = min(min(_common(encoded[chunk[0]], encoded[i]), len(encoded[i]) - 1) for i in chunk)
+            batches.append((chunk, shared if shared >= MIN_SHARED else 0))
+    alone.sort(key=lambda i: len(encoded[i]))
+    batches += [(alone[i : i + batch_size], 0) for i in range(0, len(alone), batch_size)]
+    return batches
+
+
+def _common(a: Sequence[int], b: Sequence[int]) -> int:
+    """The length of the longest common start of two token sequences."""
+    n = min(len(a), len(b))
+    return next((i for i in range(n) if a[i] != b[i]), n)
 
 
 class _Cached:
@@ -161,6 +204,12 @@ class _Cached:
         self.model, self.pad_id = model, pad_id
         self.mask: torch.Tensor | None = None
         self.cache = None
+
+    def share(self, prefix: list[int], rows: int) -> None:
+        """Run ``prefix`` once and continue ``rows`` rows from it: the KV cache and mask repeated per row."""
+        self.feed([prefix])
+        self.cache.batch_repeat_interleave(rows)
+        self.mask = self.mask.repeat(rows, 1)
 
     def feed(self, rows: list[list[int]], keep: int = 1) -> torch.Tensor:
         """Next-token probabilities [rows, keep, vocab] at the last ``keep`` columns of this feed."""

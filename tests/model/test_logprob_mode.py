@@ -9,13 +9,24 @@ import torch
 
 from components.judges.base import both_orders
 from components.judges.hf import HFJudge
-from components.judges.logprob import read_judgments
+from components.judges.logprob import read_judgments, shared_prefix_batches
+from components.judges.templates import get_template
 from components.schemas import FIRST, SECOND, TIE, verdict_from_scores
 from tests.factories import arithmetic_pairs
 
 pytestmark = pytest.mark.slow
 
 ANSWER_START = "<|im_start|>assistant\n"
+
+
+class Seen:
+    """The scripted model's KV cache: the tokens fed so far, repeatable per row like HF's DynamicCache."""
+
+    def __init__(self, ids: torch.Tensor):
+        self.ids = ids
+
+    def batch_repeat_interleave(self, repeats: int) -> None:
+        self.ids = self.ids.repeat_interleave(repeats, dim=0)
 
 
 class ScriptedModel:
@@ -32,14 +43,14 @@ class ScriptedModel:
         self.filler = tokenizer.convert_tokens_to_ids("The")
 
     def __call__(self, input_ids, attention_mask, position_ids, cache, use_cache, logits_to_keep):
-        seen = input_ids if cache is None else torch.cat([cache, input_ids], dim=1)
+        seen = input_ids if cache is None else torch.cat([cache.ids, input_ids], dim=1)
         width = seen.shape[1]
         logits = torch.full((seen.shape[0], logits_to_keep, self.vocab), -1e9)
         for row in range(seen.shape[0]):
             for slot, column in enumerate(range(width - logits_to_keep, width)):
                 visible = seen[row, : column + 1][attention_mask[row, : column + 1].bool()]
                 logits[row, slot] = self._logits(self.tokenizer.decode(visible))
-        return SimpleNamespace(logits=logits, cache=seen)
+        return SimpleNamespace(logits=logits, cache=Seen(seen))
 
     def _logits(self, text: str) -> torch.Tensor:
         case = re.search(r"case=(\w+)", text)[1]
@@ -188,6 +199,22 @@ def test_tiny_model_batched_equals_one_at_a_time(tiny_model, items):
     for a, b in zip(batched, alone, strict=True):
         assert (a.raw, a.verdict) == (b.raw, b.verdict)
         assert (a.score1, a.score2, a.confidence) == pytest.approx((b.score1, b.score2, b.confidence), rel=1e-4)
+
+
+def test_prompts_sharing_a_start_run_it_once_and_read_what_they_would_alone(tiny_model, items):
+    """Both orders of a pair share the question and reference; pointwise prompts for one question share
+    everything up to the answer. Batched with the shared start run once, they read as one at a time."""
+    model, tokenizer = tiny_model
+    for template in ("judgeops", "pointwise"):
+        judge = lenient(tiny_model, template=template, batch_size=8)
+        prompts = [judge.prompt(item.shown)[0] for item in items]
+        encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+        assert any(shared for _, shared in shared_prefix_batches(encoded, 8)), template
+        batched = read_judgments(model, tokenizer, prompts, get_template(template).output, batch_size=8, min_mass=0.0)
+        alone = read_judgments(model, tokenizer, prompts, get_template(template).output, batch_size=1, min_mass=0.0)
+        for a, b in zip(batched, alone, strict=True):
+            assert a.raw == b.raw and a.parsed.verdict == b.parsed.verdict
+            assert (a.parsed.score1, a.confidence) == pytest.approx((b.parsed.score1, b.confidence), rel=1e-4)
 
 
 @pytest.fixture(scope="module")
