@@ -3,7 +3,13 @@
 (a) naive: one item at a time, greedy generation of the score line and the reason (up to
     --reason-tokens) -- how PandaLM and JudgeLM run their judges; the baseline.
 (b) score_first: batched, generation stops at the end of the score line (JudgeLM's fast mode).
-(c) logprob: batched, the score line read from next-token probabilities (components.judges.logprob).
+(c) logprob: batched, the score line read from next-token probabilities (components.judges.logprob),
+    prompts that share their start (one question's answers, a pair's two orders) running it once.
+(d) = (c) with every prompt's start run per row: what the shared-start lever saves.
+
+The template is the one the --adapter was trained on (its judgeops_judge.json), so a pointwise judge is
+benchmarked as the pipeline runs it: each distinct answer graded once per call, the verdict from the
+two scores.
 
 Every mode judges one untimed item first, so one-time costs (building the newline-token table,
 first-call allocation) stay out of the rates. Ratios are against (a) measured in the same run; the
@@ -15,10 +21,12 @@ agreement columns compare verdicts on the items both modes parsed. See benchmark
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from common import REPO, model_folder  # benchmarks/common.py, beside this script
@@ -26,6 +34,7 @@ from common import REPO, model_folder  # benchmarks/common.py, beside this scrip
 from components.data.answers import variant_answers
 from components.data.families import get_family
 from components.io import read_jsonl
+from components.judges import logprob
 from components.judges.base import JudgeItem
 from components.judges.hf import HFJudge
 from components.models import load_causal_lm
@@ -75,10 +84,12 @@ def load_pairs(n: int) -> tuple[list[Pair], str]:
     return built_pairs(n), f"built: {', '.join(FALLBACK_FAMILIES)} x correct/wrong, oracle labels"
 
 
-def timed(label: str, judge: HFJudge, items: list[JudgeItem]) -> Run:
+def timed(label: str, judge: HFJudge, items: list[JudgeItem], one_at_a_time: bool = False) -> Run:
+    """Judge ``items`` in one call, or -- the naive baseline -- one call per item, so nothing is shared
+    between items (a pointwise judge reads an answer that two pairs share twice)."""
     judge.judge(items[:1])
     started = time.perf_counter()
-    judgments = judge.judge(items)
+    judgments = [j for item in items for j in judge.judge([item])] if one_at_a_time else judge.judge(items)
     return Run(label, judge.batch_size, time.perf_counter() - started, judgments)
 
 
@@ -105,17 +116,34 @@ def table(runs: list[Run], teacher: list[int | None]) -> str:
     return "\n".join(lines)
 
 
+def trained_template(adapter: str | None) -> str:
+    """The template a judge folder records (judgeops_judge.json), so the judge is read the way it was trained."""
+    identity = Path(adapter or "", "judgeops_judge.json")
+    return json.loads(identity.read_text())["template"] if adapter and identity.exists() else "judgeops"
+
+
+@contextmanager
+def unshared():
+    """Logprob reading without the shared-start lever: every prompt's start runs once per row."""
+    kept, logprob.MIN_SHARED = logprob.MIN_SHARED, 10**9
+    try:
+        yield
+    finally:
+        logprob.MIN_SHARED = kept
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=32, help="items to judge (original order), default 32")
     parser.add_argument("--model", help="a local model folder (default: data/base_model, else SmolLM2)")
     parser.add_argument("--adapter", help="a LoRA adapter folder, e.g. models/judge")
-    parser.add_argument("--template", default="judgeops")
+    parser.add_argument("--template", help="default: the template the --adapter was trained on, else judgeops")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--reason-tokens", type=int, default=100, help="(a): new tokens for score line + reason")
     parser.add_argument("--score-tokens", type=int, default=16, help="(b): cap on the score line's tokens")
     args = parser.parse_args()
 
+    args.template = args.template or trained_template(args.adapter)
     with ExitStack() as stack:
         folder = model_folder(stack, args.model)
         model, tokenizer = load_causal_lm(folder, args.adapter)
@@ -138,11 +166,18 @@ def main() -> None:
         print(f"model {folder} (adapter {args.adapter}), template {args.template}, {len(items)} items from {source}")
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
         runs = [
-            timed(f"(a) naive generate, {args.reason_tokens} tokens", judge("generate", 1, args.reason_tokens), items)
+            timed(
+                f"(a) naive generate, {args.reason_tokens} tokens",
+                judge("generate", 1, args.reason_tokens),
+                items,
+                one_at_a_time=True,
+            )
         ]
         print(f"(a) done in {runs[0].seconds:.1f} s", flush=True)
         runs.append(timed("(b) batched score_first", judge("score_first", args.batch_size, args.score_tokens), items))
         runs.append(timed("(c) batched logprob", judge("logprob", args.batch_size, args.score_tokens), items))
+        with unshared():
+            runs.append(timed("(d) = (c), shared starts run per row", judge("logprob", args.batch_size, 16), items))
     print(table(runs, [pair.verdict for pair in pairs]))
 
 
