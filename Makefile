@@ -34,7 +34,7 @@ install: $(STAMP)  ## create .venv from requirements.lock (torch CPU first, llm-
 
 # torch comes first, as its CPU build (scripts/install_torch.sh; TORCH_INDEX=... for a GPU build), so the
 # lock, which leaves torch out, finds it installed. The lock carries hashes: pip checks every file.
-$(STAMP): requirements.txt requirements.lock pyproject.toml scripts/install_torch.sh
+$(STAMP): requirements.txt requirements.lock pyproject.toml scripts/install_torch.sh scripts/index_answers.py
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	bash scripts/install_torch.sh $(BIN)/pip
@@ -46,8 +46,11 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml scripts/install_torc
 lock:  ## recompile requirements.lock from requirements.txt and requirements-dev.txt (pip-tools, ~3 min)
 	test -d $(STATE)/pip-tools || $(PYTHON) -m venv $(STATE)/pip-tools
 	$(STATE)/pip-tools/bin/pip install -q pip-tools==7.6.2
+	# torch's locked deps must be its CPU build's (PyPI's pulls nvidia-* and triton): resolve with the CPU
+	# index when it answers; otherwise pip's find-links must hold a CPU wheel (as on this project's machines).
+	extra=$$($(PYTHON) scripts/index_answers.py $(TORCH_INDEX) && echo "--extra-index-url $(TORCH_INDEX)"); \
 	CUSTOM_COMPILE_COMMAND="make lock" $(STATE)/pip-tools/bin/pip-compile -q --generate-hashes --strip-extras \
-		--unsafe-package torch --no-emit-find-links --no-emit-index-url --extra-index-url $(TORCH_INDEX) \
+		--unsafe-package torch --no-emit-find-links --no-emit-index-url $$extra \
 		-o requirements.lock requirements.txt requirements-dev.txt
 
 run: install  ## the whole pipeline on the embedded SmolLM2 default, then the headline

@@ -8,10 +8,7 @@ set -euo pipefail
 pip=$1
 spec=$(grep -E '^torch==' "$(dirname "$0")/../requirements.txt")
 index=${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
-if "$(dirname "$pip")/python" - "$index" <<'PY' 2>/dev/null; then
-import sys, urllib.request
-urllib.request.urlopen(sys.argv[1].rstrip("/") + "/torch/", timeout=20)
-PY
+if "$(dirname "$pip")/python" "$(dirname "$0")/index_answers.py" "$index"; then
   "$pip" install -q "$spec" --index-url "$index"
 else
   echo "install_torch: $index does not answer; installing $spec from PyPI (a CUDA build on Linux, unless a CPU wheel is at hand)" >&2
