@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Optional
 
@@ -33,6 +34,24 @@ import_app = typer.Typer(
     no_args_is_help=True, help="Convert published judge data into judgeops pairs, questions or scored answers."
 )
 app.add_typer(import_app, name="import")
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        try:
+            typer.echo(f"judgeops {metadata.version('judgeops')}")
+        except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("judgeops (not installed: pip install -e .)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the installed version and exit."
+    ),
+) -> None:
+    pass
 
 
 def _stage(name: str) -> None:

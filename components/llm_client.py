@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 
 from components.keyed_jsonl import KeyedJsonl, digest
+from components.progress import track
 
 Messages = list[dict[str, str]]
 Accept = Callable[[str], bool]
@@ -162,7 +163,9 @@ class LLMClient:
                 return error
 
         with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
-            answers = dict(zip(unique, pool.map(one, unique.values()), strict=True))
+            desc = f"{self.model} at {httpx.URL(self.base_url).host}"  # never the whole URL: it may hold a secret
+            done = track(pool.map(one, unique.values()), desc, len(unique), unit="requests")
+            answers = dict(zip(unique, done, strict=True))
         return [answers[key] for key in keys]
 
     def close(self) -> None:

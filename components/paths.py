@@ -29,6 +29,7 @@ JUDGMENTS_CACHE = DATA / "cache" / "judgments"
 AUDIT = DATA / "audit"
 REPORTS = Path("reports")
 PLOTS = REPORTS / "plots"
+DATA_DOCS = REPORTS / "data_docs"  # validate: Great Expectations Data Docs, beside the report that links them
 METRICS = Path("metrics")
 
 

@@ -10,8 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
-from tqdm.auto import tqdm
 from transformers import StoppingCriteria, StoppingCriteriaList
+
+from components.progress import track
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def generate(
     torch.manual_seed(seed)
     stop_ids = _stop_ids(tokenizer, decoding.stop_at_newline)
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    for batch in tqdm(batches, desc=progress, disable=progress is None, leave=False):
+    for batch in track(batches, progress, total=len(prompts), unit="prompts", count=len):
         encoded = tokenizer([prompts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False)
         encoded = encoded.to(model.device)
         sampling = decoding.temperature > 0

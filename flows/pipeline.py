@@ -1,7 +1,8 @@
 """The judge-pipeline flow: take the workspace (one run at a time), set params.yaml to the committed
 file plus this run's profile and overrides, open the MLflow parent run, then run each DVC stage in
 order with the run id passed down so stage runs nest under it; put the workspace's params.yaml
-back at the end (components/workspace.py).
+back at the end (components/workspace.py). The run's Prefect artifacts (flows/artifacts.py) link the
+MLflow parent run and, once the stages are done, show the headline, the report and the audit flags.
 
 Run it three ways: `prefect deployment run judge-pipeline/full` (after `make serve`),
 `python -m flows.pipeline --profile tiny`, or plain `dvc repro`.
@@ -19,8 +20,9 @@ from prefect import flow
 
 from components.config import PARAMS_FILE
 from components.stages.registry import STAGES
-from components.tracking import PARENT_ENV, mark_killed, parent_run
+from components.tracking import PARENT_ENV, mark_killed, parent_run, tracking_uri
 from components.workspace import RUN_ENV, RunParams, params_for_run, workspace_lock
+from flows.artifacts import publish_audit_results, publish_mlflow_run, publish_results
 from flows.stage_task import ROOT, audit_task, repro_stage, venv_env
 
 
@@ -97,9 +99,11 @@ def judge_pipeline(
             tags=used.tags(),
             files=(PARAMS_FILE,),
         ) as run_id:
+            publish_mlflow_run(run_id, tracking_uri())
             env = venv_env(_provenance(used, run_id))
             for stage in stages:
                 repro_stage(stage, env, stage_timeout_s)
+            publish_results(ROOT, stages)
     return run_id
 
 
@@ -115,8 +119,10 @@ def _audit(profile: str, overrides: dict | None, judge: str | None, data: str | 
             tags=used.tags(),
             files=(PARAMS_FILE,),
         ) as run_id:
+            publish_mlflow_run(run_id, tracking_uri())
             out = f"audit-results/{run_id}"
             audit_task(judge, data, out, venv_env(_provenance(used, run_id)), timeout_s)
+            publish_audit_results(ROOT / out / "results.json")
             print(f"audit results in {ROOT / out}")
     return run_id
 

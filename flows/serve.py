@@ -4,9 +4,10 @@
 - judge-pipeline/audit: audit a named judge on a named dataset without retraining
   (parameters: judge, data)
 
-Both share one workspace (params.yaml, data/, models/), so the runner starts one flow run at a
-time (``limit=1``, across both deployments); others wait until it ends. Each flow run also holds
-the workspace's file lock, which covers flow runs started any other way.
+Both share one workspace (params.yaml, data/, models/), so one flow run at a time: each deployment
+has a concurrency limit of 1 (held by the Prefect server: more runs wait in the queue, however many
+processes serve it), the runner starts one run at a time across both (``limit=1``), and each flow run
+holds the workspace's file lock, which covers flow runs started any other way.
 """
 
 from prefect import serve
@@ -19,10 +20,15 @@ RUN_LIMIT = 1
 if __name__ == "__main__":
     serve(
         judge_pipeline.to_deployment(
-            name="full", description="The whole pipeline: generate, validate, finetune, judge, audit, report."
+            name="full",
+            description="The whole pipeline: generate, validate, finetune, judge, audit, report.",
+            concurrency_limit=RUN_LIMIT,
         ),
         judge_pipeline.to_deployment(
-            name="audit", parameters={"mode": "audit"}, description="Audit any judge on any pairs file."
+            name="audit",
+            parameters={"mode": "audit"},
+            description="Audit any judge on any pairs file.",
+            concurrency_limit=RUN_LIMIT,
         ),
         limit=RUN_LIMIT,
     )

@@ -31,6 +31,22 @@ class StageError(RuntimeError):
     """A stage failed; the message is the stage's own error, not a bare exit code."""
 
 
+class TransientStageError(StageError):
+    """A stage ended without an error line of its own (a crash, a kill, DVC busy): a rerun may well
+    succeed. A stage's own error (bad params or data, a failed gate) or a timeout would come back."""
+
+
+def retry_transient(task, task_run, state) -> bool:
+    """Prefect's retry condition: retry only a transient failure. A retry is cheap because every
+    stage resumes: DVC skips finished stages, generate/judge/audit reuse their caches, finetune
+    restarts from its last checkpoint."""
+    return isinstance(state.result(raise_on_failure=False), TransientStageError)
+
+
+# One retry, after a pause that lets a dying process group or a busy DVC lock clear.
+RETRIES = {"retries": 1, "retry_delay_seconds": 10, "retry_condition_fn": retry_transient}
+
+
 def venv_env(extra: dict | None = None) -> dict:
     """The environment a stage needs: this interpreter's bin/ first on PATH (for dvc and
     judgeops), project-local state, telemetry off."""
@@ -45,12 +61,12 @@ def venv_env(extra: dict | None = None) -> dict:
     return env
 
 
-@task(name="dvc-repro", task_run_name="dvc repro {stage}")
+@task(name="dvc-repro", task_run_name="dvc repro {stage}", **RETRIES)
 def repro_stage(stage: str, env: dict, timeout_s: float = 3600) -> None:
     run_command([str(Path(sys.executable).parent / "dvc"), "repro", stage], stage, env, timeout_s)
 
 
-@task(name="audit", task_run_name="audit {judge}")
+@task(name="audit", task_run_name="audit {judge}", **RETRIES)  # --out keeps its judgments: resumes
 def audit_task(judge: str, data: str, out: str, env: dict, timeout_s: float = 3600) -> None:
     judgeops = str(Path(sys.executable).parent / "judgeops")
     run_command([judgeops, "audit", "--judge", judge, "--data", data, "--out", out], "audit", env, timeout_s)
@@ -98,7 +114,8 @@ def run_command(command: list[str], stage: str, env: dict, timeout_s: float) -> 
         os.close(held)
     reader.join(timeout=5)
     if code != 0:
-        raise StageError(f"stage {stage} failed (exit {code}): {stage_error(tail)}")
+        own = any(line.startswith(ERROR_PREFIX) for line in tail)
+        raise (StageError if own else TransientStageError)(f"stage {stage} failed (exit {code}): {stage_error(tail)}")
 
 
 def _logger():

@@ -1,5 +1,6 @@
 """What a `components` module imports, read statically from its source so nothing is imported: the
-stage-deps test follows it to each stage's code, the import-graph test looks for circles in it.
+stage-deps test follows it to each stage's code, the import-graph test looks for circles in it, and the
+dependency test checks that each third-party package it names is declared.
 
 Imports inside functions count, and so do string constants that name a module
 (``code_fingerprint("components.judges.parsers")`` imports it); an import by a computed name
@@ -43,6 +44,18 @@ def imported_modules(source: Path) -> set[str]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("components."):
             names.add(node.value)
     return {name for name in names if name.split(".")[0] == "components" and module_file(name)}
+
+
+def top_level_imports(source: Path) -> set[str]:
+    """The first part of every module ``source`` imports by name (``from a.b import c`` names ``a``),
+    first-party, standard library and third-party alike."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(), str(source))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
 
 
 def imported_files(source: Path) -> set[Path]:

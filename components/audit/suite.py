@@ -12,6 +12,7 @@ from components.audit.runner import run_probe
 from components.config import AuditParams
 from components.judges.base import Judge
 from components.judges.cache import judge_cached
+from components.progress import Progress
 from components.schemas import Pair
 
 
@@ -21,7 +22,20 @@ def audit_judge(judge: Judge, pairs: Sequence[Pair], cfg: AuditParams, cache: Pa
     pairs = list(pairs)[: cfg.max_items]
     bootstrap = Bootstrap(cfg.bootstrap, cfg.seed)
     judge_items = (lambda j, items: judge_cached(j, items, cache)[0]) if cache else None
-    return [run_probe(probe, judge, pairs, bootstrap, judge_items) for probe in make_probes(cfg)]
+    probes = make_probes(cfg)
+    results = []
+    with Progress(f"audit {judge.name}", len(probes), unit="probes", every=0) as progress:  # a line per probe
+        for probe in probes:
+            results.append(run_probe(probe, judge, pairs, bootstrap, judge_items))
+            progress.set_postfix(f"{probe.name}: {_outcome(results[-1])}")
+            progress.update()
+    return results
+
+
+def _outcome(result: ProbeResult) -> str:
+    if result.skipped:
+        return f"skipped ({result.skipped})"
+    return f"{result.metric} {result.value:.3f}{' FLAGGED' if result.flagged else ''}"
 
 
 def summary_metrics(results: Sequence[ProbeResult]) -> dict[str, float]:

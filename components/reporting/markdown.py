@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components import paths
+
 
 @dataclass(frozen=True)
 class Findings:
@@ -56,6 +58,7 @@ def render(found: Findings) -> str:
         audit_table(found.audit),
         "## Data validation",
         validation_summary(found.gate),
+        data_docs_link(),
         "## Score correlation with the teacher",
         correlation_table(evaluations),
         "## Scores and calibration",
@@ -204,6 +207,13 @@ def validation_summary(gate: dict | None) -> str:
         for w in warnings
     ]
     return head + "\n\n" + table(["dataset", "expectation", "unexpected", "observed"], rows)
+
+
+def data_docs_link() -> str:
+    """The validate stage's Data Docs sit beside the report, so one relative link serves report.md,
+    report.html and the copies MLflow keeps."""
+    target = (paths.DATA_DOCS / "index.html").relative_to(paths.REPORTS).as_posix()
+    return f"Every expectation, dataset by dataset: [Great Expectations Data Docs]({target}) (static HTML, offline)."
 
 
 def _share(value) -> str:

@@ -23,6 +23,7 @@ STAGE = Stage(
         "components/keyed_jsonl.py",
         "components/metrics.py",
         "components/models.py",
+        "components/progress.py",
         "components/schemas.py",
         "components/textgen.py",
     ),

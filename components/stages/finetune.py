@@ -46,6 +46,7 @@ STAGE = Stage(
         "components/subsets.py",
         "components/keyed_jsonl.py",
         "components/models.py",
+        "components/progress.py",
         "components/schemas.py",
     ),
     outs=(Out("models/judge"),),

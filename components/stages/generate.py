@@ -61,6 +61,7 @@ STAGE = Stage(
         "components/keyed_jsonl.py",
         "components/llm_client.py",
         "components/models.py",
+        "components/progress.py",
         "components/schemas.py",
         "components/textgen.py",
     ),

@@ -39,6 +39,7 @@ STAGE = Stage(
         "components/subsets.py",
         "components/keyed_jsonl.py",
         "components/models.py",
+        "components/progress.py",
         "components/schemas.py",
         "components/textgen.py",
     ),

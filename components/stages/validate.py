@@ -1,7 +1,9 @@
 """Stage validate: the Great Expectations gate on everything generate wrote.
 
 A critical failure fails the stage (and so the Prefect flow) with a message that names the
-expectation, the dataset and up to five offending rows; warnings go to the report.
+expectation, the dataset and up to five offending rows; warnings go to the report. Great Expectations
+Data Docs (static HTML, readable offline) go to reports/data_docs, which the report links; they are
+written before a failing gate stops the stage, so its failures can be browsed too.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ STAGE = Stage(
     help="Great Expectations gates on the generated data.",
     params=("validate",),
     deps=("data/generated", "components/validation", "components/schemas.py"),
-    outs=(Out("data/validation"),),
+    outs=(Out("data/validation"), Out(str(paths.DATA_DOCS))),
 )
 
 
 def run(params: Params, tracker) -> dict:
     from components.validation import failure_message, markdown, run_gate  # pandas: only when it runs
+    from components.validation.data_docs import build_data_docs
 
     gate = run_gate(
         {
@@ -38,7 +41,9 @@ def run(params: Params, tracker) -> dict:
     summary = gate.to_json()
     write_json(paths.VALIDATION / "results.json", summary)
     write_text(paths.VALIDATION / "summary.md", markdown(gate))
+    build_data_docs(gate, paths.DATA_DOCS)
     tracker.artifact(paths.VALIDATION, "validation")
+    tracker.artifact(paths.DATA_DOCS, "validation/data_docs")
     if not gate.passed:
         raise StageFailed(failure_message(gate))
     return {k: v for k, v in summary.items() if isinstance(v, (int, float, bool))}

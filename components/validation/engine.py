@@ -24,9 +24,10 @@ MAX_EXAMPLE_CHARS = 80
 _batch_definition = None
 
 
-def run_plan(dataset: str, suite: str, plan: Plan) -> list[ExpectationRow]:
+def run_plan(dataset: str, suite: str, plan: Plan, keep: list | None = None) -> list[ExpectationRow]:
     """Every check of the plan, in the plan's order: run per table, or skipped with a note when it
-    was marked so or its columns are absent (their existence checks report that)."""
+    was marked so or its columns are absent (their existence checks report that). ``keep`` collects
+    GX's own (suite, result) per table validated, for Data Docs (components/validation/data_docs.py)."""
     done: dict[str, ExpectationRow] = {}
     for name, table in plan.tables.items():
         runnable = []
@@ -36,18 +37,20 @@ def run_plan(dataset: str, suite: str, plan: Plan) -> list[ExpectationRow]:
                 done[check.name] = _skipped(dataset, suite, check, f"column {missing[0]!r} is missing")
             else:
                 runnable.append(check)
-        done.update({check.name: row for check, row in _validate(dataset, suite, table, runnable)})
+        done.update({check.name: row for check, row in _validate(dataset, suite, name, table, runnable, keep)})
     return [done.get(check.name) or _skipped(dataset, suite, check, check.note) for check in plan.checks]
 
 
-def _validate(dataset: str, suite: str, table: Table, checks: list[Check]) -> list[tuple[Check, ExpectationRow]]:
+def _validate(
+    dataset: str, suite: str, name: str, table: Table, checks: list[Check], keep: list | None
+) -> list[tuple[Check, ExpectationRow]]:
     if not checks:
         return []
     batch_definition = _batch_definition_whole_frame()  # first: suites need the context to exist
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    expectation_suite = gx.ExpectationSuite(name=f"{dataset}.{suite}")
+    expectation_suite = gx.ExpectationSuite(name=f"{dataset}.{suite}.{name}")  # one per table: Data Docs pages
     for check in checks:
         cls = getattr(gxe, check.expectation)
         expectation_suite.add_expectation(cls(**check.kwargs, severity=check.severity, meta={"check": check.name}))
@@ -57,6 +60,8 @@ def _validate(dataset: str, suite: str, table: Table, checks: list[Check]) -> li
         result_format["unexpected_index_column_names"] = index
     batch = batch_definition.get_batch(batch_parameters={"dataframe": table.frame})
     outcome = batch.validate(expectation_suite, result_format=result_format)
+    if keep is not None:
+        keep.append((expectation_suite, outcome))
     by_name = {r.expectation_config.meta["check"]: r for r in outcome.results}
     return [(check, _row(dataset, suite, check, by_name[check.name], index)) for check in checks]
 
@@ -106,18 +111,23 @@ def _batch_definition_whole_frame():
     """The process-wide GX batch definition over an in-memory dataframe (built on first use)."""
     global _batch_definition
     if _batch_definition is None:
-        os.environ["GX_ANALYTICS_ENABLED"] = "false"
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO chatter, e.g. in the CLI
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        logging.getLogger(ProgressBarsConfig.__module__).setLevel(logging.WARNING)  # GX sets this one to INFO
-
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        asset = context.data_sources.add_pandas("judgeops").add_dataframe_asset("records")
+        asset = quiet_context().data_sources.add_pandas("judgeops").add_dataframe_asset("records")
         _batch_definition = asset.add_batch_definition_whole_dataframe("whole")
     return _batch_definition
+
+
+def quiet_context():
+    """A new ephemeral GX context: no analytics, no progress bars, no INFO chatter (e.g. in the CLI)."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger(ProgressBarsConfig.__module__).setLevel(logging.WARNING)  # GX sets this one to INFO
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
 
 
 def _example(example: dict, index: list[str]) -> dict:

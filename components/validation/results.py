@@ -2,7 +2,8 @@
 
 Rows hold plain JSON values only (no numpy, no GX objects), so the same structure feeds DVC
 metrics, the markdown summary and the message a failing Prefect task shows (both rendered by
-``summary``, which reads these classes; they know nothing of it).
+``summary``, which reads these classes; they know nothing of it). GX's own results ride along on
+``SuiteResult.gx_results`` for Data Docs only, never in ``to_json``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class SuiteResult:
     suite: str
     records: int
     rows: list[ExpectationRow] = field(default_factory=list)
+    gx_results: list = field(default_factory=list, repr=False, compare=False)  # (GX suite, GX result) per table
 
     @property
     def passed(self) -> bool:

@@ -74,7 +74,9 @@ def _validate(
         plan.tables["lines"] = Table(lines, [frames.WHERE, "error"])
         parse = Check("records:parse", CRITICAL, "ExpectColumnValuesToBeNull", {"column": "error"}, "lines")
         plan.checks.insert(0, parse)
-    return SuiteResult(name, suite, len(raw), run_plan(name, suite, plan))
+    kept: list = []
+    rows = run_plan(name, suite, plan, kept)
+    return SuiteResult(name, suite, len(raw), rows, gx_results=kept)
 
 
 def _known(suite: str) -> None:

@@ -1,0 +1,75 @@
+"""What a flow run's Prefect artifacts say, made from the files the stages write."""
+
+from components.reporting.run_summary import audit_flags, audit_result_flags, headline_markdown, mlflow_run_url
+
+HEADLINE = {
+    "agreement_gain": 0.6417,
+    "agreement_gain_low": 0.5417,
+    "agreement_gain_high": 0.7417,
+    "base.accuracy": 0.075,
+    "base.accuracy_low": 0.033,
+    "base.accuracy_high": 0.125,
+    "base.cohen_kappa": -0.0054,
+    "base.consistency": 0.4417,
+    "base.f1_macro": 0.0915,
+    "base.parse_failure_rate": 0.5583,
+    "finetuned.accuracy": 0.7167,
+    "finetuned.accuracy_low": 0.6333,
+    "finetuned.accuracy_high": 0.8083,
+    "finetuned.cohen_kappa": 0.5481,
+    "finetuned.consistency": 1.0,
+    "finetuned.f1_macro": 0.7036,
+    "finetuned.parse_failure_rate": 0.0,
+    "human.pandalm.finetuned.accuracy": 0.265,
+    "human.pandalm.finetuned.consistency": 1.0,
+    "promoted": 1,
+    "test_pairs": 120,
+}
+
+AUDIT = {
+    "finetuned.format.flagged": 1,
+    "finetuned.format.max_flip_rate": 0.54166,
+    "finetuned.position.consistency": 1.0,
+    "finetuned.position.flagged": 0,
+    "base.self_enhancement.skipped": 1,
+    "items": 24,
+    "wall_seconds": 37.1,
+}
+
+
+def test_headline_has_a_row_per_pipeline_judge_and_the_gain():
+    text = headline_markdown(HEADLINE)
+    rows = [line for line in text.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[0] for row in rows] == ["| base", "| finetuned"]
+    assert "0.717 [0.633, 0.808]" in text and "55.8%" in text
+    assert "+0.642 [+0.542, +0.742]" in text
+    assert "pandalm.finetuned: 0.265" in text
+    assert "promoted; 120 test pairs" in text
+
+
+def test_audit_flags_read_the_flat_metrics():
+    rows = {(r["judge"], r["probe"]): r for r in audit_flags(AUDIT)}
+    assert set(rows) == {("finetuned", "format"), ("finetuned", "position"), ("base", "self_enhancement")}
+    assert rows["finetuned", "format"] == {
+        "judge": "finetuned",
+        "probe": "format",
+        "metric": "max_flip_rate",
+        "value": 0.542,
+        "flag": "FLAGGED",
+    }
+    assert rows["finetuned", "position"]["flag"] == "ok"
+    assert rows["base", "self_enhancement"]["flag"] == "skipped"
+
+
+def test_audit_result_rows_give_the_same_flags():
+    results = [
+        {"judge": "x", "probe": "format", "metric": "max_flip_rate", "value": 0.54166, "flagged": True, "skipped": ""},
+        {"judge": "x", "probe": "format2", "metric": "m", "value": 0.0, "flagged": False, "skipped": "no templates"},
+    ]
+    assert [r["flag"] for r in audit_result_flags(results)] == ["FLAGGED", "skipped"]
+    assert audit_result_flags(results)[0]["value"] == 0.542
+
+
+def test_mlflow_link_points_at_the_server_or_at_make_ui():
+    assert mlflow_run_url("http://mlflow.internal:5000/", "abc") == "http://mlflow.internal:5000/#/runs/abc"
+    assert mlflow_run_url("sqlite:////work/mlflow.db", "abc") == "http://127.0.0.1:5000/#/runs/abc"
