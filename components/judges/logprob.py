@@ -41,9 +41,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from tqdm.auto import tqdm
 
 from components.judges.parsers import Parsed
+from components.progress import track
 from components.schemas import FIRST, SECOND, TIE, verdict_from_scores
 from components.vocabulary import SCORE_RANGE
 
@@ -144,7 +144,7 @@ def read_judgments(
     encoded = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in prompts]
     readings: list[Reading | None] = [None] * len(prompts)
     batches = shared_prefix_batches(encoded, batch_size)
-    for batch, shared in tqdm(batches, desc=progress, disable=progress is None, leave=False):
+    for batch, shared in track(batches, progress, total=len(prompts), unit="prompts", count=lambda b: len(b[0])):
         cached = _Cached(model, tokenizer.pad_token_id)
         with torch.inference_mode():
             if shared:
