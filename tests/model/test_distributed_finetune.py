@@ -1,6 +1,6 @@
-"""`judgeops finetune` on two CPU processes (gloo, DDP) under `accelerate launch`: the same judge as one
-process on the same global batch, one MLflow run and one set of files, and a rank killed by SIGKILL
-costs no finished step."""
+"""`judgeops finetune` on two CPU processes (gloo, DDP), launched by itself under `accelerate launch`
+because params.yaml says ``finetune.launcher: accelerate``: the same judge as one process on the same
+global batch, one MLflow run and one set of files, and a rank killed by SIGKILL costs no finished step."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from components import paths
 from components.config import load_yaml
 from components.io import write_jsonl
 from components.profiles import merge_overrides
-from components.training.launch import accelerate_argv
 from tests.conftest import REPO
 from tests.factories import arithmetic_pairs
 
@@ -37,6 +36,7 @@ EXACT = {
     "template": "judgeops",
     "target": "judgment",
 }
+TWO = {"launcher": "accelerate", "num_processes": 2}
 
 
 def workspace(root: Path, model_dir: Path, finetune: dict) -> Path:
@@ -56,7 +56,7 @@ def workspace(root: Path, model_dir: Path, finetune: dict) -> Path:
     return root
 
 
-def finetune_command(root: Path, processes: int = 1) -> subprocess.Popen:
+def finetune_command(root: Path) -> subprocess.Popen:
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
@@ -64,9 +64,9 @@ def finetune_command(root: Path, processes: int = 1) -> subprocess.Popen:
         "HF_HUB_OFFLINE": "1",
         "OMP_NUM_THREADS": "1",
     }
-    command = ("-m", "components.cli", "finetune")
+    env.pop("JUDGEOPS_LAUNCHED", None)
     return subprocess.Popen(
-        accelerate_argv(processes, None, command) if processes > 1 else [sys.executable, *command],
+        [sys.executable, "-m", "components.cli", "finetune"],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -76,8 +76,8 @@ def finetune_command(root: Path, processes: int = 1) -> subprocess.Popen:
     )
 
 
-def run_finetune(root: Path, processes: int = 1, timeout: float = 120) -> dict:
-    process = finetune_command(root, processes)
+def run_finetune(root: Path, timeout: float = 120) -> dict:
+    process = finetune_command(root)
     try:
         _, err = process.communicate(timeout=timeout)
     finally:
@@ -114,28 +114,32 @@ def progress(root: Path, key: str = "step") -> list:
 
 
 def test_two_processes_train_the_judge_one_process_trains_on_the_same_global_batch(tiny_model_dir, tmp_path):
-    """About 40 s: three Python processes import torch twice over on two busy cores."""
+    """About 45 s on two busy cores, most of it four Python processes importing torch."""
     from components.config import load_params
 
     one = workspace(tmp_path / "one", tiny_model_dir, EXACT)
-    two = workspace(tmp_path / "two", tiny_model_dir, EXACT)
+    two = workspace(tmp_path / "two", tiny_model_dir, {**EXACT, **TWO})
     cfg = load_params(two / "params.yaml").finetune
     assert cfg.frozen_cache and cfg.lora_layers == 1, "the tiny profile trains on the frozen-prefix cache"
 
     alone = run_finetune(one)
-    together = run_finetune(two, processes=2)
+    together = run_finetune(two)
 
     expected, found = adapter(one), adapter(two)
     assert found.keys() == expected.keys() and expected
     for name, tensor in expected.items():
         assert float((found[name] - tensor).abs().max()) < 1e-5, name
     assert any(float(t.abs().max()) > 0 for name, t in found.items() if "lora_B" in name), "the adapter trained"
-    # the loss of every step: the first batch has one row, lent to rank 1 with its loss zeroed
+    # the loss of every step; 25 pairs in batches of 8: one batch has a single row, lent to rank 1 and not counted
     assert progress(two, "loss") == pytest.approx(progress(one, "loss"), rel=1e-5)
     assert (together["best_step"], together["best_val_agreement"]) == (alone["best_step"], alone["best_val_agreement"])
     assert together["train_tokens"] == alone["train_tokens"], "the tokens of the global batches, counted once"
 
+    # two processes took part: each saved its RNG state into the checkpoint rank 0 committed
+    (last,) = (two / paths.CHECKPOINTS).glob(f"*/checkpoints/step-{cfg.max_steps:06d}/accelerate")
+    assert sorted(f.name for f in last.glob("random_states_*")) == ["random_states_0.pkl", "random_states_1.pkl"]
     (run,) = stage_runs(two)  # rank 1 opened no run of its own
+    assert run.data.params["finetune.num_processes"] == "2"
     assert run.data.metrics["registered_version"] == 1 == together["registered_version"]
     assert progress(two) == list(range(1, cfg.max_steps + 1)), "one progress line per step, from rank 0"
     curve = json.loads((two / paths.LEARNING_CURVE).read_text())
@@ -143,7 +147,7 @@ def test_two_processes_train_the_judge_one_process_trains_on_the_same_global_bat
 
 
 def test_a_rank_killed_by_sigkill_costs_no_finished_step_on_the_rerun(tiny_model_dir, tmp_path):
-    """About 45 s. The frozen-prefix cache off: the plain DDP path (the test above runs the cached one)."""
+    """About 50 s. The frozen-prefix cache off: the plain DDP path (the test above runs the cached one)."""
     import psutil
 
     steps, every = 80, 10
@@ -152,6 +156,7 @@ def test_a_rank_killed_by_sigkill_costs_no_finished_step_on_the_rerun(tiny_model
         tiny_model_dir,
         {
             **EXACT,
+            **TWO,
             "frozen_cache": False,
             "max_steps": steps,
             "checkpoint_every": every,
@@ -160,7 +165,7 @@ def test_a_rank_killed_by_sigkill_costs_no_finished_step_on_the_rerun(tiny_model
         },
     )
     checkpoints = root / paths.CHECKPOINTS
-    process = finetune_command(root, processes=2)
+    process = finetune_command(root)
     try:
         deadline = time.monotonic() + 120
         while not list(checkpoints.glob(f"*/checkpoints/step-{every:06d}")):
@@ -182,7 +187,7 @@ def test_a_rank_killed_by_sigkill_costs_no_finished_step_on_the_rerun(tiny_model
     assert every <= killed_at < steps, f"killed after step {killed_at}: the run was not cut short"
     assert not (root / paths.metrics_file("finetune")).exists()
 
-    metrics = run_finetune(root, processes=2)
+    metrics = run_finetune(root)
     assert metrics["resumed_from_step"] == killed_at
     assert metrics["steps_run"] == steps - killed_at
     assert progress(root) == list(range(1, steps + 1)), "every step done once, none redone after a checkpoint"
