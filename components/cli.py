@@ -138,8 +138,23 @@ def _audit_params(cfg, probes: str | None):
     return cfg.model_copy(update={"probes": names})
 
 
+def finetune() -> None:
+    """LoRA SFT of the base model into a judge, registered in MLflow. With finetune.launcher accelerate
+    this command runs itself under `accelerate launch` (finetune.num_processes, finetune.accelerate_config)."""
+    from components.config import load_params
+    from components.training.launch import relaunch, relaunch_wanted
+
+    cfg = load_params().finetune
+    if relaunch_wanted(cfg):
+        code = relaunch(cfg, ("-m", "components.cli", "finetune"))  # every rank runs this command again
+        if code:
+            raise typer.Exit(code)
+        return
+    _stage("finetune")
+
+
 # Stages whose command does more than run the stage.
-_OWN_COMMANDS = {"validate": validate, "audit": audit}
+_OWN_COMMANDS = {"validate": validate, "audit": audit, "finetune": finetune}
 
 
 def _register_stages() -> None:

@@ -226,6 +226,19 @@ class FinetuneParams(Section):
     eval_every: int = Field(30, ge=1)
     eval_items: int = Field(32, ge=1)
     seed: int = 7
+    # accelerate: `judgeops finetune` runs itself under `accelerate launch` (components/training/launch.py)
+    launcher: Literal["single", "accelerate"] = "single"
+    num_processes: int = Field(1, ge=1)
+    accelerate_config: str | None = None  # a launch config file (configs/accelerate/*.yaml); null: data parallel
+
+    @model_validator(mode="after")
+    def _processes_need_a_launcher(self):
+        if self.launcher == "single" and (self.num_processes > 1 or self.accelerate_config):
+            raise ValueError(
+                "finetune.num_processes > 1 and finetune.accelerate_config need finetune.launcher: accelerate "
+                "(launcher single trains in this one process)"
+            )
+        return self
 
     @field_validator("template")
     @classmethod

@@ -19,9 +19,11 @@ import torch.nn.functional as F
 from components.training.collate import IGNORE
 
 
-def judgment_loss(model, batch: dict, first_line_weight: float = 1.0) -> torch.Tensor:
+def judgment_loss(model, batch: dict, first_line_weight: float = 1.0, denominator: float | None = None) -> torch.Tensor:
     """Mean cross-entropy over the labelled tokens of a right-padded batch from ``collate``. A batch
-    with cached ``hidden`` states feeds them instead of the tokens (the model cut to its top layers)."""
+    with cached ``hidden`` states feeds them instead of the tokens (the model cut to its top layers).
+    ``denominator`` replaces the batch's own ``target_weight``: a process that holds a share of a
+    batch divides by the whole batch's, so the shares' losses add up to the batch's mean."""
     labels = batch["labels"]
     labelled = labels != IGNORE
     if not bool(labelled.any()):
@@ -37,4 +39,16 @@ def judgment_loss(model, batch: dict, first_line_weight: float = 1.0) -> torch.T
     )
     on_first_line = batch["first_line"][:, width - keep + 1 :].reshape(-1)
     weights = (targets != IGNORE).float() * torch.where(on_first_line, first_line_weight, 1.0)
-    return (losses * weights).sum() / weights.sum()
+    return (losses * weights).sum() / (weights.sum() if denominator is None else denominator)
+
+
+def target_weight(rows: list[dict], first_line_weight: float = 1.0) -> float:
+    """What ``judgment_loss`` divides by for these encoded rows batched together: their target tokens,
+    each score-line token counted ``first_line_weight`` times. Computed from the rows, not the padded
+    tensors, so every process of a data-parallel run knows the whole batch's without a collective."""
+    return float(
+        sum(
+            sum(label != IGNORE for label in row["labels"]) + (first_line_weight - 1) * row["first_line"]
+            for row in rows
+        )
+    )

@@ -8,8 +8,8 @@ model, optimizer and scheduler with accelerate (DDP, DeepSpeed ZeRO or FSDP, as 
 says), moves batches to the device and gives each process its share of every batch.
 
 UNTESTED on GPUs (none on the machines this project is built on): the Accelerated path is
-exercised on one CPU process in tests/model/test_finetune.py, and was run by hand on two CPU
-processes (gloo, torchrun); nothing more.
+exercised on one CPU process in tests/model/test_finetune.py and on two (gloo, DDP, through
+``judgeops finetune`` under ``accelerate launch``) in tests/model/test_distributed_finetune.py.
 """
 
 from __future__ import annotations
@@ -24,18 +24,21 @@ import torch
 
 from components.training import checkpoints
 from components.training.hardware import set_threads, use_bf16
-
-LAUNCHER_ENV = "ACCELERATE_MIXED_PRECISION"
-
-
-def launched() -> bool:
-    """True under ``accelerate launch`` or another multi-process launcher (torchrun)."""
-    return LAUNCHER_ENV in os.environ or int(os.environ.get("WORLD_SIZE", "1")) > 1
+from components.training.launch import launched
 
 
 def is_main_process() -> bool:
     """Rank 0, or the only process; launchers set RANK for every process they start."""
     return int(os.environ.get("RANK", "0")) == 0
+
+
+def shard_rows(rows: list, rank: int, world: int) -> tuple[list, bool]:
+    """Process ``rank``'s rows of a global batch: rows rank, rank+world, ... The shares are disjoint and
+    together the batch, in the order one process would see it. A batch smaller than ``world`` (an epoch's
+    last) lends a row to the idle processes, which must still run the step's forward and backward (DDP
+    reduces gradients across all of them): the second value is False for such a loan, whose loss must not count."""
+    mine = rows[rank::world]
+    return (mine, True) if mine else ([rows[rank % len(rows)]], False)
 
 
 def make_runtime(bf16_setting: str | bool, batch_size: int) -> Local | Accelerated:
@@ -60,8 +63,14 @@ class Local:
     def to_device(self, batch: dict) -> dict:
         return batch
 
-    def shard(self, rows: list) -> list:
-        return rows
+    def shard(self, rows: list) -> tuple[list, bool]:
+        return rows, True
+
+    def denominator(self, batch_weight: float) -> float | None:
+        return None  # the batch's own mean, as the loss computes it
+
+    def agree(self, metrics: dict) -> dict:
+        return metrics
 
     def backward(self, loss) -> None:
         loss.backward()
@@ -113,10 +122,21 @@ class Accelerated:
     def to_device(self, batch: dict) -> dict:
         return {key: value.to(self.accelerator.device) for key, value in batch.items()}
 
-    def shard(self, rows: list) -> list:
-        """This process's rows; a batch smaller than N (an epoch's last) lends a row to the idle
-        processes, because every process must run each step's forward and backward."""
-        return rows[self.rank :: self.world] or [rows[self.rank % len(rows)]]
+    def shard(self, rows: list) -> tuple[list, bool]:
+        return shard_rows(rows, self.rank, self.world)
+
+    def denominator(self, batch_weight: float) -> float:
+        """Each process divides its share's loss sum by the whole batch's weight over N: DDP averages the
+        N gradients, so the step is the gradient of the batch's mean -- what one process computes on the
+        same batch -- however the target tokens fall between the shares."""
+        return batch_weight / self.world
+
+    def agree(self, metrics: dict) -> dict:
+        """The main process's eval metrics on every process: each judged the same weights, but the choice
+        of the best checkpoint (and the collective save it starts) must not hang on a float's last bit."""
+        from accelerate.utils import broadcast_object_list
+
+        return broadcast_object_list([metrics], from_process=0)[0]
 
     def backward(self, loss) -> None:
         self.accelerator.backward(loss)

@@ -28,7 +28,7 @@ from components.training.collate import collate, encode, length_grouped_batches,
 from components.training.evaluation import EvalSet
 from components.training.examples import Augment, epoch_examples, training_units, twins
 from components.training.frozen import FrozenPrefix, top_only
-from components.training.loss import judgment_loss
+from components.training.loss import judgment_loss, target_weight
 from components.training.runtime import Accelerated, Local, make_runtime
 
 
@@ -82,7 +82,9 @@ Runtime = Local | Accelerated
 
 
 def prepare(model, cfg: TrainConfig):
-    """Wrap the model for LoRA, or leave every weight trainable for full fine-tuning."""
+    """Wrap the model for LoRA, or leave every weight trainable for full fine-tuning. LoRA's A matrices
+    start random: seeded, so runs with the same settings (one process or several) start alike."""
+    torch.manual_seed(cfg.seed)
     if cfg.method == "full":
         model.requires_grad_(True)
         return model
@@ -173,9 +175,13 @@ def train(
     bar = tqdm(total=cfg.max_steps, initial=start, desc="finetune", leave=False, disable=not runtime.is_main)
     for step in range(start + 1, cfg.max_steps + 1):
         rows = next_batch(schedule, step)
-        batch = runtime.to_device(collate(runtime.shard(rows), tokenizer.pad_token_id))
+        mine, counted = runtime.shard(rows)
+        batch = runtime.to_device(collate(mine, tokenizer.pad_token_id))
+        denominator = runtime.denominator(target_weight(rows, cfg.score_loss_weight))
         with top_only(runtime.unwrap(model), cfg.lora_layers) if prefix else contextlib.nullcontext():
-            loss = _step(model, batch, optimizer, scheduler, runtime, trainable, cfg.score_loss_weight)
+            loss = _step(
+                model, batch, optimizer, scheduler, runtime, trainable, cfg.score_loss_weight, denominator, counted
+            )
         state["losses"].append(loss)
         state["tokens"] += tokens_in(rows)
         state["seconds"] = time.perf_counter() - began
@@ -245,9 +251,23 @@ def _forget_after(progress: Path, step: int) -> None:
     write_jsonl(progress, rows)
 
 
-def _step(model, batch: dict, optimizer, scheduler, runtime: Runtime, trainable: list, score_weight: float) -> float:
+def _step(
+    model,
+    batch: dict,
+    optimizer,
+    scheduler,
+    runtime: Runtime,
+    trainable: list,
+    score_weight: float,
+    denominator: float | None = None,
+    counted: bool = True,
+) -> float:
+    """One optimizer step; the loss of the whole batch (every process's share, when there are several).
+    A lent row (``counted`` False) runs forward and backward with its loss zeroed."""
     with runtime.autocast():
-        loss = judgment_loss(model, batch, score_weight)
+        loss = judgment_loss(model, batch, score_weight, denominator)
+        if not counted:
+            loss = loss * 0.0
     runtime.backward(loss)
     runtime.clip(trainable, 1.0)
     optimizer.step()
@@ -272,6 +292,7 @@ def _evaluate(
         metrics["eval_loss"] = state["eval_loss"] = eval_set.loss(model, runtime)
     if evaluate:
         metrics.update(evaluate(runtime.unwrap(model)))
+    metrics = runtime.agree(metrics)
     model.train()
     state.setdefault("curve", []).append({"step": step, "tokens": state["tokens"], **metrics})
     if log and runtime.is_main:

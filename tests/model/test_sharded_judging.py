@@ -1,5 +1,17 @@
 """Sharded judging: shards keep pairs whole and merge back in order, and the judge stage on two Dask
-workers writes the files one process writes, from the same cache."""
+workers -- a local cluster, or worker processes started apart from it -- writes the files one process
+writes, from the same cache, also when a worker dies mid-shard."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +144,101 @@ def test_the_judge_stage_on_two_dask_workers_writes_what_one_process_writes(tiny
     again = stage.run(params, NullTracker())  # one process, on the sharded run's cache
     assert all(again[f"{name}.from_cache"] == 8 for name in PIPELINE_JUDGES)
     assert outputs() == written
+
+
+@contextmanager
+def dask_processes(folder: Path, workers: int, delay_s: float) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """A scheduler and ``workers`` workers, each its own OS process as on separate machines, started by the
+    `dask` command line (single-threaded workers without a nanny: killing one's process kills the worker);
+    yields the scheduler's address and the worker processes, and kills them all on the way out."""
+    from distributed import Client
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    scheduler_file = folder / "scheduler.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "JUDGEOPS_SHARD_LOG": str(folder / "shards.jsonl")}
+    env |= {"JUDGEOPS_SHARD_DELAY": str(delay_s), "OMP_NUM_THREADS": "1"}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True, "env": env}
+    started = [
+        subprocess.Popen(
+            [dask, "scheduler", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)], **quiet
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 30
+        while not scheduler_file.exists():
+            assert started[0].poll() is None and time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.05)
+        worker = [dask, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1", "--nworkers", "1"]
+        worker += ["--no-nanny", "--no-dashboard", "--preload", "tests.dask_shard_log"]
+        started += [subprocess.Popen(worker, **quiet) for _ in range(workers)]
+        address = json.loads(scheduler_file.read_text())["address"]
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(workers, timeout=60)
+        yield address, started[1:]
+    finally:
+        for process in started:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def kill_the_first_to_start_a_shard(log: Path, workers: list[subprocess.Popen], killed: list[int]) -> None:
+    """Watches the shard log from a thread: SIGKILLs the worker that starts the first shard, mid-shard."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if log.exists() and log.read_text().strip():
+            pid = json.loads(log.read_text().splitlines()[0])["pid"]
+            (victim,) = [process for process in workers if process.pid == pid]
+            victim.send_signal(signal.SIGKILL)
+            killed.append(pid)
+            return
+        time.sleep(0.01)
+
+
+@pytest.mark.slow
+def test_worker_processes_of_a_dask_scheduler_judge_as_one_process_and_a_killed_workers_shard_is_redone(
+    tiny_model_dir, tmp_path, monkeypatch
+):
+    """A scheduler and two workers started by `dask scheduler` / `dask worker` as separate processes,
+    ``judge.dask_address`` pointing at the scheduler. One worker is killed with SIGKILL while it judges its
+    first shard (it waits 2 s before judging it): Dask gives the lost shard to the other worker, and the
+    stage writes every judgment once, equal to one process's. About 15 s on two busy cores."""
+    from components.stages import judge as stage
+
+    params = load_params(REPO / "params.yaml")
+    params = params.model_copy(
+        update={
+            "finetune": params.finetune.model_copy(update={"method": "full"}),
+            "judge": params.judge.model_copy(
+                update={"mode": "logprob", "min_score_mass": 0.0, "batch_size": 4, "human_eval": ["human.jsonl"]}
+            ),
+        }
+    )
+    workspace(tmp_path / "one", tiny_model_dir, monkeypatch)
+    stage.run(params, NullTracker())
+    expected = outputs()
+
+    cluster = tmp_path / "cluster"
+    cluster.mkdir()
+    with dask_processes(cluster, workers=2, delay_s=2.0) as (address, workers):
+        sharded = params.model_copy(
+            update={"judge": params.judge.model_copy(update={"dask_workers": 2, "dask_address": address})}
+        )
+        workspace(tmp_path / "sharded", tiny_model_dir, monkeypatch)
+        killed: list[int] = []
+        watcher = threading.Thread(
+            target=kill_the_first_to_start_a_shard, args=(cluster / "shards.jsonl", workers, killed), daemon=True
+        )
+        watcher.start()
+        found = stage.run(sharded, NullTracker())
+        watcher.join(timeout=5)
+        alive = [process.poll() is None for process in workers]
+
+    assert len(killed) == 1 and alive.count(True) == 1, "one worker was killed while judging, one lived"
+    assert_same(outputs(), expected)  # judgment by judgment, in order: none lost, none doubled
+    assert all(found[f"{name}.judgments"] == 8 for name in PIPELINE_JUDGES)
+    started = [json.loads(line) for line in (cluster / "shards.jsonl").read_text().splitlines()]
+    lost = started[0]
+    assert lost["pid"] == killed[0]
+    redone_by = {row["pid"] for row in started[1:] if (row["judge"], row["items"]) == (lost["judge"], lost["items"])}
+    assert redone_by and killed[0] not in redone_by, "the killed worker's shard was judged again, by the other one"
