@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from components.io import Appender
+from components.progress import Progress
 from components.schemas import Pair
 from components.training import checkpoints
 from components.training.collate import collate, encode, length_grouped_batches, tokens_in
@@ -172,7 +172,7 @@ def train(
     prefix = frozen_prefix(runtime.unwrap(model), cfg)
     schedule = _batches(pairs, tokenizer, cfg, prefix)
     began = time.perf_counter() - state["seconds"]
-    bar = tqdm(total=cfg.max_steps, initial=start, desc="finetune", leave=False, disable=not runtime.is_main)
+    bar = Progress("finetune", cfg.max_steps, unit="steps", initial=start, disable=not runtime.is_main)
     for step in range(start + 1, cfg.max_steps + 1):
         rows = next_batch(schedule, step)
         mine, counted = runtime.shard(rows)
@@ -198,7 +198,7 @@ def train(
                 },
             )
         bar.update(1)
-        bar.set_postfix(loss=f"{loss:.3f}")
+        bar.set_postfix(f"loss {loss:.3f}")
         if (eval_set is not None or evaluate) and (step % cfg.eval_every == 0 or step == cfg.max_steps):
             _evaluate(model, runtime, eval_set, evaluate, step, state, workdir, log)
         if step % cfg.checkpoint_every == 0 or step == cfg.max_steps:
