@@ -156,8 +156,7 @@ def read_judgments(
 
 
 MIN_SHARED = 16
-"""Tokens two prompts must share at their start for one pass over them to serve both: below this the
-extra batch-1 pass costs more than it saves."""
+"""Tokens a batch's prompts must share at their start for the extra pass over it to pay."""
 
 
 def shared_prefix_batches(encoded: Sequence[Sequence[int]], batch_size: int) -> list[tuple[list[int], int]]:
@@ -166,25 +165,36 @@ def shared_prefix_batches(encoded: Sequence[Sequence[int]], batch_size: int) -> 
     Prompts that share a long start -- a pointwise judge's answers to one question, both orders of a
     pair -- are batched together and that start runs once (its KV cache repeated across the rows), so
     a batch pays for the system line, the question and the reference once instead of once per row.
-    The rest are batched by length, as before. At least one token of every prompt stays unshared, so
-    each row has a position whose next-token distribution is read."""
-    order = sorted(range(len(encoded)), key=lambda i: list(encoded[i]))
-    groups: list[list[int]] = []
-    for index in order:
-        if groups and _common(encoded[groups[-1][0]], encoded[index]) >= MIN_SHARED:
-            groups[-1].append(index)
-        else:
-            groups.append([index])
+    Walking the prompts in token order, a prompt joins the open batch when that costs fewer token
+    passes (the shared start once, every row padded to the longest) than reading it on its own;
+    prompts left alone are batched by length, as without sharing. At least one token of every prompt
+    stays unshared, so each row has a position whose next-token distribution is read."""
     batches: list[tuple[list[int], int]] = []
-    alone = []
-    for group in groups:
-        for start in range(0, len(group), batch_size):
-            chunk = sorted(group[start : start + batch_size], key=lambda i: len(encoded[i]))
-            if len(chunk) == 1:
-                alone += chunk
+    alone: list[int] = []
+
+    def close(members: list[int], shared: int) -> None:
+        if len(members) == 1:
+            alone.extend(members)
+        else:
+            batches.append((sorted(members, key=lambda i: len(encoded[i])), shared if shared >= MIN_SHARED else 0))
+
+    members: list[int] = []
+    shared = longest = 0
+    for index in sorted(range(len(encoded)), key=lambda i: list(encoded[i])):
+        size = len(encoded[index])
+        if members and len(members) < batch_size:
+            joint = min(shared, _common(encoded[members[0]], encoded[index]), size - 1)
+            width = max(longest, size)
+            cost_now = shared + len(members) * (longest - shared) + size
+            if joint + (len(members) + 1) * (width - joint) <= cost_now:
+                members.append(index)
+                shared, longest = joint, width
                 continue
-            shared = min(min(_common(encoded[chunk[0]], encoded[i]), len(encoded[i]) - 1) for i in chunk)
-            batches.append((chunk, shared if shared >= MIN_SHARED else 0))
+        if members:
+            close(members, shared)
+        members, shared, longest = [index], size - 1, size
+    if members:
+        close(members, shared)
     alone.sort(key=lambda i: len(encoded[i]))
     batches += [(alone[i : i + batch_size], 0) for i in range(0, len(alone), batch_size)]
     return batches
