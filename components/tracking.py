@@ -103,6 +103,12 @@ class Tracker:
             )
             self._mlflow.log_input(data, context=context)
 
+    def table(self, rows: list[dict], artifact_file: str) -> None:
+        """Log ``rows`` as an MLflow table (a JSON artifact the UI's evaluation view can filter and compare)."""
+        import pandas as pd
+
+        self._mlflow.log_table(pd.DataFrame(rows), artifact_file=artifact_file)
+
     @property
     def mlflow(self):
         """The mlflow module itself, for the registry calls that only tracking's callers make."""

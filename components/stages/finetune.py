@@ -24,7 +24,7 @@ from dataclasses import fields
 
 from components import paths
 from components.config import Params
-from components.io import read_jsonl, write_json
+from components.io import file_md5, read_jsonl, write_json
 from components.judges.factory import HF_JUDGE_PARAMS, judge_settings
 from components.judges.model_ref import JUDGE_IDENTITY
 from components.models import describe, load_causal_lm
@@ -133,15 +133,6 @@ def run(params: Params, tracker) -> dict:
         "registered_version": int(version),
         "register_seconds": round(logged["seconds"], 1),
     }
-
-
-def file_md5(path) -> str:
-    """The same content hash DVC records for a file output."""
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fingerprint(data_hash: str, finetune_params: dict) -> str:

@@ -9,9 +9,8 @@ import pytest
 
 from components import paths
 from components.config import load_params
-from components.io import write_jsonl
+from components.io import file_md5, write_jsonl
 from components.judges.factory import judge_settings
-from components.stages.finetune import file_md5
 from components.tracking import stage_run
 from tests.conftest import REPO
 from tests.factories import arithmetic_pairs
