@@ -172,3 +172,23 @@ def test_mlflow_models_serve_answers_the_same_over_http(store, tiny_model_dir, j
             process.wait()
         log.close()
         shutil.rmtree(tmp_path / "mlruns", ignore_errors=True)
+
+
+def test_the_registered_judge_scores_rows_for_mlflow_genai_evaluate(store, tmp_path, monkeypatch):
+    import mlflow
+
+    from components.mlflow_scorer import PREFERENCE, pairwise_scorer
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store["uri"])
+    mlflow.set_tracking_uri(store["uri"])
+    pairs = arithmetic_pairs(3)
+    scorer = pairwise_scorer("models:/judge@champion")
+    verdicts = mlflow.pyfunc.load_model("models:/judge@champion").predict(frame(pairs))["verdict"].tolist()
+    for pair, verdict in zip(pairs, verdicts, strict=True):
+        feedback = scorer(
+            inputs={"instruction": pair.instruction},
+            outputs=pair.answer1,
+            expectations={"baseline": pair.answer2, "reference": pair.reference},
+        )
+        assert feedback.value == PREFERENCE[verdict] and feedback.source.source_id == "models:/judge@champion"
