@@ -87,7 +87,11 @@ def validate(
 
 def audit(
     judge_spec: Optional[str] = typer.Option(
-        None, "--judge", help="finetuned | base | models:/judge@ALIAS | PATH | openai:MODEL@URL | scripted:NAME"
+        None,
+        "--judge",
+        help="finetuned | base | models:/judge@ALIAS | PATH | openai:MODEL@URL | vllm:PATH | scripted:NAME. "
+        "In openai:MODEL@URL the URL follows the last @ that starts http:// or https://, so MODEL may hold @ "
+        "(openai:judge@champion@http://127.0.0.1:8000/v1)",
     ),
     data: Optional[Path] = typer.Option(None, help="Pairs (JSONL, canonical schema) to audit on"),
     out: Path = typer.Option(Path("audit-results"), help="Folder for results.json and summary.md"),

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from components.judges.calibration import swap_average
 from components.metrics import consistency_metrics, pairwise_cis, pairwise_metrics, pointwise_correlations, with_ci
-from components.schemas import Judgment, Pair
+from components.schemas import Judgment, Pair, mirror
 
 
 def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: int, calibration: str = "none") -> dict:
@@ -114,3 +114,45 @@ def headline_metrics(evaluations: dict[str, dict], human: dict[str, dict[str, di
     metrics["agreement_gain"] = gain["value"]
     metrics["agreement_gain_low"], metrics["agreement_gain_high"] = gain["low"], gain["high"]
     return metrics
+
+
+def judgment_rows(test: list[Pair], judgments: dict[str, list[Judgment]]) -> list[dict]:
+    """One row per test pair: the pair, the gold verdict, and for each judge its verdict and scores in the
+    original order, its verdict with the answers swapped (mirrored back, so a consistent judge repeats
+    itself), whether it agrees with gold and with itself, and why a judgment failed; ``judges_disagree``
+    when the judges' verdicts differ. The MLflow table the report logs, to find disagreements in the UI."""
+    orders = {
+        name: {(j.pair_id, j.order): j for j in found if j.order in ("original", "swapped")}
+        for name, found in judgments.items()
+    }
+    rows = []
+    for pair in test:
+        row = {
+            "pair_id": pair.id,
+            "category": pair.category,
+            "family": pair.family,
+            "instruction": pair.instruction,
+            "reference": pair.reference,
+            "answer1": pair.answer1,
+            "answer2": pair.answer2,
+            "source1": pair.source1,
+            "source2": pair.source2,
+            "gold": pair.verdict,
+        }
+        verdicts = []
+        for name, by_order in orders.items():
+            original, swapped = by_order[(pair.id, "original")], by_order[(pair.id, "swapped")]
+            mirrored = mirror(swapped.verdict)
+            verdicts.append(original.verdict)
+            row |= {
+                f"{name}_verdict": original.verdict,
+                f"{name}_score1": original.score1,
+                f"{name}_score2": original.score2,
+                f"{name}_swapped_verdict": mirrored,
+                f"{name}_agrees": original.verdict is not None and original.verdict == pair.verdict,
+                f"{name}_consistent": original.verdict is not None and original.verdict == mirrored,
+                f"{name}_failure": original.failure or swapped.failure,
+            }
+        row["judges_disagree"] = len(set(verdicts)) > 1
+        rows.append(row)
+    return rows

@@ -17,6 +17,7 @@ last line without its newline that does not parse is marked ``torn``: a write cu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -81,6 +82,15 @@ def atomic_path(path: Path | str, mode: str = "w"):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_md5(path: Path | str) -> str:
+    """The same content hash DVC records for a file output."""
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_jsonl(path: Path | str, records: Iterable[BaseModel | dict]) -> int:

@@ -8,10 +8,12 @@ Shared by the ``openai`` judge and the ``openai`` teacher, so both get the same 
   a model of the same name never gets this one's answers. Only answers are cached: a request that failed,
   an empty answer, and an answer the caller's ``accept`` refuses (a judge's unparseable output) are not,
   so the next run asks again;
-- 429, 5xx, connection errors and timeouts are retried with exponential backoff and jitter (honouring
-  a numeric ``Retry-After``); other 4xx are the request's fault and fail at once. A request that still
-  fails raises ``ChatError`` with the reason -- never an empty text that could pass for an answer (an
+- 429, 5xx, connection errors and timeouts are retried (tenacity) with exponential backoff and jitter
+  (honouring a numeric ``Retry-After``); other 4xx are the request's fault and fail at once. A request that
+  still fails raises ``ChatError`` with the reason -- never an empty text that could pass for an answer (an
   empty answer is a ChatError too, not retried in the run, asked again in the next);
+- an answer keeps the ``logprobs`` the endpoint returned with it (asked for with ``logprobs=True,
+  top_logprobs=k`` as options), in the cache too;
 - the API key is read from the environment variable *named* in the config and lives only in the HTTP
   client's headers (which httpx masks in reprs); any error text that echoes it is redacted.
 
@@ -24,31 +26,35 @@ from __future__ import annotations
 import os
 import random
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from components.keyed_jsonl import KeyedJsonl, digest
 from components.progress import track
 
 Messages = list[dict[str, str]]
-Accept = Callable[[str], bool]
 RETRY_STATUS = frozenset({429}) | frozenset(range(500, 600))
 USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
 @dataclass(frozen=True)
 class ChatResult:
-    """One answer. ``usage`` is the endpoint's token count for it (also when it came from the cache)."""
+    """One answer. ``usage`` is the endpoint's token count for it (also when it came from the cache);
+    ``logprobs`` its ``choices[0].logprobs.content`` (OpenAI's schema), None when the endpoint sent none."""
 
     text: str
     usage: dict[str, int]
     cached: bool
     finish_reason: str = ""
+    logprobs: list[dict] | None = None
+
+
+Accept = Callable[[ChatResult], bool]
 
 
 class ChatError(RuntimeError):
@@ -125,27 +131,30 @@ class LLMClient:
 
     def chat(self, messages: Messages, accept: Accept | None = None, **options) -> ChatResult:
         """One completion, from the cache when this exact request was answered before. Raises ChatError.
-        ``accept(text)`` False marks an answer as no answer (a judge's unparseable output): it is returned
+        ``accept(result)`` False marks an answer as no answer (a judge's unparseable output): it is returned
         but not cached, and a cached one is not served."""
         body = self._body(messages, options)
         key = response_key(self.base_url, body)
         hit = self._answers.get(key)
-        if hit is not None and (accept is None or accept(hit["text"])):
-            with self._lock:
-                self.calls["cached"] += 1
-            return ChatResult(hit["text"], dict(hit["usage"]), True, hit["finish_reason"])
+        if hit is not None:
+            result = _result(hit, cached=True)
+            if accept is None or accept(result):
+                with self._lock:
+                    self.calls["cached"] += 1
+                return result
         try:
             answer = self._post_with_retries(body)
         except ChatError:
             with self._lock:
                 self.calls["failed"] += 1
             raise
-        if accept is None or accept(answer["text"]):
+        result = _result(answer, cached=False)
+        if accept is None or accept(result):
             self._answers.put(key, {"model": self.model, **answer})
         with self._lock:
             for name in USAGE_FIELDS:
                 self.usage[name] += answer["usage"].get(name, 0)
-        return ChatResult(answer["text"], dict(answer["usage"]), False, answer["finish_reason"])
+        return result
 
     def chat_many(
         self, requests: Sequence[Messages], accept: Accept | None = None, **options
@@ -189,17 +198,24 @@ class LLMClient:
 
     def _post_with_retries(self, body: dict) -> dict:
         attempts = self.max_retries + 1
-        failure: _Retryable | None = None
-        for attempt in range(attempts):
-            if failure is not None:
-                with self._lock:
-                    self.calls["retries"] += 1
-                time.sleep(self._delay(attempt - 1, failure.retry_after))
-            try:
-                return self._post(body)
-            except _Retryable as exc:
-                failure = exc
-        raise ChatError(f"{failure} (gave up after {attempts} attempts)")
+        retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            return retrying(self._post, body)
+        except _Retryable as failure:
+            raise ChatError(f"{failure} (gave up after {attempts} attempts)") from None
+
+    def _wait(self, state: RetryCallState) -> float:
+        return self._delay(state.attempt_number - 1, state.outcome.exception().retry_after)
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        with self._lock:
+            self.calls["retries"] += 1
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with jitter (half fixed, half random), or the server's Retry-After."""
@@ -229,11 +245,18 @@ class LLMClient:
         if not isinstance(text, str) or not text.strip():
             raise ChatError(f"empty answer (finish_reason {choice.get('finish_reason') or 'none'!r})")
         usage = payload.get("usage") or {}
-        return {
+        answer = {
             "text": text,
             "finish_reason": choice.get("finish_reason") or "",
             "usage": {name: int(usage.get(name) or 0) for name in USAGE_FIELDS},
         }
+        content = choice["logprobs"].get("content") if isinstance(choice.get("logprobs"), dict) else None
+        if content:
+            try:
+                answer["logprobs"] = [_token(entry) for entry in content]
+            except (KeyError, TypeError, ValueError):
+                raise ChatError(f"malformed logprobs: {self._redact(str(content)[:200])!r}") from None
+        return answer
 
     def _status_reason(self, response: httpx.Response) -> str:
         try:
@@ -264,4 +287,17 @@ def _answer(row: dict) -> dict:
     """A cached answer from its line; raises for a line that is not one (it is then skipped)."""
     if not isinstance(row["text"], str) or not row["text"].strip() or not isinstance(row["usage"], dict):
         raise ValueError("not an answer")
-    return {"text": row["text"], "usage": row["usage"], "finish_reason": row.get("finish_reason") or ""}
+    answer = {"text": row["text"], "usage": row["usage"], "finish_reason": row.get("finish_reason") or ""}
+    if row.get("logprobs") is not None:
+        answer["logprobs"] = [_token(entry) for entry in row["logprobs"]]
+    return answer
+
+
+def _result(answer: dict, cached: bool) -> ChatResult:
+    return ChatResult(answer["text"], dict(answer["usage"]), cached, answer["finish_reason"], answer.get("logprobs"))
+
+
+def _token(entry: dict) -> dict:
+    """A logprobs entry as kept: token, logprob and the top alternatives (OpenAI's ``bytes`` dropped)."""
+    top = [{"token": str(t["token"]), "logprob": float(t["logprob"])} for t in entry.get("top_logprobs") or []]
+    return {"token": str(entry["token"]), "logprob": float(entry["logprob"]), "top_logprobs": top}

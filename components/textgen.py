@@ -27,6 +27,24 @@ def chat_prompt(tokenizer, messages: list[dict]) -> str:
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
 
+@dataclass(frozen=True)
+class TokenLogprob:
+    """One generated token: its text, log-probability, and the ``top`` likeliest tokens there with theirs
+    (from the model's raw distribution, before temperature or top-p, as vLLM and OpenAI report them)."""
+
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A continuation, and with ``top_logprobs`` asked, its tokens up to the end-of-turn or stop token."""
+
+    text: str
+    tokens: tuple[TokenLogprob, ...] = ()
+
+
 def generate(
     model,
     tokenizer,
@@ -39,11 +57,29 @@ def generate(
 ) -> list[str]:
     """Continuations of ``prompts`` (already templated text), in input order. ``halt`` is asked after
     every decoding step; when it answers True every row stops there (a server shutting down)."""
+    return [
+        done.text for done in generate_scored(model, tokenizer, prompts, decoding, batch_size, seed, progress, halt)
+    ]
+
+
+def generate_scored(
+    model,
+    tokenizer,
+    prompts: Sequence[str],
+    decoding: Decoding,
+    batch_size: int = 16,
+    seed: int = 0,
+    progress: str | None = None,
+    halt: Callable[[], bool] | None = None,
+    top_logprobs: int = 0,
+) -> list[Generated]:
+    """``generate``, and with ``top_logprobs`` > 0 each generated token's log-probability and the
+    ``top_logprobs`` likeliest tokens at its position (what an OpenAI-compatible server returns)."""
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    outputs: list[str] = [""] * len(prompts)
+    outputs: list[Generated] = [Generated("")] * len(prompts)
     torch.manual_seed(seed)
     stop_ids = _stop_ids(tokenizer, decoding.stop_at_newline)
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
@@ -62,12 +98,38 @@ def generate(
                 eos_token_id=stop_ids,
                 pad_token_id=tokenizer.pad_token_id,
                 stopping_criteria=StoppingCriteriaList([_Halt(halt)]) if halt else None,
+                return_dict_in_generate=True,
+                output_logits=top_logprobs > 0,
             )
-        new_tokens = generated[:, encoded["input_ids"].shape[1] :]
+        new_tokens = generated.sequences[:, encoded["input_ids"].shape[1] :]
+        scored = _token_logprobs(tokenizer, new_tokens, generated.logits, top_logprobs, set(stop_ids))
         for row, index in enumerate(batch):
             text = tokenizer.decode(new_tokens[row], skip_special_tokens=True)
-            outputs[index] = text.split("\n", 1)[0] if decoding.stop_at_newline else text.strip()
+            text = text.split("\n", 1)[0] if decoding.stop_at_newline else text.strip()
+            outputs[index] = Generated(text, scored[row] if scored else ())
     return outputs
+
+
+def _token_logprobs(tokenizer, new_tokens: torch.Tensor, logits, k: int, stop_ids: set[int]) -> list[tuple]:
+    """Per row, a TokenLogprob for each generated token before the first stop token; [] when k is 0."""
+    if not k:
+        return []
+    rows: list[list[TokenLogprob]] = [[] for _ in range(new_tokens.shape[0])]
+    ended = [False] * new_tokens.shape[0]
+    for step, step_logits in enumerate(logits):
+        logprobs = step_logits.float().log_softmax(-1).cpu()
+        top = logprobs.topk(min(k, logprobs.shape[-1]))
+        chosen = new_tokens[:, step].cpu()
+        names = tokenizer.batch_decode([[i] for i in [*chosen.tolist(), *top.indices.flatten().tolist()]])
+        picked, alternatives = names[: len(chosen)], names[len(chosen) :]
+        for row, token_id in enumerate(chosen.tolist()):
+            ended[row] = ended[row] or token_id in stop_ids
+            if ended[row]:
+                continue
+            offset = row * top.indices.shape[1]
+            listed = zip(alternatives[offset : offset + top.indices.shape[1]], top.values[row].tolist(), strict=True)
+            rows[row].append(TokenLogprob(picked[row], float(logprobs[row, token_id]), tuple(listed)))
+    return [tuple(row) for row in rows]
 
 
 class _Halt(StoppingCriteria):

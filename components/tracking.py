@@ -1,4 +1,5 @@
-"""The only module that imports mlflow.
+"""The one door to the MLflow tracking store and registry (components/judge_model.py defines the judge's
+pyfunc model and logs it through a ``Tracker``).
 
 Every stage logs into one run. When the Prefect flow drives the pipeline it opens a parent run
 and passes its id through ``JUDGEOPS_PARENT_RUN_ID``; each stage's run is then nested under it.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +19,11 @@ PARENT_ENV = "JUDGEOPS_PARENT_RUN_ID"
 EXPERIMENT_ENV = "JUDGEOPS_EXPERIMENT"
 DEFAULT_EXPERIMENT = "judgeops"
 REGISTERED_MODEL = "judge"
+DESCRIPTION = (
+    "Judges fine-tuned by judgeops, as MLflow pyfunc models: load with "
+    "mlflow.pyfunc.load_model('models:/judge@champion') and predict on a DataFrame of pairs "
+    "(components/judge_model.py)."
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +86,28 @@ class Tracker:
             self._mlflow.log_artifacts(str(path), artifact_path=folder)
         elif path.exists():
             self._mlflow.log_artifact(str(path), artifact_path=folder)
+
+    def dataset(self, path: Path | str, name: str, context: str, digest: str) -> None:
+        """Record the JSONL file ``path`` as an input of the run (MLflow's Datasets: name, source, row count
+        and schema), with ``digest`` -- the content hash DVC keeps for it -- as its digest. Columns that hold
+        lists (flags, annotators) are left out of the schema."""
+        import mlflow.data
+        import pandas as pd
+
+        frame = pd.read_json(path, lines=True, dtype=False)
+        nested = [column for column in frame.columns if frame[column].map(lambda v: isinstance(v, (list, dict))).any()]
+        with warnings.catch_warnings():  # a local path "can be interpreted in multiple ways"; hints on int columns
+            warnings.simplefilter("ignore", UserWarning)
+            data = mlflow.data.from_pandas(
+                frame.drop(columns=nested), source=Path(path).as_posix(), name=name, digest=digest
+            )
+            self._mlflow.log_input(data, context=context)
+
+    def table(self, rows: list[dict], artifact_file: str) -> None:
+        """Log ``rows`` as an MLflow table (a JSON artifact the UI's evaluation view can filter and compare)."""
+        import pandas as pd
+
+        self._mlflow.log_table(pd.DataFrame(rows), artifact_file=artifact_file)
 
     @property
     def mlflow(self):
@@ -188,24 +217,18 @@ def _short(value) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def register_model(tracker: Tracker, folder: Path | str, artifact_path: str, tags: dict, alias: str) -> str:
-    """Log ``folder`` (an adapter: a few MB, not the base weights) and register it as a new
-    version of the model ``judge``, with ``alias`` pointing at it. Returns the version."""
+def register(model_uri: str, tags: dict, alias: str) -> str:
+    """Register the logged model ``model_uri`` as a new version of the model ``judge``, with ``alias``
+    pointing at it. Returns the version."""
     from mlflow import MlflowClient
 
-    mlflow = tracker.mlflow
-    mlflow.log_artifacts(str(folder), artifact_path=artifact_path)
+    mlflow = _mlflow()
     client = MlflowClient()
     if not _model_exists(client):
-        client.create_registered_model(REGISTERED_MODEL, description="Judges fine-tuned by judgeops (LoRA adapters).")
-    version = client.create_model_version(
-        REGISTERED_MODEL,
-        source=mlflow.get_artifact_uri(artifact_path),
-        run_id=tracker.run_id,
-        tags={k: _short(v) for k, v in tags.items()},
-    )
+        client.create_registered_model(REGISTERED_MODEL, description=DESCRIPTION)
+    version = mlflow.register_model(model_uri, REGISTERED_MODEL, tags={k: _short(v) for k, v in tags.items()})
     client.set_registered_model_alias(REGISTERED_MODEL, alias, version.version)
-    return version.version
+    return str(version.version)
 
 
 def _model_exists(client) -> bool:
@@ -239,7 +262,7 @@ def set_alias(alias: str, version: str) -> None:
 
 
 def download_model(uri: str, dst: Path | str) -> Path:
-    """A registered adapter (``models:/judge@champion``) copied to a local folder."""
+    """A registered model (``models:/judge@champion``) copied to a local folder."""
     mlflow = _mlflow()
     return Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(dst)))
 

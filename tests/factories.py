@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.schemas import FIRST, SECOND, TIE, Pair
+from components.schemas import FIRST, SECOND, TIE, Judgment, Pair
 
 
 def make_pair(**changes) -> Pair:
@@ -23,6 +23,23 @@ def make_pair(**changes) -> Pair:
         reason="Assistant 1 is right; Assistant 2 is wrong.",
     )
     return Pair(**{**base, **changes})
+
+
+def judgment(pair_id: str, order: str, verdict: int | None) -> Judgment:
+    """A judgment of ``verdict`` with scores to match (8 2, 2 8, 5 5; None: a failure)."""
+    scores = {FIRST: (8, 2), SECOND: (2, 8), TIE: (5, 5), None: (None, None)}[verdict]
+    return Judgment(
+        pair_id=pair_id,
+        judge="j",
+        order=order,
+        template="judgeops",
+        raw="x",
+        score1=scores[0],
+        score2=scores[1],
+        verdict=verdict,
+        failed=verdict is None,
+        failure="unparsed" if verdict is None else "",
+    )
 
 
 def arithmetic_pairs(n: int) -> list[Pair]:

@@ -3,7 +3,8 @@
 ``FakeOpenAI`` is a real HTTP server in a thread speaking the chat-completions protocol. Per request,
 ``script(n, body)`` picks what happens to the n-th request (0-based): an HTTP status to answer with,
 ``"hang"`` (answer only after ``hang_s``, past a client's timeout), ``"echo_key"`` (a 401 quoting the
-Authorization header, as a careless proxy might) or None: answer 200 with ``reply(body)``. Every request
+Authorization header, as a careless proxy might) or None: answer 200 with ``reply(body)`` (and, given
+``logprobs``, ``logprobs(body)`` as the answer's logprobs content when the request asks). Every request
 is recorded with the key ``LLMClient``'s response cache gives it (this endpoint and the body), so tests
 can compare the server's count of distinct requests with the client's cache; ``max_in_flight`` is the
 most requests it was handling at once (a client's concurrency limit, seen from the server).
@@ -29,14 +30,22 @@ SECRET = "sk-test-DO-NOT-LEAK-0123456789"
 Action = int | str | None
 Script = Callable[[int, dict], Action]
 Reply = Callable[[dict], str]
+Logprobs = Callable[[dict], list[dict]]
 
 
 class FakeOpenAI:
     def __init__(
-        self, script: Script | None = None, reply: Reply | None = None, delay_s: float = 0.0, hang_s: float = 1.0
+        self,
+        script: Script | None = None,
+        reply: Reply | None = None,
+        delay_s: float = 0.0,
+        hang_s: float = 1.0,
+        logprobs: Logprobs | None = None,
     ):
         self.script = script or (lambda n, body: None)
         self.reply = reply or (lambda body: "8 3\nAssistant 1 is right.")
+        self.logprobs = logprobs
+        self.bodies: list[dict] = []
         self.delay_s, self.hang_s = delay_s, hang_s
         self.requests: list[dict] = []
         self.in_flight = self.max_in_flight = 0
@@ -69,6 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
             n = len(fake.requests)
             key = response_key(fake.url, body)
             fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "key": key})
+            fake.bodies.append(body)
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
         action = fake.script(n, body)
@@ -83,7 +93,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, {"error": {"message": f"bad key {self.headers.get('Authorization')}", "type": "auth"}})
         else:
             message = {"role": "assistant", "content": fake.reply(body)}
-            self._send(200, {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": USAGE})
+            choice = {"index": 0, "message": message, "finish_reason": "stop"}
+            if fake.logprobs is not None and body.get("logprobs"):
+                choice["logprobs"] = {"content": fake.logprobs(body)}
+            self._send(200, {"choices": [choice], "usage": USAGE})
 
     def _send(self, status: int, payload: dict) -> None:
         data = json.dumps(payload).encode()
@@ -99,7 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_server():
-    """``fake_server(script=None, reply=None, delay_s=0.0, hang_s=1.0)`` starts a FakeOpenAI, stopped after the test."""
+    """``fake_server(script=None, reply=None, delay_s=0.0, hang_s=1.0, logprobs=None)`` starts a FakeOpenAI,
+    stopped after the test."""
     started: list[FakeOpenAI] = []
 
     def start(*args, **kwargs) -> FakeOpenAI:

@@ -44,19 +44,22 @@ def hf_judge(name: str, params: Params, model_path, adapter=None) -> HFJudge:
     """A local judge that judges the way params.yaml's judge section says."""
     from components.judges.hf import HFJudge  # torch: only when a judge is built
 
+    return HFJudge(name=name, model_path=model_path, adapter=adapter, **judge_settings(params))
+
+
+def judge_settings(params: Params) -> dict:
+    """How the pipeline's judges judge (PIPELINE_JUDGE_PARAMS as HFJudge's arguments): what the finetune
+    stage records beside the judge, so the registered model judges the same way anywhere."""
     cfg = params.judge
-    return HFJudge(
-        name=name,
-        model_path=model_path,
-        adapter=adapter,
-        template=params.finetune.template,
-        mode=cfg.mode,
-        with_reference=cfg.with_reference,
-        batch_size=cfg.batch_size,
-        max_new_tokens=cfg.max_new_tokens,
-        max_prompt_tokens=cfg.max_prompt_tokens,
-        min_score_mass=cfg.min_score_mass,
-    )
+    return {
+        "template": params.finetune.template,
+        "mode": cfg.mode,
+        "with_reference": cfg.with_reference,
+        "batch_size": cfg.batch_size,
+        "max_new_tokens": cfg.max_new_tokens,
+        "max_prompt_tokens": cfg.max_prompt_tokens,
+        "min_score_mass": cfg.min_score_mass,
+    }
 
 
 def cache_file(name: str) -> Path:

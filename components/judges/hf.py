@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from components.judges.base import JudgeItem, to_judgment
-from components.judges.identity import code_fingerprint, local_model_identity
-from components.judges.logprob import LOGPROB_FORMATS, Reading, check_format, read_judgments
+from components.judges.identity import local_model_identity, reader_fingerprint
+from components.judges.logprob import Reading, check_format, read_judgments
 from components.judges.parsers import Parsed, parse
+from components.judges.score_reading import usable_mode
 from components.judges.templates import FIRST_LINE_FORMATS, get_template
 from components.schemas import Judgment, Pair, verdict_from_scores
 from components.textgen import Decoding, chat_prompt, generate
@@ -71,7 +72,7 @@ class HFJudge:
             self,
             max_prompt_tokens=self.max_prompt_tokens,
             min_score_mass=self.min_score_mass,
-            reader=code_fingerprint("components.judges.logprob") if self.mode == "logprob" else "",
+            reader=reader_fingerprint() if self.mode == "logprob" else "",
         )
 
     def prompt(self, pair: Pair) -> tuple[str, bool]:
@@ -136,13 +137,6 @@ class HFJudge:
         parsed = Parsed(score1=first.parsed.score1, score2=second.parsed.score1, verdict=verdict_from_scores(*stated))
         confidence = first.confidence * second.confidence if first.confidence and second.confidence else None
         return to_judgment(item, self.name, self.template, raw, parsed, confidence=confidence, truncated=cut)
-
-
-def usable_mode(mode: str, template: str) -> str:
-    """``mode``, or ``score_first`` where it is logprob and logprob cannot read ``template``'s output."""
-    if mode == "logprob" and get_template(template).output not in LOGPROB_FORMATS:
-        return "score_first"
-    return mode
 
 
 def truncate_answers(pair: Pair, tokenizer, excess: int) -> Pair:

@@ -89,6 +89,11 @@ def code_fingerprint(module: str) -> str:
     return digest(inspect.getsource(importlib.import_module(module)))[:16]
 
 
+def reader_fingerprint() -> str:
+    """The code that turns probabilities into a logprob-mode judgment: the rules and the local reader."""
+    return code_fingerprint("components.judges.score_reading") + code_fingerprint("components.judges.logprob")
+
+
 def local_model_identity(backend: str, judge, **settings) -> dict:
     """A local model judge's identity (hf, vllm): its weights and adapter, template and the decoding settings
     every such backend has, plus the backend's own ``settings``."""

@@ -32,6 +32,9 @@ The verdict is the most likely label, its probability the confidence.
 The output must start with the score line: leading blanks or markdown, which the text parser
 tolerates, put the mass elsewhere and the judgment fails. Tokenizers for which these readings are
 not exact (a separator merged with the digits, scores of more than two tokens) are refused.
+
+What a line states and when it fails, given the values' probabilities, is components.judges.score_reading:
+the same rules read an endpoint's top_logprobs (components.judges.top_logprobs).
 """
 
 from __future__ import annotations
@@ -42,23 +45,21 @@ from dataclasses import dataclass
 
 import torch
 
-from components.judges.parsers import Parsed
+from components.judges.score_reading import (
+    LABEL_TEXTS,
+    LOGPROB_FORMATS,
+    SEPARATOR,
+    Reading,
+    check_format,
+    label_reading,
+    score_line_reading,
+    score_reading,
+    score_texts,
+    unlikely,
+)
 from components.progress import track
-from components.schemas import FIRST, SECOND, TIE, verdict_from_scores
-from components.vocabulary import SCORE_RANGE
 
-LOGPROB_FORMATS = ("judgelm", "pandalm", "pointwise")
-SEPARATOR = " "
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One judgment as read: the text it stands for, the parse, and the probability behind it."""
-
-    raw: str
-    parsed: Parsed
-    confidence: float | None = None
-    stated: float | None = None  # pointwise: the score the line states (the most likely one; parsed has the mean)
+__all__ = ["LOGPROB_FORMATS", "Reading", "check_format", "read_judgments"]
 
 
 @dataclass(frozen=True)
@@ -115,14 +116,6 @@ class Choices:
         if self.probe is not None and spelling[0] == self.probe:
             return True, list(spelling[1:])
         return False, list(spelling)
-
-
-def check_format(output_format: str) -> None:
-    if output_format not in LOGPROB_FORMATS:
-        raise ValueError(
-            f"logprob mode reads the {' or '.join(LOGPROB_FORMATS)} output formats, not {output_format!r}; "
-            "use score_first or generate for this template"
-        )
 
 
 def read_judgments(
@@ -250,21 +243,16 @@ def _ids(tokenizer, text: str) -> tuple[int, ...]:
 
 
 def _score_choices(tokenizer) -> Choices:
-    low, high = (int(bound) for bound in SCORE_RANGE)
-    return Choices.from_texts(tokenizer, {k: (str(k),) for k in range(low, high + 1)})
+    return Choices.from_texts(tokenizer, score_texts())
 
 
 def _pointwise_reader(tokenizer):
     scores = _score_choices(tokenizer)
-    values = torch.tensor(scores.values, dtype=torch.float64)
-
-    def one(p: torch.Tensor) -> Reading:
-        best = scores.values[int(p.argmax())]
-        expected = float((p.double() * values).sum() / p.double().sum())
-        return Reading(str(best), Parsed(score1=expected), float(p.max()), stated=best)
 
     def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
-        return _likely_or_failed(*_position(cached, scores, prompts), "score", min_mass, tokenizer, one)
+        return _likely_or_failed(
+            *_position(cached, scores, prompts), "score", min_mass, tokenizer, lambda p: score_reading(scores.values, p)
+        )
 
     return read
 
@@ -277,7 +265,6 @@ def _judgelm_reader(tokenizer):
         line = f"{a}{SEPARATOR}{b}"
         if _ids(tokenizer, line) != spelled[a] + tuple(separator) + spelled[b]:
             raise ValueError(f"logprob mode: this tokenizer does not write {line!r} as score, separator, score")
-    values = torch.tensor(scores.values, dtype=torch.float64)
 
     def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
         first, greedy = _position(cached, scores, prompts)
@@ -286,33 +273,30 @@ def _judgelm_reader(tokenizer):
             cached.hide_last(torch.tensor([not keep_probe for keep_probe, _ in fed]))
         second, after_first = _position(cached, scores, [tokens + separator for _, tokens in fed])
         readings = []
-        for row, (p1, p2) in enumerate(zip(first, second, strict=True)):
-            s1, s2 = scores.values[int(p1.argmax())], scores.values[int(p2.argmax())]
-            if p1.sum() < min_mass:
-                readings.append(_unlikely("score", float(p1.sum()), min_mass, "", greedy[row], tokenizer))
-            elif p2.sum() < min_mass:
-                written = f"{s1}{SEPARATOR}"
-                readings.append(
-                    _unlikely("second score", float(p2.sum()), min_mass, written, after_first[row], tokenizer)
-                )
+        for row, (p1, p2) in enumerate(zip(first.tolist(), second.tolist(), strict=True)):
+            if sum(p1) < min_mass:
+                readings.append(_unlikely("score", sum(p1), min_mass, "", greedy[row], tokenizer))
+            elif sum(p2) < min_mass:
+                written = f"{scores.values[int(first[row].argmax())]}{SEPARATOR}"
+                readings.append(_unlikely("second score", sum(p2), min_mass, written, after_first[row], tokenizer))
             else:
-                expected = [float((p.double() * values).sum() / p.double().sum()) for p in (p1, p2)]
-                parsed = Parsed(score1=expected[0], score2=expected[1], verdict=verdict_from_scores(s1, s2))
-                readings.append(Reading(f"{s1}{SEPARATOR}{s2}", parsed, float(p1.max() * p2.max())))
+                readings.append(score_line_reading(scores.values, p1, p2))
         return readings
 
     return read
 
 
 def _pandalm_reader(tokenizer):
-    labels = Choices.from_texts(tokenizer, {FIRST: ("1",), SECOND: ("2",), TIE: ("Tie", "tie")})
-
-    def one(p: torch.Tensor) -> Reading:
-        index = int(p.argmax())
-        return Reading(labels.names[index], Parsed(verdict=labels.values[index]), float(p[index]))
+    labels = Choices.from_texts(tokenizer, LABEL_TEXTS)
 
     def read(cached: _Cached, prompts: list[list[int]], min_mass: float) -> list[Reading]:
-        return _likely_or_failed(*_position(cached, labels, prompts), "verdict", min_mass, tokenizer, one)
+        return _likely_or_failed(
+            *_position(cached, labels, prompts),
+            "verdict",
+            min_mass,
+            tokenizer,
+            lambda p: label_reading(labels.values, labels.names, p),
+        )
 
     return read
 
@@ -320,8 +304,8 @@ def _pandalm_reader(tokenizer):
 def _likely_or_failed(probabilities, greedy, what: str, min_mass: float, tokenizer, one) -> list[Reading]:
     """``one(p)`` for each row whose valid tokens hold at least ``min_mass``; a failure naming the mass elsewhere."""
     return [
-        one(p) if p.sum() >= min_mass else _unlikely(what, float(p.sum()), min_mass, "", greedy[row], tokenizer)
-        for row, p in enumerate(probabilities)
+        one(p) if sum(p) >= min_mass else _unlikely(what, sum(p), min_mass, "", greedy[row], tokenizer)
+        for row, p in enumerate(probabilities.tolist())
     ]
 
 
@@ -337,11 +321,6 @@ def _position(cached: _Cached, choices: Choices, rows: list[list[int]]) -> tuple
 
 
 def _unlikely(what: str, mass: float, min_mass: float, written: str, next_token: torch.Tensor, tokenizer) -> Reading:
-    """A failure that names the mass found and what greedy decoding would have written at that point."""
+    """A failure naming what greedy decoding would have written at that point."""
     token = int(next_token.argmax())
-    text = tokenizer.decode([token])
-    reason = (
-        f"no {what} token is likely: p = {mass:.3g} < {min_mass:g} on the valid tokens; "
-        f"the most likely next token is {text!r} (p = {float(next_token[token]):.3g})"
-    )
-    return Reading(written + text, Parsed(failure=reason))
+    return unlikely(what, mass, min_mass, written, tokenizer.decode([token]), float(next_token[token]))

@@ -2,7 +2,9 @@
 --model`, `judgeops audit --judge` and the pipeline's own judges.
 
 - ``finetuned`` / ``base``: the pipeline's judges, models/judge and data/base_model
-- ``models:/NAME@ALIAS`` (or ``models:/NAME/VERSION``): a model registered in MLflow, downloaded first
+- ``models:/NAME@ALIAS`` (or ``models:/NAME/VERSION``): a model registered in MLflow, downloaded first; a
+  pyfunc judge (components/judge_model.py) packs its judge folder and, for an adapter, its base model, which
+  is then the base
 - a local folder
 
 A folder (or what a download holds) is read by what is in it, never by how it was named: a LoRA adapter
@@ -23,6 +25,8 @@ from components.tracking import download_model
 
 ADAPTER_CONFIG = "adapter_config.json"
 MODEL_CONFIG = "config.json"
+JUDGE_IDENTITY = "judgeops_judge.json"  # what the finetune stage writes beside the judge's weights
+PACKED_JUDGE, PACKED_BASE = "judge", "base_model"  # a pyfunc judge's artifacts (components/judge_model.py)
 REGISTRY_PREFIX = "models:/"
 PIPELINE_MODELS = {"finetuned": paths.JUDGE_MODEL, "base": paths.BASE_MODEL}
 """Where the pipeline's judges (vocabulary.PIPELINE_JUDGES) live, and the stage that writes each."""
@@ -54,6 +58,9 @@ def resolve_model(ref: str, base: str | Path | None = None, download_dir: Path |
     if ref.startswith(REGISTRY_PREFIX):
         name = ref.removeprefix(REGISTRY_PREFIX)
         downloaded = _download(ref, download_dir or Path(".state") / "registry" / slug(name))
+        packed = packed_artifacts(downloaded)
+        if PACKED_JUDGE in packed:
+            return _from_folder(packed[PACKED_JUDGE], base or packed.get(PACKED_BASE), name)
         return _from_folder(_model_folder(downloaded, ref), base, name)
     folder = Path(ref)
     if not folder.is_dir():
@@ -64,6 +71,16 @@ def resolve_model(ref: str, base: str | Path | None = None, download_dir: Path |
 def slug(ref: str) -> str:
     """``ref`` as a file or judge name: characters other than letters, digits, ``-_.`` become ``_``."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in ref.removeprefix(REGISTRY_PREFIX)).strip("_")
+
+
+def packed_artifacts(folder: Path) -> dict[str, Path]:
+    """A downloaded pyfunc model's artifacts by name (from its MLmodel file); {} for anything else."""
+    if not (folder / "MLmodel").exists():
+        return {}
+    from mlflow.models import Model
+
+    flavor = Model.load(str(folder / "MLmodel")).flavors.get("python_function", {})
+    return {name: folder / spec["path"] for name, spec in (flavor.get("artifacts") or {}).items()}
 
 
 def _download(ref: str, target: Path) -> Path:

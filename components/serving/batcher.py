@@ -1,7 +1,7 @@
 """The server's one generation thread: requests that arrive while a batch is running are generated
 together in the next batch, so concurrent clients share the model instead of queueing one by one.
 
-All tokenizer work happens on this thread as well: ``textgen.generate`` sets padding on the shared
+All tokenizer work happens on this thread as well: ``textgen.generate_scored`` sets padding on the shared
 tokenizer, and a fast tokenizer changed by one thread fails ("Already borrowed") in another.
 
 The thread is the server's single point of failure, so every job is settled exactly once, whatever
@@ -18,9 +18,9 @@ import logging
 import threading
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from components.textgen import Decoding, chat_prompt, generate
+from components.textgen import Decoding, Generated, TokenLogprob, chat_prompt, generate_scored
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str
+    logprobs: tuple[TokenLogprob, ...] | None = None  # the text's tokens, when the job asked for them
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,12 @@ class Job:
     decoding: Decoding
     seed: int = 0
     stop: tuple[str, ...] = ()
+    top_logprobs: int | None = None  # None: no logprobs; k: each token's logprob and the k likeliest there
     future: Future = field(default_factory=Future, compare=False)
 
 
 class Batcher:
-    """Runs ``generate`` for submitted jobs, up to ``max_batch`` at a time, grouping jobs that share
+    """Runs ``generate_scored`` for submitted jobs, up to ``max_batch`` at a time, grouping jobs that share
     decoding settings (a batch has one decoding), with at most ``max_queue`` jobs waiting. Token counts
     re-tokenize the decoded text, so they can differ from the generated ids by a token where decoding
     merges or strips tokens."""
@@ -164,8 +166,9 @@ class Batcher:
                 continue
             groups.setdefault((job.decoding, job.seed), []).append((job, prompt, length))
         for (decoding, seed), group in groups.items():
+            asked = [job.top_logprobs for job, _, _ in group if job.top_logprobs is not None]
             try:
-                texts = generate(
+                done = generate_scored(
                     self.model,
                     self.tokenizer,
                     [prompt for _, prompt, _ in group],
@@ -173,17 +176,18 @@ class Batcher:
                     len(group),
                     seed,
                     halt=lambda: self._stopped is not None,
+                    top_logprobs=max([1, *asked]) if asked else 0,
                 )
             except Exception as error:  # this group fails, the next one is still served
                 log.error("generation failed for %d requests", len(group), exc_info=error)
                 for job, _, _ in group:
                     job.future.set_exception(GenerationFailed(type(error).__name__))
                 continue
-            for (job, _, length), text in zip(group, texts, strict=True):
+            for (job, _, length), generated in zip(group, done, strict=True):
                 if self._stopped is not None:  # halted mid-generation: the text is cut short
                     job.future.set_exception(Unavailable(self._stopped))
                 else:
-                    job.future.set_result(self._completion(job, text, length))
+                    job.future.set_result(self._completion(job, generated, length))
 
     def _prompt(self, job: Job) -> tuple[str, int]:
         try:
@@ -201,14 +205,32 @@ class Batcher:
             )
         return prompt, length
 
-    def _completion(self, job: Job, text: str, prompt_tokens: int) -> Completion:
-        """OpenAI's ``stop`` semantics, applied after generation: the text ends before the first stop string."""
+    def _completion(self, job: Job, done: Generated, prompt_tokens: int) -> Completion:
+        """OpenAI's ``stop`` semantics, applied after generation: the text ends before the first stop string
+        (and its logprobs with the last token that text shows)."""
+        text = done.text
         cuts = [text.find(stop) for stop in job.stop if stop and stop in text]
         if cuts:
             text = text[: min(cuts)]
         tokens = self._count(text)
         finish = "length" if not cuts and tokens >= job.decoding.max_new_tokens else "stop"
-        return Completion(text, prompt_tokens, tokens, finish)
+        logprobs = None
+        if job.top_logprobs is not None:
+            logprobs = tuple(replace(t, top=t.top[: job.top_logprobs]) for t in tokens_within(done.tokens, text))
+        return Completion(text, prompt_tokens, tokens, finish, logprobs)
 
     def _count(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def tokens_within(tokens: tuple[TokenLogprob, ...], text: str) -> tuple[TokenLogprob, ...]:
+    """The generated tokens that ``text`` -- the continuation with leading blanks stripped, perhaps cut at a
+    stop string -- shows: those that start before its end. Leading blank tokens stay: a reader of token
+    positions must see what was generated first."""
+    kept, written = [], ""
+    for token in tokens:
+        if len(written.lstrip()) >= len(text):
+            break
+        kept.append(token)
+        written += token.token
+    return tuple(kept)

@@ -1,7 +1,8 @@
 """An OpenAI-compatible chat-completions server over a local judge model, bound to 127.0.0.1.
 
-Only what a judge client needs: ``POST /v1/chat/completions`` (non-streaming, n=1) and
-``GET /v1/models``. Errors use OpenAI's shape (``{"error": {"message", "type", "param", "code"}}``)
+Only what a judge client needs: ``POST /v1/chat/completions`` (non-streaming, n=1, with ``logprobs`` and
+``top_logprobs`` up to 20 when asked: the raw model distribution, as vLLM reports it) and ``GET /v1/models``.
+Errors use OpenAI's shape (``{"error": {"message", "type", "param", "code"}}``)
 so OpenAI clients report them properly. One deviation: a request without ``temperature`` is decoded
 greedily (OpenAI's default is 1.0), because a judge that samples by default is not reproducible.
 
@@ -26,7 +27,7 @@ from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
@@ -35,6 +36,7 @@ from components.serving.guards import BodyTooLarge, HostAllowlist, Limits, error
 from components.textgen import Decoding
 
 DEFAULT_MAX_TOKENS = 256
+MAX_TOP_LOGPROBS = 20  # OpenAI's limit
 LOOPBACK = "127.0.0.1"
 CLIENT_GONE = 499  # nginx's status for "the client closed the connection first"; nobody reads it
 
@@ -75,7 +77,7 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    """The fields we honour; any other OpenAI field (user, logprobs, ...) is ignored."""
+    """The fields we honour; any other OpenAI field (user, response_format, ...) is ignored."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -89,6 +91,14 @@ class ChatRequest(BaseModel):
     seed: int = 0
     n: Literal[1] = 1
     stream: Literal[False] = False
+    logprobs: bool = False
+    top_logprobs: int | None = Field(None, ge=0, le=MAX_TOP_LOGPROBS)
+
+    @model_validator(mode="after")
+    def _logprobs_asked(self) -> ChatRequest:
+        if self.top_logprobs and not self.logprobs:
+            raise ValueError("top_logprobs needs logprobs: true")
+        return self
 
     @field_validator("stop")
     @classmethod
@@ -113,7 +123,8 @@ class ChatRequest(BaseModel):
             top_p=self.top_p,
         )
         stop = (self.stop,) if isinstance(self.stop, str) else tuple(self.stop or ())
-        return Job([message.plain() for message in self.messages], decoding, self.seed, stop)
+        top = (self.top_logprobs or 0) if self.logprobs else None
+        return Job([message.plain() for message in self.messages], decoding, self.seed, stop, top)
 
 
 def create_app(model, tokenizer, model_name: str, max_batch: int = 8, limits: Limits | None = None) -> FastAPI:
@@ -247,6 +258,7 @@ def completion_response(done: Completion, model_name: str) -> JSONResponse:
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": done.text},
+                    "logprobs": None if done.logprobs is None else {"content": logprob_content(done.logprobs)},
                     "finish_reason": done.finish_reason,
                 }
             ],
@@ -257,6 +269,17 @@ def completion_response(done: Completion, model_name: str) -> JSONResponse:
             },
         }
     )
+
+
+def logprob_content(tokens) -> list[dict]:
+    """OpenAI's ``choices[].logprobs.content``: each token with its logprob, UTF-8 bytes and top alternatives."""
+
+    def one(token: str, logprob: float) -> dict:
+        return {"token": token, "logprob": logprob, "bytes": list(token.encode("utf-8", "replace"))}
+
+    return [
+        {**one(t.token, t.logprob), "top_logprobs": [one(name, logprob) for name, logprob in t.top]} for t in tokens
+    ]
 
 
 def serve(

@@ -1,8 +1,11 @@
-"""Stage finetune: LoRA (or full) SFT of the base model into a judge, registered in MLflow as `judge`.
+"""Stage finetune: LoRA (or full) SFT of the base model into a judge, registered in MLflow as `judge`: a pyfunc
+model (components/judge_model.py) that packs the judge, its base model and the code, and judges as the
+pipeline does wherever it is loaded.
 
-The run records what it was trained on: params ``train_data_md5`` (the same hash DVC keeps for
-the train split), ``git_rev`` and ``base_model``; metrics per step (loss, learning_rate,
-tokens_per_s, peak_rss_mb) and per eval step (eval_loss, val_agreement).
+The run records what it was trained on: the train and val splits as MLflow datasets (their digest is
+the md5 DVC keeps for each file; the train split's is also tagged ``train_data_md5``), params ``git_rev``
+and ``base_model``; metrics per step (loss, learning_rate, tokens_per_s, peak_rss_mb) and per eval step
+(eval_loss, val_agreement); ``register_seconds``, what logging and registering the pyfunc took.
 
 Checkpoints live under models/checkpoints/<fingerprint>, where the fingerprint covers the
 training data, the base model and the finetune params: a rerun after a crash resumes, a run
@@ -21,13 +24,14 @@ from dataclasses import fields
 
 from components import paths
 from components.config import Params
-from components.io import read_jsonl, write_json
-from components.judges.factory import HF_JUDGE_PARAMS
+from components.io import file_md5, read_jsonl, write_json
+from components.judges.factory import HF_JUDGE_PARAMS, judge_settings
+from components.judges.model_ref import JUDGE_IDENTITY
 from components.models import describe, load_causal_lm
 from components.schemas import Pair
 from components.stages.contract import Out, Stage
 from components.subsets import spread
-from components.tracking import git_rev, register_model
+from components.tracking import git_rev
 from components.training.examples import Augment
 
 STAGE = Stage(
@@ -41,6 +45,7 @@ STAGE = Stage(
         "data/validation",
         "components/training",
         "components/judges",
+        "components/judge_model.py",
         "components/textgen.py",
         "components/metrics.py",
         "components/subsets.py",
@@ -55,7 +60,8 @@ STAGE = Stage(
 
 
 def run(params: Params, tracker) -> dict:
-    from components.training.agreement import val_agreement  # torch: only when the stage runs
+    from components.judge_model import log_judge  # torch, mlflow: only when the stage runs
+    from components.training.agreement import val_agreement
     from components.training.runtime import is_main_process
     from components.training.trainer import TrainConfig, prepare, train
 
@@ -75,7 +81,9 @@ def run(params: Params, tracker) -> dict:
     rev = git_rev()
     main = is_main_process()
     if main:
-        tracker.params({"train_data_md5": data_hash, "git_rev": rev, "base_model": base["source"]})
+        tracker.params({"git_rev": rev, "base_model": base["source"]})
+        tracker.dataset(paths.split_file("train"), "train", "training", data_hash)
+        tracker.dataset(paths.split_file("val"), "val", "validation", file_md5(paths.split_file("val")))
     workdir = paths.CHECKPOINTS / fingerprint(data_hash, cfg.model_dump(mode="json"))
     _drop_stale(workdir)
     evaluate = val_agreement(val_pairs, tokenizer, cfg.template, params.judge) if val_pairs else None
@@ -104,11 +112,12 @@ def run(params: Params, tracker) -> dict:
         "template": cfg.template,
         "output_format": cfg.output_format,
     }
-    meta = json.dumps({**identity, "best_step": result.best_step}, indent=2)
-    (paths.JUDGE_MODEL / "judgeops_judge.json").write_text(meta + "\n")
-    artifact = "judge_adapter" if cfg.method == "lora" else "judge_model"
-    version = register_model(tracker, paths.JUDGE_MODEL, artifact, tags={**identity, "git_rev": rev}, alias="candidate")
-    tracker.tags({"train_data_md5": data_hash, "registered_version": version})
+    meta = {**identity, "best_step": result.best_step, "judge": judge_settings(params)}
+    (paths.JUDGE_MODEL / JUDGE_IDENTITY).write_text(json.dumps(meta, indent=2) + "\n")
+    base_folder = paths.BASE_MODEL if cfg.method == "lora" else None
+    logged = log_judge(tracker, paths.JUDGE_MODEL, base_folder, tags={**identity, "git_rev": rev}, alias="candidate")
+    version = logged["version"]
+    tracker.tags({"train_data_md5": data_hash, "registered_version": version, "model_uri": logged["model_uri"]})
     return {
         "train_pairs": len(train_pairs),
         "steps_run": result.steps,
@@ -123,16 +132,8 @@ def run(params: Params, tracker) -> dict:
         "bf16": int(result.bf16),
         "peak_rss_mb": round(result.peak_rss_mb, 1),
         "registered_version": int(version),
+        "register_seconds": round(logged["seconds"], 1),
     }
-
-
-def file_md5(path) -> str:
-    """The same content hash DVC records for a file output."""
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fingerprint(data_hash: str, finetune_params: dict) -> str:

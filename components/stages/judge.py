@@ -1,5 +1,6 @@
 """Stage judge: the fine-tuned judge and the untuned base model judge the test split in both orders,
-and any human-labelled evaluation sets named in ``judge.human_eval`` the same way.
+and any human-labelled evaluation sets named in ``judge.human_eval`` the same way. The run records each
+set it judged as an MLflow dataset (digest: the file's md5, as DVC keeps it).
 
 With ``judge.dask_workers`` > 0 the judging is sharded over Dask workers (components.judges.shards),
 each loading the model itself; this process keeps the cache and writes the same files, in the same
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from components import paths
 from components.config import Params
-from components.io import read_jsonl, write_jsonl
+from components.io import file_md5, read_jsonl, write_jsonl
 from components.judges.base import both_orders
 from components.judges.cache import CHUNK, judge_cached
 from components.judges.factory import PIPELINE_JUDGE_PARAMS, PIPELINE_JUDGES, cache_file, make_judge
@@ -49,6 +50,9 @@ STAGE = Stage(
 
 def run(params: Params, tracker) -> dict:
     test = read_jsonl(paths.split_file("test"), Pair)
+    tracker.dataset(paths.split_file("test"), "test", "testing", file_md5(paths.split_file("test")))
+    for path in params.judge.human_eval:
+        tracker.dataset(path, paths.human_eval_name(path), "testing", file_md5(path))
     human = {
         path: spread(read_jsonl(path, Pair), params.judge.human_eval_max_pairs) for path in params.judge.human_eval
     }

@@ -1,5 +1,7 @@
 """Stage report: headline metrics with CIs for each judge, plots, the audit summary, provenance,
-and the champion decision for the newly registered judge.
+and the champion decision for the newly registered judge. Its MLflow run also holds every test pair's
+judgments as a table (``judgments/test_pairs.json``: gold, each judge's verdicts in both orders, agreement,
+consistency, failures), which MLflow's UI filters and compares.
 
 This module only gathers and hands on: it reads the upstream stages' files, scores each judge
 (components.evaluation), asks for the champion decision (components.champion), and has
@@ -17,6 +19,9 @@ from components.judges import PIPELINE_JUDGES
 from components.schemas import Judgment, Pair
 from components.stages.contract import Out, Stage
 from components.subsets import spread
+
+# The per-pair table in the report's MLflow run: every test pair with each judge's verdicts, to find disagreements.
+JUDGMENTS_TABLE = "judgments/test_pairs.json"
 
 # The stages whose wall time the report states, in pipeline order (a test keeps this to every other stage).
 TIMED = ("base_model", "generate", "validate", "finetune", "judge", "audit")
@@ -60,7 +65,7 @@ STAGE = Stage(
 def run(params: Params, tracker) -> dict:
     # scipy, sklearn, matplotlib, mlflow: only when it runs
     from components.champion import promote
-    from components.evaluation import agreement_gain, evaluate, headline_metrics
+    from components.evaluation import agreement_gain, evaluate, headline_metrics, judgment_rows
     from components.reporting.html import to_html
     from components.reporting.markdown import Findings, render
     from components.reporting.plots import draw
@@ -71,12 +76,12 @@ def run(params: Params, tracker) -> dict:
     audit = json.loads((paths.AUDIT / "results.json").read_text())
     gate = _json_or(paths.VALIDATION / "results.json", None)
     curve = _json_or(paths.LEARNING_CURVE, [])
+    judged = {name: read_jsonl(paths.judgments_file(name), Judgment) for name in PIPELINE_JUDGES}
     evaluations = {
-        name: evaluate(
-            test, read_jsonl(paths.judgments_file(name), Judgment), cfg.bootstrap, cfg.seed, params.judge.calibration
-        )
-        for name in PIPELINE_JUDGES
+        name: evaluate(test, judgments, cfg.bootstrap, cfg.seed, params.judge.calibration)
+        for name, judgments in judged.items()
     }
+    tracker.table(judgment_rows(test, judged), JUDGMENTS_TABLE)
     human = human_evaluations(params)
     decision = promote(evaluations["finetuned"])
     gain = agreement_gain(test, evaluations["finetuned"], evaluations["base"], cfg.bootstrap, cfg.seed)

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 
 from components.config import JudgeParams
 from components.judges.base import JudgeItem
-from components.judges.hf import HFJudge, usable_mode
+from components.judges.hf import HFJudge
+from components.judges.score_reading import usable_mode
 from components.metrics import pairwise_metrics
 from components.schemas import Pair
 

@@ -213,7 +213,7 @@ def strict(tiny_model):
 
 
 class Gate:
-    """Stands in for the batcher's ``generate``: records each batch's prompts and, while closed, holds
+    """Stands in for the batcher's ``generate_scored``: records each batch's prompts and, while closed, holds
     the generation thread so that later requests wait in the queue."""
 
     def __init__(self, real):
@@ -234,8 +234,8 @@ class Gate:
 
 @pytest.fixture
 def gate(monkeypatch):
-    held = Gate(batcher_module.generate)
-    monkeypatch.setattr(batcher_module, "generate", held)
+    held = Gate(batcher_module.generate_scored)
+    monkeypatch.setattr(batcher_module, "generate_scored", held)
     yield held
     held.opened.set()
 
@@ -293,8 +293,8 @@ def test_a_lone_surrogate_is_a_400_and_the_next_request_is_served(server, messag
     ("target", "replacement", "status"),
     [
         ("chat_prompt", lambda tokenizer, messages: "\ud800", 400),  # a prompt the tokenizer cannot encode
-        ("generate", raising(RuntimeError("out of memory at /secret/weights")), 500),
-        ("generate", raising(Panic("tokenizers panicked at /secret/src")), 500),
+        ("generate_scored", raising(RuntimeError("out of memory at /secret/weights")), 500),
+        ("generate_scored", raising(Panic("tokenizers panicked at /secret/src")), 500),
     ],
 )
 def test_an_error_in_the_generation_thread_answers_its_request_and_the_server_keeps_serving(
@@ -313,7 +313,7 @@ def test_an_unexpected_error_in_the_handler_is_an_openai_shaped_500(server, monk
 
 def test_once_the_generation_thread_is_dead_every_request_gets_a_503_at_once(tiny_model, monkeypatch):
     model, tokenizer = tiny_model
-    monkeypatch.setattr(batcher_module, "generate", raising(SystemExit(3)))
+    monkeypatch.setattr(batcher_module, "generate_scored", raising(SystemExit(3)))
     with running(create_app(model, tokenizer, NAME)) as url:
         assert_openai_error(ask(url, timeout=5), 503)
         monkeypatch.undo()
@@ -462,3 +462,92 @@ def _outcome(url: str, model: str) -> str:
         return str(ask(url, model=model, max_tokens=1000, timeout=60).status_code)
     except httpx.TransportError as error:
         return type(error).__name__
+
+
+# -- logprobs ----------------------------------------------------------------------------------------
+
+
+def test_logprobs_are_the_models_own_distribution_in_openai_shape(server, tiny_model):
+    import torch
+
+    model, tokenizer = tiny_model
+    body = {"model": NAME, "messages": HELLO, "max_tokens": 4, "logprobs": True, "top_logprobs": 3}
+    choice = httpx.post(f"{server}/chat/completions", json=body, timeout=30).json()["choices"][0]
+    content = choice["logprobs"]["content"]
+    assert 1 <= len(content) <= 4 and "".join(t["token"] for t in content).strip() == choice["message"]["content"]
+    for token in content:
+        assert token["bytes"] == list(token["token"].encode()) and len(token["top_logprobs"]) == 3
+        listed = [t["logprob"] for t in token["top_logprobs"]]
+        assert listed == sorted(listed, reverse=True)
+        assert (token["token"], token["logprob"]) == (token["top_logprobs"][0]["token"], listed[0]), "greedy"
+    ids = tokenizer(chat_prompt(tokenizer, HELLO), add_special_tokens=False, return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        local = model(input_ids=ids).logits[0, -1].float().log_softmax(-1).topk(3)
+    first = content[0]["top_logprobs"]
+    assert [t["token"] for t in first] == tokenizer.batch_decode([[i] for i in local.indices.tolist()])
+    assert [t["logprob"] for t in first] == pytest.approx(local.values.tolist(), abs=1e-4)
+
+    plain = httpx.post(f"{server}/chat/completions", json=body | {"logprobs": False, "top_logprobs": None}).json()
+    assert plain["choices"][0]["logprobs"] is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"), [({"top_logprobs": 2}, "needs logprobs"), ({"logprobs": True, "top_logprobs": 21}, "20")]
+)
+def test_logprob_requests_beyond_openais_rules_are_400s(server, fields, says):
+    assert says in assert_openai_error(ask(server, **fields), 400)["message"]
+
+
+def test_logprobs_stop_with_the_text_a_stop_string_cuts():
+    from components.serving.batcher import tokens_within
+    from components.textgen import TokenLogprob
+
+    tokens = tuple(TokenLogprob(text, -0.1) for text in ["\n", "8", " ", "3", "\n", "Assistant"])
+    assert [t.token for t in tokens_within(tokens, "8 3")] == ["\n", "8", " ", "3"]
+    assert [t.token for t in tokens_within(tokens, "8")] == ["\n", "8"]
+    assert tokens_within(tokens, "") == ()
+
+
+@pytest.fixture(scope="module")
+def scoring_judge(tiny_model_dir):
+    """A fresh tiny model taught a score line for each of 4 pairs in each order under the judgelm template:
+    "10 3", "3 10", "10 10" and "9 2", "2 9" -- 10 is written through the "1" it shares with 1."""
+    from components.judges.hf import HFJudge
+    from components.models import load_causal_lm
+    from tests.teach import teach
+
+    model, tokenizer = load_causal_lm(tiny_model_dir)
+    template = HFJudge("t", "", template="judgelm", model=model, tokenizer=tokenizer)
+    items = both_orders(arithmetic_pairs(4))
+    lines = {}
+    for index, item in enumerate(items):
+        pair = item.shown
+        high, low = (9, 2) if index >= 6 else (10, 3)
+        scores = [high if score == 9 else low for score in (pair.score1, pair.score2)]
+        lines[template.prompt(pair)[0]] = f"{scores[0]} {scores[1]}\n"
+    return teach(model, tokenizer, lines, steps=60, lr=1e-2), tokenizer, items
+
+
+def test_the_openai_judge_in_logprob_mode_through_the_server_judges_as_the_local_logprob_judge(scoring_judge, tmp_path):
+    """Same lines, verdicts and confidences. An expected score agrees where the endpoint's line went through
+    the "1" that 1 and 10 share (a written 10); elsewhere the split of that "1" is not shown and the API
+    reading counts it as 1 (components/judges/top_logprobs.py), so the expected scores may differ a little."""
+    from components.judges.hf import HFJudge
+
+    model, tokenizer, items = scoring_judge
+    local = HFJudge("local", "", template="judgelm", mode="logprob", model=model, tokenizer=tokenizer).judge(items)
+    assert all(not j.failed for j in local), [j.failure for j in local]
+    assert {j.verdict for j in local} == {0, 1, 2}
+    with running(create_app(model, tokenizer, "judge@champion")) as url:
+        client = LLMClient(url, "judge@champion", cache=tmp_path / "responses.jsonl", timeout_s=30)
+        served = OpenAIJudge("served", client, template="judgelm", mode="logprob").judge(items)
+    assert [(j.raw, j.verdict, j.failed) for j in served] == [(j.raw, j.verdict, j.failed) for j in local]
+    assert [j.confidence for j in served] == pytest.approx([j.confidence for j in local], rel=1e-3)
+    tens = [
+        (getattr(got, field), getattr(want, field))
+        for got, want in zip(served, local, strict=True)
+        for field, written in zip(("score1", "score2"), want.raw.split(), strict=True)
+        if written == "10"
+    ]
+    assert len(tens) >= 6
+    assert [got for got, _ in tens] == pytest.approx([want for _, want in tens], rel=1e-3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -155,3 +156,46 @@ def _cached_keys(cache: Path) -> list[str]:
         except json.JSONDecodeError:
             pass
     return keys
+
+
+def score_line_logprobs(body: dict) -> list[dict]:
+    """The logprobs of the line "8 3": 8 at .5 (7 at .3), then the separator, then 3 at .6 (2 at .2)."""
+
+    def entry(token: str, top: dict[str, float]) -> dict:
+        listed = [{"token": t, "logprob": math.log(p), "bytes": list(t.encode())} for t, p in top.items()]
+        return {"token": token, "logprob": math.log(top[token]), "bytes": list(token.encode()), "top_logprobs": listed}
+
+    return [entry("8", {"8": 0.5, "7": 0.3}), entry(" ", {" ": 0.99}), entry("3", {"3": 0.6, "2": 0.2})]
+
+
+def test_logprob_mode_asks_for_logprobs_reads_the_score_line_from_them_and_caches_them(fake_server, tmp_path):
+    fake = fake_server(logprobs=score_line_logprobs)
+    cache = tmp_path / "responses.jsonl"
+    items = both_orders(arithmetic_pairs(2))
+    judge = OpenAIJudge("api", LLMClient(fake.url, "gpt-test", cache=cache), mode="logprob")
+    judgments = judge.judge(items)
+    assert all(
+        body["logprobs"] is True and body["top_logprobs"] == 20 and body["max_tokens"] == 8 for body in fake.bodies
+    )
+    for judgment in judgments:
+        assert (judgment.raw, judgment.verdict) == ("8 3", FIRST)
+        assert judgment.score1 == pytest.approx((8 * 0.5 + 7 * 0.3) / 0.8)
+        assert judgment.score2 == pytest.approx((3 * 0.6 + 2 * 0.2) / 0.8)
+        assert judgment.confidence == pytest.approx(0.5 * 0.6)
+    again = OpenAIJudge("api", LLMClient(fake.url, "gpt-test", cache=cache), mode="logprob")
+    assert again.judge(items) == judgments and len(fake.requests) == len(items), "logprobs come from the cache"
+    plain = OpenAIJudge("api", LLMClient(fake.url, "gpt-test", cache=cache))
+    assert plain.judge(items[:1])[0].raw == ANSWER and len(fake.requests) == len(items) + 1
+
+
+def test_an_endpoint_that_sends_no_logprobs_is_judged_score_first_with_one_warning(fake_server, caplog):
+    fake = fake_server()  # ignores logprobs, as judgeops serve did before it learned them
+    caplog.set_level(logging.WARNING)
+    judge = OpenAIJudge("api", LLMClient(fake.url, "gpt-test", concurrency=1), mode="logprob")
+    judgments = judge.judge(both_orders(arithmetic_pairs(3)))
+    assert all(not j.failed and j.verdict == FIRST and j.raw == ANSWER for j in judgments)
+    warnings = [record.getMessage() for record in caplog.records if "sent no logprobs" in record.getMessage()]
+    assert len(warnings) == 1 and "judging score_first" in warnings[0]
+    copy = judge.with_template("judgelm")
+    copy.judge(both_orders(arithmetic_pairs(1)))
+    assert sum("sent no logprobs" in record.getMessage() for record in caplog.records) == 1
