@@ -63,6 +63,9 @@ def test_mlflow_genai_evaluate_runs_it_offline(tmp_path, monkeypatch):
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    # an experiment of this store, not the id an earlier test left active in another; restored after the test
+    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+    mlflow.set_experiment("scorer")
     rows = [
         {"inputs": {"question": "What is 2 + 2?"}, "outputs": "4", "expectations": {"baseline": "5", "reference": "4"}},
         {"inputs": {"question": "What is 3 + 3?"}, "outputs": "7", "expectations": {"baseline": "6", "reference": "6"}},
