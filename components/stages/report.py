@@ -14,7 +14,7 @@ import json
 
 from components import paths
 from components.config import PARAMS_FILE, Params
-from components.io import read_jsonl, write_json, write_text
+from components.io import file_md5, read_jsonl, write_json, write_text
 from components.judges import PIPELINE_JUDGES
 from components.schemas import Judgment, Pair
 from components.stages.contract import Out, Stage
@@ -83,7 +83,7 @@ def run(params: Params, tracker) -> dict:
     }
     tracker.table(judgment_rows(test, judged), JUDGMENTS_TABLE)
     human = human_evaluations(params)
-    decision = promote(evaluations["finetuned"])
+    decision = promote(evaluations["finetuned"], file_md5(paths.split_file("test")))
     gain = agreement_gain(test, evaluations["finetuned"], evaluations["base"], cfg.bootstrap, cfg.seed)
     findings = Findings(
         teacher=params.generate.teacher,
