@@ -106,9 +106,49 @@ def arm_ours(model_dir: Path, pairs_file: Path, steps: int, batch_size: int) -> 
     }
 
 
+def timed_trainer(model, dataset, batch_size: int, steps: int, **options) -> tuple[int, float]:
+    """Train with HF Trainer for ``steps``: (non-padding tokens in the stepped batches, wall seconds of the
+    training loop). ``options`` are TrainingArguments beyond the defaults both Trainer arms share, plus
+    ``data_collator``."""
+    from transformers import Trainer, TrainerCallback, TrainingArguments
+
+    collator = options.pop("data_collator", None)
+    counted, clock = {"tokens": 0}, {}
+
+    class CountingTrainer(Trainer):
+        def training_step(self, model, inputs, num_items_in_batch=None):
+            counted["tokens"] += int(inputs["attention_mask"].sum())
+            return super().training_step(model, inputs, num_items_in_batch)
+
+    class Clock(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            clock["start"] = time.perf_counter()
+
+        def on_train_end(self, args, state, control, **kwargs):
+            clock["end"] = time.perf_counter()
+
+    with tempfile.TemporaryDirectory(prefix="judgeops-ft-bench-") as out:
+        args = TrainingArguments(
+            output_dir=out,
+            per_device_train_batch_size=batch_size,
+            max_steps=steps,
+            report_to="none",
+            save_strategy="no",
+            logging_strategy="no",
+            disable_tqdm=True,
+            use_cpu=True,
+            seed=0,
+            **options,
+        )
+        trainer = CountingTrainer(
+            model=model, args=args, train_dataset=dataset, data_collator=collator, callbacks=[Clock()]
+        )
+        trainer.train()
+    return counted["tokens"], clock["end"] - clock["start"]
+
+
 def arm_baseline(model_dir: Path, pairs_file: Path, steps: int, batch_size: int, max_length: str) -> dict:
     import torch
-    from transformers import Trainer, TrainerCallback, TrainingArguments
 
     from components.models import load_causal_lm
     from components.training.hardware import set_threads
@@ -128,37 +168,10 @@ def arm_baseline(model_dir: Path, pairs_file: Path, steps: int, batch_size: int,
         dataset.append(
             {"input_ids": torch.tensor(padded), "attention_mask": torch.tensor(mask), "labels": torch.tensor(padded)}
         )
-    counted = {"tokens": 0}
-    clock = {}
-
-    class CountingTrainer(Trainer):
-        def training_step(self, model, inputs, num_items_in_batch=None):
-            counted["tokens"] += int(inputs["attention_mask"].sum())
-            return super().training_step(model, inputs, num_items_in_batch)
-
-    class Clock(TrainerCallback):
-        def on_train_begin(self, args, state, control, **kwargs):
-            clock["start"] = time.perf_counter()
-
-        def on_train_end(self, args, state, control, **kwargs):
-            clock["end"] = time.perf_counter()
-
-    with tempfile.TemporaryDirectory(prefix="judgeops-ft-bench-") as out:
-        args = TrainingArguments(
-            output_dir=out,
-            per_device_train_batch_size=batch_size,
-            max_steps=steps,
-            report_to="none",
-            save_strategy="no",
-            logging_strategy="no",
-            disable_tqdm=True,
-            use_cpu=True,
-            seed=0,
-        )
-        CountingTrainer(model=model, args=args, train_dataset=dataset, callbacks=[Clock()]).train()
+    tokens, seconds = timed_trainer(model, dataset, batch_size, steps)
     return {
-        "tokens": counted["tokens"],
-        "seconds": clock["end"] - clock["start"],
+        "tokens": tokens,
+        "seconds": seconds,
         "precision": "fp32",
         "padding": f"max_length={width}",
         "loss_on": "all tokens (labels = input_ids)",
@@ -168,7 +181,6 @@ def arm_baseline(model_dir: Path, pairs_file: Path, steps: int, batch_size: int,
 def arm_tuned(model_dir: Path, pairs_file: Path, steps: int, batch_size: int) -> dict:
     """HF Trainer with the choices a user would make for SFT, so ours is compared with a fair opponent."""
     import torch
-    from transformers import Trainer, TrainerCallback, TrainingArguments
 
     from components.models import load_causal_lm
     from components.training.hardware import set_threads, use_bf16
@@ -180,7 +192,6 @@ def arm_tuned(model_dir: Path, pairs_file: Path, steps: int, batch_size: int) ->
     model = prepare(model, cfg)
     rows = [{"input_ids": r["input_ids"], "labels": r["labels"]} for r in encoded_rows(pairs_file, model_dir, cfg)]
     bf16 = use_bf16(cfg.bf16)
-    counted, clock = {"tokens": 0}, {}
 
     def pad(batch: list[dict]) -> dict:
         """Each batch padded to its own longest row; padding neither attended to nor in the loss."""
@@ -195,38 +206,19 @@ def arm_tuned(model_dir: Path, pairs_file: Path, steps: int, batch_size: int) ->
             "labels": torch.tensor([filled(r["labels"], -100) for r in batch]),
         }
 
-    class CountingTrainer(Trainer):
-        def training_step(self, model, inputs, num_items_in_batch=None):
-            counted["tokens"] += int(inputs["attention_mask"].sum())
-            return super().training_step(model, inputs, num_items_in_batch)
-
-    class Clock(TrainerCallback):
-        def on_train_begin(self, args, state, control, **kwargs):
-            clock["start"] = time.perf_counter()
-
-        def on_train_end(self, args, state, control, **kwargs):
-            clock["end"] = time.perf_counter()
-
-    with tempfile.TemporaryDirectory(prefix="judgeops-ft-bench-") as out:
-        args = TrainingArguments(
-            output_dir=out,
-            per_device_train_batch_size=batch_size,
-            max_steps=steps,
-            train_sampling_strategy="group_by_length",
-            bf16=bf16,
-            remove_unused_columns=False,
-            report_to="none",
-            save_strategy="no",
-            logging_strategy="no",
-            disable_tqdm=True,
-            use_cpu=True,
-            seed=0,
-        )
-        trainer = CountingTrainer(model=model, args=args, train_dataset=rows, data_collator=pad, callbacks=[Clock()])
-        trainer.train()
+    tokens, seconds = timed_trainer(
+        model,
+        rows,
+        batch_size,
+        steps,
+        train_sampling_strategy="group_by_length",
+        bf16=bf16,
+        remove_unused_columns=False,
+        data_collator=pad,
+    )
     return {
-        "tokens": counted["tokens"],
-        "seconds": clock["end"] - clock["start"],
+        "tokens": tokens,
+        "seconds": seconds,
         "precision": "bf16 autocast" if bf16 else "fp32",
         "padding": "dynamic, length-grouped",
         "loss_on": "judgment tokens",

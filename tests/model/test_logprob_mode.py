@@ -13,6 +13,7 @@ from components.judges.logprob import read_judgments, shared_prefix_batches
 from components.judges.templates import get_template
 from components.schemas import FIRST, SECOND, TIE, verdict_from_scores
 from tests.factories import arithmetic_pairs
+from tests.teach import teach
 
 pytestmark = pytest.mark.slow
 
@@ -226,26 +227,7 @@ def confident(tiny_model_dir, items):
 
     model, tokenizer = load_causal_lm(tiny_model_dir)
     judge = HFJudge("tiny", "", model=model, tokenizer=tokenizer)
-    rows = []
-    for item in items:
-        prompt_ids = tokenizer(judge.prompt(item.shown)[0], add_special_tokens=False)["input_ids"]
-        rows.append((prompt_ids + tokenizer("10 7\n", add_special_tokens=False)["input_ids"], len(prompt_ids)))
-    width = max(len(ids) for ids, _ in rows)
-    ids = torch.tensor([r + [tokenizer.pad_token_id] * (width - len(r)) for r, _ in rows])
-    mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r, _ in rows])
-    where = torch.tensor([(i, j) for i, (r, start) in enumerate(rows) for j in range(start - 1, len(r) - 1)])
-    targets = ids[where[:, 0], where[:, 1] + 1]
-    model.model.embed_tokens.weight.requires_grad_(False)
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-2)
-    torch.manual_seed(0)
-    model.train()
-    for _ in range(20):
-        hidden = model.model(input_ids=ids, attention_mask=mask).last_hidden_state[where[:, 0], where[:, 1]]
-        loss = torch.nn.functional.cross_entropy(model.lm_head(hidden), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    model.eval()
+    teach(model, tokenizer, {judge.prompt(item.shown)[0]: "10 7\n" for item in items}, steps=20)
     return model, tokenizer
 
 
