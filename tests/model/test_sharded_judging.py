@@ -104,21 +104,26 @@ def assert_same(found: dict[str, list[Judgment]], expected: dict[str, list[Judgm
             )
 
 
-@pytest.mark.slow
-def test_the_judge_stage_on_two_dask_workers_writes_what_one_process_writes(tiny_model_dir, tmp_path, monkeypatch):
-    """About 20 s on two busy cores, most of it the two worker processes importing torch."""
-    from components.stages import judge as stage
-
+def stage_params():
+    """The committed params with the tiny model judged in full and in logprob mode with no mass floor, so
+    every judgment has scores and a verdict even from a random model; a human-labelled file besides the test split."""
     params = load_params(REPO / "params.yaml")
-    params = params.model_copy(
+    return params.model_copy(
         update={
             "finetune": params.finetune.model_copy(update={"method": "full"}),
-            # logprob with no mass floor: every judgment has scores and a verdict, even from a random model
             "judge": params.judge.model_copy(
                 update={"mode": "logprob", "min_score_mass": 0.0, "batch_size": 4, "human_eval": ["human.jsonl"]}
             ),
         }
     )
+
+
+@pytest.mark.slow
+def test_the_judge_stage_on_two_dask_workers_writes_what_one_process_writes(tiny_model_dir, tmp_path, monkeypatch):
+    """About 20 s on two busy cores, most of it the two worker processes importing torch."""
+    from components.stages import judge as stage
+
+    params = stage_params()
     sharded = params.model_copy(update={"judge": params.judge.model_copy(update={"dask_workers": 2})})
 
     workspace(tmp_path / "one", tiny_model_dir, monkeypatch)
@@ -205,15 +210,7 @@ def test_worker_processes_of_a_dask_scheduler_judge_as_one_process_and_a_killed_
     stage writes every judgment once, equal to one process's. About 15 s on two busy cores."""
     from components.stages import judge as stage
 
-    params = load_params(REPO / "params.yaml")
-    params = params.model_copy(
-        update={
-            "finetune": params.finetune.model_copy(update={"method": "full"}),
-            "judge": params.judge.model_copy(
-                update={"mode": "logprob", "min_score_mass": 0.0, "batch_size": 4, "human_eval": ["human.jsonl"]}
-            ),
-        }
-    )
+    params = stage_params()
     workspace(tmp_path / "one", tiny_model_dir, monkeypatch)
     stage.run(params, NullTracker())
     expected = outputs()
