@@ -6,6 +6,8 @@
 (c) logprob: batched, the score line read from next-token probabilities (components.judges.logprob),
     prompts that share their start (one question's answers, a pair's two orders) running it once.
 (d) = (c) with every prompt's start run per row: what the shared-start lever saves.
+(e) = (c) on the ct2 engine: the judge converted to CTranslate2 int8 (``judge.engine: ct2``), when
+    ctranslate2 is installed; the conversion (once per weights, cached) is not timed.
 
 The template is the one the --adapter was trained on (its judgeops_judge.json), so a pointwise judge is
 benchmarked as the pipeline runs it: each distinct answer graded once per call, the verdict from the
@@ -21,11 +23,12 @@ agreement columns compare verdicts on the items both modes parsed. See benchmark
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -178,6 +181,11 @@ def main() -> None:
         runs.append(timed("(c) batched logprob", judge("logprob", args.batch_size, args.score_tokens), items))
         with unshared():
             runs.append(timed("(d) = (c), shared starts run per row", judge("logprob", args.batch_size, 16), items))
+        if importlib.util.find_spec("ctranslate2"):
+            converted = replace(judge("logprob", args.batch_size, 16), engine="ct2", model=None, tokenizer=None)
+            runs.append(timed("(e) = (c) on the ct2 int8 engine", converted, items))
+        else:
+            print("(e) skipped: ctranslate2 is not installed (pip install ctranslate2)")
     print(table(runs, [pair.verdict for pair in pairs]))
 
 

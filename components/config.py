@@ -39,6 +39,8 @@ Family = one_of("task family", vocabulary.FAMILIES)
 Variant = one_of("answer variant", vocabulary.VARIANTS)
 PipelineJudge = one_of("pipeline judge", vocabulary.PIPELINE_JUDGES)
 ProbeName = one_of("probe", vocabulary.PROBES)
+JudgeEngine = one_of("judge engine", vocabulary.JUDGE_ENGINES)
+Ct2ComputeType = one_of("ct2 compute type", vocabulary.CT2_COMPUTE_TYPES)
 AnswerStyle = one_of("answer style", vocabulary.ANSWER_STYLES)
 TemplateName = one_of("template", vocabulary.TEMPLATE_OUTPUTS)
 JudgeMode = one_of("judge mode", vocabulary.JUDGE_MODES)
@@ -277,6 +279,9 @@ class JudgeParams(Section):
     with_reference: bool = True
     max_prompt_tokens: int = Field(1024, ge=64)
     min_score_mass: float = Field(0.05, ge=0, le=1)
+    # ct2: logprob mode on the judge converted to CTranslate2 (int8 by default); torch is the reference path
+    engine: JudgeEngine = "torch"
+    ct2_compute_type: Ct2ComputeType = "int8"
     dask_workers: int = Field(0, ge=0)
     dask_address: str | None = None
     # swap_average: also report verdicts from both orders' averaged scores, beside the raw ones
@@ -290,6 +295,8 @@ class JudgeParams(Section):
     def _address_needs_workers(self):
         if self.dask_address and self.dask_workers == 0:
             raise ValueError("judge.dask_address needs judge.dask_workers > 0 (how many shards to send it)")
+        if self.engine == "ct2" and self.mode != "logprob":
+            raise ValueError(f"judge.engine ct2 reads score lines in logprob mode only, not mode {self.mode!r}")
         return self
 
 

@@ -45,6 +45,12 @@ PIPELINE_JUDGES = ("finetuned", "base")
 JUDGE_MODES = ("score_first", "logprob", "generate")
 """How a local judge produces its score line (components.judges.hf)."""
 
+JUDGE_ENGINES = ("torch", "ct2")
+"""What runs a local judge's model: transformers on torch, or its CTranslate2 conversion (components.judges.ct2)."""
+
+CT2_COMPUTE_TYPES = ("int8", "int8_float32", "int16", "float32")
+"""The CPU compute types the ct2 engine converts a judge to."""
+
 TARGET_FORMATS = ("judgelm", "pandalm", "pointwise")
 """The output formats a judge can be trained to write (components.judges.parsers.format_target)."""
 

@@ -28,9 +28,10 @@ HF_JUDGE_PARAMS = (
     "judge.max_prompt_tokens",
     "judge.min_score_mass",
 )
-# What make_judge reads: those, and the template the finetune stage trained the judge on. Whether the judge
+# What make_judge reads: those, the engine (not the finetune stage's: its val pass runs the model it trains),
+# and the template the finetune stage trained the judge on. Whether the judge
 # is an adapter or a full model (finetune.method) is read from models/judge itself (components.judges.model_ref).
-PIPELINE_JUDGE_PARAMS = (*HF_JUDGE_PARAMS, "finetune.template")
+PIPELINE_JUDGE_PARAMS = (*HF_JUDGE_PARAMS, "judge.engine", "judge.ct2_compute_type", "finetune.template")
 
 
 def make_judge(name: str, params: Params) -> HFJudge:
@@ -44,7 +45,8 @@ def hf_judge(name: str, params: Params, model_path, adapter=None) -> HFJudge:
     """A local judge that judges the way params.yaml's judge section says."""
     from components.judges.hf import HFJudge  # torch: only when a judge is built
 
-    return HFJudge(name=name, model_path=model_path, adapter=adapter, **judge_settings(params))
+    engine = {"engine": params.judge.engine, "ct2_compute_type": params.judge.ct2_compute_type}
+    return HFJudge(name=name, model_path=model_path, adapter=adapter, **judge_settings(params), **engine)
 
 
 def judge_settings(params: Params) -> dict:

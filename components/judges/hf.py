@@ -21,7 +21,7 @@ from components.judges.score_reading import usable_mode
 from components.judges.templates import FIRST_LINE_FORMATS, get_template
 from components.schemas import Judgment, Pair, verdict_from_scores
 from components.textgen import Decoding, chat_prompt, generate
-from components.vocabulary import JUDGE_MODES
+from components.vocabulary import JUDGE_ENGINES, JUDGE_MODES
 
 
 @dataclass
@@ -38,6 +38,8 @@ class HFJudge:
     max_new_tokens: int = 64
     max_prompt_tokens: int = 1024
     min_score_mass: float = 0.05
+    engine: str = "torch"  # torch | ct2: logprob mode on the judge converted to CTranslate2 (components/judges/ct2.py)
+    ct2_compute_type: str = "int8"
     model: object = None
     tokenizer: object = None
     # Greedy decoding: a failed (unparseable) judgment comes out the same every time, so it is cached.
@@ -49,11 +51,22 @@ class HFJudge:
         self._template = get_template(self.template)
         if self.mode == "logprob":
             check_format(self._template.output)
+        if self.engine not in JUDGE_ENGINES:
+            raise ValueError(f"unknown judge engine {self.engine!r}; known: {', '.join(JUDGE_ENGINES)}")
+        if self.engine == "ct2" and usable_mode(self.mode, self.template) != "logprob":
+            raise ValueError(
+                f"the ct2 engine reads score lines in logprob mode only; mode {self.mode!r} with template "
+                f"{self.template!r} decodes text: use engine torch"
+            )
         self.truncated = 0
 
     def _load(self) -> None:
         """Load the model on first use: a run whose judgments all come from the cache never pays for it."""
-        if self.model is None:
+        if self.model is None and self.engine == "ct2":
+            from components.judges.ct2 import load_ct2
+
+            self.model, self.tokenizer = load_ct2(self.model_path, self.adapter, self.ct2_compute_type)
+        elif self.model is None:
             from components.models import load_causal_lm
 
             self.model, self.tokenizer = load_causal_lm(self.model_path, self.adapter)
@@ -66,13 +79,16 @@ class HFJudge:
         return replace(self, template=name, mode=usable_mode(self.mode, name))
 
     def cache_identity(self) -> dict:
-        """Weights, template and decoding settings: what decides a judgment (batch_size does not)."""
+        """Weights, template and decoding settings: what decides a judgment (batch_size does not). Another
+        engine computes other numbers, so its judgments get their own identity (torch's stays as it was)."""
+        engine = {} if self.engine == "torch" else {"engine": f"{self.engine}:{self.ct2_compute_type}"}
         return local_model_identity(
             "hf",
             self,
             max_prompt_tokens=self.max_prompt_tokens,
             min_score_mass=self.min_score_mass,
             reader=reader_fingerprint() if self.mode == "logprob" else "",
+            **engine,
         )
 
     def prompt(self, pair: Pair) -> tuple[str, bool]:

@@ -137,6 +137,8 @@ def read_judgments(
     encoded = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in prompts]
     readings: list[Reading | None] = [None] * len(prompts)
     batches = shared_prefix_batches(encoded, batch_size)
+    if not getattr(model, "reuses_cache", True):  # the ct2 engine runs every row whole: a shared start saves nothing
+        batches = [(batch, 0) for batch, _ in batches]
     for batch, shared in track(batches, progress, total=len(prompts), unit="prompts", count=lambda b: len(b[0])):
         cached = _Cached(model, tokenizer.pad_token_id)
         with torch.inference_mode():

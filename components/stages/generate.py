@@ -52,6 +52,7 @@ STAGE = Stage(
         # what the teachers and the model answers run on
         "components/judges/__init__.py",
         "components/judges/base.py",
+        "components/judges/ct2.py",
         "components/judges/hf.py",
         "components/judges/identity.py",
         "components/judges/logprob.py",
