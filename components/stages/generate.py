@@ -129,12 +129,15 @@ def generated(params: Params, teacher: Teacher) -> Built:
         from components.models import load_causal_lm
 
         model, tokenizer = load_causal_lm(paths.BASE_MODEL)
-        asked = model_answered(questions, cfg)
-        generated_answers, stats = model_answers(
-            model, tokenizer, asked, cfg.decodings, "base", cfg.max_new_tokens, cfg.batch_size, cfg.seed
-        )
-        answers += generated_answers
-        stats["model_answered_questions"] = len(asked)
+        for group in model_answered(questions, cfg):  # each group generated alone: see model_answered
+            found, group_stats = model_answers(
+                model, tokenizer, group, cfg.decodings, "base", cfg.max_new_tokens, cfg.batch_size, cfg.seed
+            )
+            answers += found
+            for key in ("model_answers", "model_answer_seconds"):
+                stats[key] = stats.get(key, 0) + group_stats[key]
+            stats["model_answered_questions"] = stats.get("model_answered_questions", 0) + len(group)
+        stats["model_answers_per_s"] = stats["model_answers"] / stats["model_answer_seconds"]
     endpoint_rejects: list[dict] = []
     for endpoint in cfg.answer_endpoints:
         found, failed, endpoint_stats = endpoint_answers(questions, endpoint, cfg.max_new_tokens, paths.ANSWER_CACHE)
@@ -196,22 +199,26 @@ def read_question_set(path: str) -> list[Question]:
     return questions
 
 
-def model_answered(questions: list[Question], cfg: GenerateParams) -> list[Question]:
-    """The questions the base model answers: every val and test question (the splits a judge is measured on
-    keep the full mix of answers), and the first ``model_answer_train_questions`` train questions of each
-    family. Train questions beyond those get variant answers only: they add variety at no model time."""
-    if cfg.model_answer_train_questions is None:
-        return questions
+def model_answered(questions: list[Question], cfg: GenerateParams) -> tuple[list[Question], list[Question]]:
+    """The questions the base model answers, as two groups that are generated apart: every val and test
+    question (the splits a judge is measured on keep the full mix of answers), then the first
+    ``model_answer_train_questions`` train questions of each family (all of them when it is null). Apart,
+    because batching and the sampling seed's stream run across a group: generated together, the test
+    split's answers would change whenever the train side's count did, and experiments on the train data
+    could not be compared on one test split. Train questions beyond those get variant answers only."""
     split_of = split_by_question(questions, cfg.split.model_dump(), cfg.seed)
+    measured = [question for question in questions if split_of[question.id] != "train"]
     taken: Counter = Counter()
-    chosen = []
+    train = []
     for question in questions:
-        if split_of[question.id] == "train":
+        if split_of[question.id] != "train":
+            continue
+        if cfg.model_answer_train_questions is not None:
             if taken[question.family] >= cfg.model_answer_train_questions:
                 continue
             taken[question.family] += 1
-        chosen.append(question)
-    return chosen
+        train.append(question)
+    return measured, train
 
 
 def imported(teacher: DatasetTeacher, cfg: GenerateParams) -> Built:
