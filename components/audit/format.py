@@ -3,6 +3,9 @@ markup. The probe judges each pair as it is (the judge's own template: the *base
 templates, and with both answers restyled the same way (markdown vs plain, bullets vs prose) -- every
 change keeps the content -- and counts how often the verdict differs from the base verdict.
 
+Only templates of the judge's kind are compared (``for_judge``): a pairwise layout asks a pointwise
+judge for another task, and its flips would measure that. The others are listed as skipped, with why.
+
 Re-templating needs a copy of the judge under another template. Judges that can be re-templated expose
 ``with_template(name) -> Judge`` (every backend that renders our templates: hf, openai -- so also a
 served judge -- vllm, scripted); ``judge_for`` wraps such a judge so that each template variant's items
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
 from components.audit.base import Bootstrap, ProbeResult, ProbeSkipped
@@ -132,14 +135,22 @@ class FormatProbe:
     styles: tuple[str, ...] = ANSWER_STYLES
     flag_above: float = 0.1
     name: str = "format"
+    set_aside: tuple[str, ...] = ()  # templates of the other kind than the judge's (``for_judge``)
 
     def __post_init__(self):
         for template in self.templates:
-            if get_template(template).kind != "pairwise":
-                raise ValueError(f"format probe template {template!r} is pointwise; pairwise templates only")
+            get_template(template)  # an unknown name fails here, before any judging
         unknown = set(self.styles) - set(ANSWER_STYLES)
         if unknown:
             raise ValueError(f"unknown answer styles {sorted(unknown)}; known: {', '.join(ANSWER_STYLES)}")
+
+    def for_judge(self, judge: Judge) -> FormatProbe:
+        """This probe with only the templates of the judge's kind. A pairwise template asks a pointwise
+        judge (or the reverse) for another task -- two answers compared, not one graded -- so its verdicts
+        would measure the task change, not the layout: such templates are set aside, and the results say so."""
+        kind = get_template(judge.template).kind
+        same = tuple(t for t in self.templates if get_template(t).kind == kind)
+        return replace(self, templates=same, set_aside=tuple(t for t in self.templates if t not in same))
 
     def judge_for(self, judge: Judge) -> Judge:
         """The judge to run this probe's items through: template variants need copies under other templates."""
@@ -180,6 +191,10 @@ class FormatProbe:
         skipped = {name: "changes no pair (or no base verdict parsed)" for name in per_variant if name not in rates}
         if own in self.templates:
             skipped[TEMPLATE + own] = "the judge's own template"
+        for template in self.set_aside:
+            skipped[TEMPLATE + template] = (
+                f"a {get_template(template).kind} template, and the judge's is not: another task, not another layout"
+            )
         details = {
             "base_template": own,
             "base_agreement": share(

@@ -17,6 +17,12 @@ from components.schemas import Judgment, Pair
 JudgeItems = Callable[[Judge, Sequence[JudgeItem]], list[Judgment]]
 
 
+def for_judge(probe: Probe, judge: Judge) -> Probe:
+    """The probe as it applies to ``judge`` (the format probe keeps the templates of the judge's kind)."""
+    narrow = getattr(probe, "for_judge", None)
+    return narrow(judge) if narrow else probe
+
+
 def judge_for(probe: Probe, judge: Judge) -> Judge:
     """The judge that must judge ``probe``'s items: ``judge`` itself unless the probe adapts it."""
     adapt = getattr(probe, "judge_for", None)
@@ -27,6 +33,7 @@ def run_probe(
     probe: Probe, judge: Judge, pairs: Sequence[Pair], bootstrap: Bootstrap, judge_items: JudgeItems | None = None
 ) -> ProbeResult:
     """``judge_items(judge, items)`` returns one judgment per item in order (default: ``judge.judge``)."""
+    probe = for_judge(probe, judge)
     try:
         adapted = judge_for(probe, judge)
     except ProbeSkipped as why:

@@ -163,6 +163,17 @@ def test_a_judge_that_cannot_change_template_is_skipped_with_the_reason_but_styl
     assert not result.flagged and set(result.details["variants"]) == {f"style={s}" for s in FormatProbe().styles}
 
 
+def test_templates_of_the_other_kind_are_set_aside_with_the_reason_not_counted_as_flips():
+    probe = FormatProbe(templates=("judgelm", "mtbench_single"), styles=())
+    result = run_probe(probe, TemplateSensitive(), PAIRS, BOOTSTRAP)
+    assert set(result.details["variants"]) == {"template=judgelm"}, "a pairwise judge: the pairwise layout only"
+    assert "another task" in result.details["skipped"]["template=mtbench_single"]
+    pointwise = type("Pointwise", (), {"name": "pw", "template": "pointwise"})()
+    narrowed = probe.for_judge(pointwise)
+    assert (narrowed.templates, narrowed.set_aside) == (("mtbench_single",), ("judgelm",))
+    assert not any("judgelm" in item.pair.id for item in narrowed.build(PAIRS[:3]))
+
+
 def test_template_variants_judged_without_judge_for_are_refused_not_passed():
     probe, judge = FormatProbe(styles=()), TemplateSensitive()
     items = probe.build(PAIRS[:6])
