@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -27,8 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import REPO  # noqa: E402
-
-BIN = Path(sys.executable).parent
+from components.sandbox import BIN, project_env  # noqa: E402
 
 
 def main() -> None:
@@ -37,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="judgeops-startup-") as scratch:
         root = Path(scratch) / "project"
-        env = _env(root)
+        env = project_env(root)
         _run(["git", "clone", "--quiet", str(REPO), str(root)], Path(scratch), env)
         _run([str(BIN / "judgeops"), "profile", "tiny"], root, env)
         cli = [_timed([str(BIN / "judgeops"), "--version"], root, env) for _ in range(args.repeats)]
@@ -46,7 +44,10 @@ def main() -> None:
             wall = _timed([str(BIN / "judgeops"), stage], root, env)
             inside = json.loads((root / "metrics" / f"{stage}.json").read_text())["wall_seconds"]
             rows.append((stage, wall, inside))
-            print(f"{stage:12s} process {wall:6.2f} s   stage {inside:6.2f} s   start-up {wall - inside:5.2f} s", flush=True)
+            print(
+                f"{stage:12s} process {wall:6.2f} s   stage {inside:6.2f} s   start-up {wall - inside:5.2f} s",
+                flush=True,
+            )
         _run([str(BIN / "dvc"), "commit", "--force", "--quiet"], root, env)
         noop = [_timed([str(BIN / "dvc"), "repro"], root, env) for _ in range(args.repeats)]
     print()
@@ -58,20 +59,6 @@ def main() -> None:
     total = sum(wall - inside for _, wall, inside in rows)
     print(f"| start-up of all {len(rows)} stages | **{total:.2f}** |")
     print(f"| no-op `dvc repro`, median of {args.repeats} | **{statistics.median(noop):.2f}** |")
-
-
-def _env(root: Path) -> dict:
-    return {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-        "PREFECT_HOME": str(root / ".state" / "prefect"),
-        "DVC_SITE_CACHE_DIR": str(root / ".state" / "dvc-site"),
-        "DVC_NO_ANALYTICS": "1",
-        "HF_HUB_OFFLINE": "1",
-        "JUDGEOPS_LOG": "WARNING",
-        "PYTHONPATH": str(root),  # the clone's code, not the editable install's
-    }
 
 
 def _stages(root: Path, env: dict) -> list[str]:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from components.sandbox import BIN, project_env
 from tests.conftest import REPO
 
-BIN = Path(sys.executable).parent
 LEAVE_OUT = {
     ".venv",
     ".git",
@@ -25,20 +23,6 @@ LEAVE_OUT = {
     ".state",
     ".pytest_cache",
 }
-
-
-def project_env(root: Path) -> dict:
-    return {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-        "PREFECT_HOME": str(root / ".state" / "prefect"),
-        "DVC_SITE_CACHE_DIR": str(root / ".state" / "dvc-site"),
-        "DVC_NO_ANALYTICS": "1",
-        "HF_HUB_OFFLINE": "1",
-        "JUDGEOPS_LOG": "WARNING",
-        "PYTHONPATH": str(root),
-    }
 
 
 def run(command: list[str], root: Path, env: dict, timeout: float = 900) -> subprocess.CompletedProcess:

@@ -39,14 +39,14 @@ def numbers(judgment) -> tuple:
     return judgment.score1, judgment.score2, judgment.confidence
 
 
-def test_a_conversion_is_made_once_per_weights_and_type_and_judged_under_its_own_identity(
-    tiny_model_dir, conversions
-):
+def test_a_conversion_is_made_once_per_weights_and_type_and_judged_under_its_own_identity(tiny_model_dir, conversions):
     first = ct2.converted(tiny_model_dir, None, "int8")
     made = (first / "model.bin").stat().st_mtime_ns
     assert ct2.converted(tiny_model_dir, None, "int8") == first and (first / "model.bin").stat().st_mtime_ns == made
     assert ct2.converted(tiny_model_dir, None, "float32") != first
-    assert sorted(p.name for p in conversions.iterdir()) == sorted([first.name, ct2.converted(tiny_model_dir, None, "float32").name])
+    assert sorted(p.name for p in conversions.iterdir()) == sorted(
+        [first.name, ct2.converted(tiny_model_dir, None, "float32").name]
+    )
     torch_id = judge(tiny_model_dir, "pointwise").cache_identity()
     int8_id = judge(tiny_model_dir, "pointwise", engine="ct2").cache_identity()
     assert "engine" not in torch_id and int8_id["engine"] == "ct2:int8"
