@@ -210,7 +210,7 @@ class FormatProbe:
         listed = ", ".join(f"{_label(name)} {pct(rate)}" for name, rate in rates.items())
         verdict = (
             f"format: the worst variant, {_label(worst)}, changes {with_interval(value)} of verdicts vs the "
-            f"{own} template (all: {listed})"
+            f"{own} template{_unparsed(per_variant[worst])} (all: {listed})"
             if worst
             else "format: nothing measured (no variant changed a pair with a parsed base verdict)"
         ) + flag_suffix(flagged, f"above {self.flag_above:.0%}: verdicts depend on presentation, not content")
@@ -251,6 +251,15 @@ def _check_templates(judged: dict[str, dict[str, Judged]]) -> None:
                     f"item {found.item.pair.id} was judged under template {found.judgment.template!r}, not "
                     f"{wanted!r}: judge the format probe's items with probe.judge_for(judge) (see audit.runner)"
                 )
+
+
+def _unparsed(stats: dict) -> str:
+    """How many of a variant's changed verdicts are failures: a judge that keeps writing its own output
+    format under another template's is not swayed by the layout, it ignores the format asked for."""
+    if not stats["failures"]:
+        return ""
+    unparsed = f"{stats['failures']} of its {stats['n']} judgments unparsed"
+    return f", {unparsed} (the output format the template asks for not written)"
 
 
 def _label(name: str) -> str:

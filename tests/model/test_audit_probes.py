@@ -187,6 +187,7 @@ def test_a_template_whose_format_the_judge_cannot_write_is_a_failure_and_a_flip_
     ties = sum(pair.verdict == TIE for pair in PAIRS)
     assert variant["failures"] == ties, "relative grading has no tie: the oracle's ties fail to parse"
     assert result.value == pytest.approx(ties / len(PAIRS)) and result.flagged
+    assert f"{ties} of its {len(PAIRS)} judgments unparsed" in result.verdict, result.verdict
 
 
 def test_the_judges_own_template_is_not_counted_as_a_variant():
