@@ -74,9 +74,13 @@ class HFJudge:
     def with_template(self, name: str) -> HFJudge:
         """The same weights and settings prompted with template ``name`` (the format probe's variants).
         The model is loaded first so that every copy shares it instead of loading its own. In logprob
-        mode, a template whose output logprob cannot read (mtbench_pair, ...) is decoded score_first."""
+        mode, a template whose output logprob cannot read (mtbench_pair, ...) is decoded score_first --
+        by torch, on the ct2 engine, which only reads (that copy loads the torch model when it first judges)."""
+        mode = usable_mode(self.mode, name)
+        if self.engine == "ct2" and mode != "logprob":
+            return replace(self, template=name, mode=mode, engine="torch", model=None, tokenizer=None)
         self._load()
-        return replace(self, template=name, mode=usable_mode(self.mode, name))
+        return replace(self, template=name, mode=mode)
 
     def cache_identity(self) -> dict:
         """Weights, template and decoding settings: what decides a judgment (batch_size does not). Another

@@ -60,3 +60,12 @@ def test_the_engine_refuses_what_it_cannot_read():
         JudgeParams(mode="generate", engine="ct2")
     with pytest.raises(ValueError, match="unknown judge engine 'onnx'"):
         HFJudge("tiny", "unused", mode="logprob", engine="onnx")
+
+
+def test_a_template_the_engine_cannot_read_is_decoded_by_torch(tiny_model_dir):
+    """The format probe's copies: a layout whose output logprob mode cannot read falls back to torch."""
+    converted = judge(tiny_model_dir, "pointwise", engine="ct2")
+    other = converted.with_template("mtbench_single")
+    assert (other.engine, other.mode, other.model) == ("torch", "score_first", None)
+    same_kind = converted.with_template("judgeops")
+    assert (same_kind.engine, same_kind.mode) == ("ct2", "logprob") and same_kind.model is converted.model
