@@ -40,8 +40,8 @@ def main() -> None:
         _run([str(BIN / "judgeops"), "profile", "tiny"], root, env)
         cli = [_timed([str(BIN / "judgeops"), "--version"], root, env) for _ in range(args.repeats)]
         rows = []
-        for stage in _stages(root, env):
-            wall = _timed([str(BIN / "judgeops"), stage], root, env)
+        for stage, command in _stages(root, env):
+            wall = _timed([str(BIN / "judgeops"), command], root, env)
             inside = json.loads((root / "metrics" / f"{stage}.json").read_text())["wall_seconds"]
             rows.append((stage, wall, inside))
             print(
@@ -61,10 +61,11 @@ def main() -> None:
     print(f"| no-op `dvc repro`, median of {args.repeats} | **{statistics.median(noop):.2f}** |")
 
 
-def _stages(root: Path, env: dict) -> list[str]:
-    """The stages in dvc.yaml's order, which is the pipeline's order."""
-    listed = _run([sys.executable, "-c", "from components.stages.registry import STAGES; print(*STAGES)"], root, env)
-    return listed.stdout.split()
+def _stages(root: Path, env: dict) -> list[tuple[str, str]]:
+    """(name, CLI command) of each stage in dvc.yaml's order, which is the pipeline's order."""
+    code = "from components.stages.registry import STAGES; print(*(f'{s.name}:{s.command}' for s in STAGES.values()))"
+    listed = _run([sys.executable, "-c", code], root, env)
+    return [tuple(entry.split(":")) for entry in listed.stdout.split()]
 
 
 def _timed(command: list[str], root: Path, env: dict) -> float:
