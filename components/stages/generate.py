@@ -130,6 +130,8 @@ def generated(params: Params, teacher: Teacher) -> Built:
 
         model, tokenizer = load_causal_lm(paths.BASE_MODEL)
         for group in model_answered(questions, cfg):  # each group generated alone: see model_answered
+            if not group:
+                continue
             found, group_stats = model_answers(
                 model, tokenizer, group, cfg.decodings, "base", cfg.max_new_tokens, cfg.batch_size, cfg.seed
             )
@@ -137,7 +139,8 @@ def generated(params: Params, teacher: Teacher) -> Built:
             for key in ("model_answers", "model_answer_seconds"):
                 stats[key] = stats.get(key, 0) + group_stats[key]
             stats["model_answered_questions"] = stats.get("model_answered_questions", 0) + len(group)
-        stats["model_answers_per_s"] = stats["model_answers"] / stats["model_answer_seconds"]
+        seconds = stats.get("model_answer_seconds", 0)
+        stats["model_answers_per_s"] = stats.get("model_answers", 0) / seconds if seconds else 0.0
     endpoint_rejects: list[dict] = []
     for endpoint in cfg.answer_endpoints:
         found, failed, endpoint_stats = endpoint_answers(questions, endpoint, cfg.max_new_tokens, paths.ANSWER_CACHE)
