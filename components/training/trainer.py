@@ -27,7 +27,7 @@ from components.training import checkpoints
 from components.training.collate import collate, encode, length_grouped_batches, tokens_in
 from components.training.evaluation import EvalSet
 from components.training.examples import Augment, epoch_examples, training_units, twins
-from components.training.frozen import FrozenPrefix, top_only
+from components.training.frozen import Bf16Weights, FrozenPrefix, top_only
 from components.training.loss import judgment_loss, target_weight
 from components.training.runtime import Accelerated, Local, make_runtime
 
@@ -170,6 +170,10 @@ def train(
     )
     model.train()
     prefix = frozen_prefix(runtime.unwrap(model), cfg)
+    # one process under bf16 autocast: the top layers' frozen matrices are cast once, not every step
+    bf16_weights = None
+    if prefix and runtime.bf16 and isinstance(runtime, Local):
+        bf16_weights = Bf16Weights(model, cfg.lora_layers)
     schedule = _batches(pairs, tokenizer, cfg, prefix)
     began = time.perf_counter() - state["seconds"]
     bar = Progress("finetune", cfg.max_steps, unit="steps", initial=start, disable=not runtime.is_main)
@@ -178,7 +182,10 @@ def train(
         mine, counted = runtime.shard(rows)
         batch = runtime.to_device(collate(mine, tokenizer.pad_token_id))
         denominator = runtime.denominator(target_weight(rows, cfg.score_loss_weight))
-        with top_only(runtime.unwrap(model), cfg.lora_layers) if prefix else contextlib.nullcontext():
+        with (
+            top_only(runtime.unwrap(model), cfg.lora_layers) if prefix else contextlib.nullcontext(),
+            bf16_weights.swapped() if bf16_weights else contextlib.nullcontext(),
+        ):
             loss = _step(
                 model, batch, optimizer, scheduler, runtime, trainable, cfg.score_loss_weight, denominator, counted
             )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import torch
 
 from components.models import build_tiny, load_causal_lm
 from components.training.collate import collate, encode
 from components.training.examples import make_example
-from components.training.frozen import FrozenPrefix, top_only
+from components.training.frozen import Bf16Weights, FrozenPrefix, top_only
 from components.training.loss import judgment_loss
 from components.training.trainer import TrainConfig, prepare, train
 from tests.factories import arithmetic_pairs
@@ -96,3 +98,37 @@ def test_the_cache_needs_lora_on_some_top_layers(four_layers, tmp_path):
     cfg = TrainConfig(frozen_cache=True, lora_layers=None, max_steps=1, bf16=False)
     with pytest.raises(ValueError, match="frozen_cache needs method lora and lora_layers"):
         train(prepare(model, cfg), tokenizer, arithmetic_pairs(2), cfg, tmp_path)
+
+
+def test_bf16_weight_copies_change_nothing_a_bf16_step_computes(four_layers):
+    model, tokenizer = load_causal_lm(four_layers)
+    model = prepare(model, TrainConfig(lora_layers=2, lora_dropout=0.0))
+    for name, parameter in model.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(parameter, std=0.2)
+    rows = batch_of(tokenizer, arithmetic_pairs(5))
+    FrozenPrefix(model, 2).attach(rows)
+    batch = collate(rows, tokenizer.pad_token_id)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+
+    def step(weights=None):
+        with top_only(model, 2), weights.swapped() if weights else contextlib.nullcontext():
+            head = model.get_base_model().get_output_embeddings().weight
+            assert head.dtype == (torch.bfloat16 if weights else torch.float32)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                loss = judgment_loss(model, batch)
+            loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+        model.zero_grad()
+        return loss.detach(), grads
+
+    cast_every_call, grads = step()
+    weights = Bf16Weights(model, 2)
+    cast_once, grads_once = step(weights)
+    assert torch.equal(cast_once, cast_every_call)
+    for name, grad in grads.items():
+        assert torch.equal(grads_once[name], grad), name
+    for name, parameter in model.named_parameters():
+        assert parameter.dtype == torch.float32, f"{name} is fp32 again after the step"
+        assert torch.equal(parameter.detach(), before[name]), name
+    assert len(weights._copies) == 2 * 7 + 1, "every frozen matrix of the top 2 layers, and the head"
