@@ -6,7 +6,8 @@ the baseline; the other arms change one thing each on the same model, batches an
 
 - no dropout: peft's ``lora_dropout`` replaced by the identity (``finetune.lora_dropout: 0``). On a CPU the
   dropout masks are drawn element by element (``aten::bernoulli_``), one per adapted linear, per step;
-- bf16 weights: the frozen weights stored in bf16, so autocast has nothing to cast per step;
+- bf16 weights: the top layers' frozen matrices swapped for bf16 copies during each step, as the trainer
+  does (``Bf16Weights``), so autocast has nothing to cast;
 - both.
 
 The frozen cache is computed once (untimed); the arms then alternate for ``--rounds`` rounds of ``--steps``
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 
 import torch
 from common import REPO, model_folder  # benchmarks/common.py, beside this script
@@ -31,7 +32,7 @@ from components.models import load_causal_lm
 from components.schemas import Pair
 from components.training.collate import collate
 from components.training.examples import Augment
-from components.training.frozen import top_only
+from components.training.frozen import Bf16Weights, top_only
 from components.training.runtime import Local
 from components.training.trainer import TrainConfig, _batches, _step, frozen_prefix, next_batch, prepare
 
@@ -72,20 +73,16 @@ def main() -> None:
     next_batch(schedule, 1)
     print(f"frozen cache for {len(pairs)} train pairs: {time.perf_counter() - started:.0f} s (untimed)", flush=True)
     dropouts = [module for name, module in model.named_modules() if name.endswith("lora_dropout")]
-    frozen = [p for p in model.parameters() if not p.requires_grad and p.dim() == 2]
+    copies = Bf16Weights(model, cfg.lora_layers)
 
-    def arm(dropout: bool, bf16_weights: bool) -> None:
+    def rate(first: int, steps: int, dropout: bool = True, bf16_weights: bool = False) -> float:
         for holder in dropouts:
             holder["default"] = torch.nn.Dropout(cfg.lora_dropout) if dropout else torch.nn.Identity()
-        for weight in frozen:
-            weight.data = weight.data.to(torch.bfloat16 if bf16_weights else torch.float32)
-
-    def rate(first: int, steps: int) -> float:
         tokens, began = 0, time.perf_counter()
         for step in range(first, first + steps):
             rows = next_batch(schedule, step)
             tokens += sum(len(row["input_ids"]) for row in rows)
-            with top_only(model, cfg.lora_layers):
+            with top_only(model, cfg.lora_layers), copies.swapped() if bf16_weights else nullcontext():
                 _step(model, collate(rows, tokenizer.pad_token_id), optimizer, scheduler, runtime, trainable, 1.0)
         return tokens / (time.perf_counter() - began)
 
@@ -95,8 +92,7 @@ def main() -> None:
     for round_ in range(1, args.rounds + 1):
         baseline = None
         for name, dropout, bf16_weights in ARMS:
-            arm(dropout, bf16_weights)
-            measured = rate(10, args.steps)
+            measured = rate(10, args.steps, dropout, bf16_weights)
             baseline = baseline or measured
             print(f"{round_:>5}  {name:<13} {measured:>9.0f} {measured / baseline:>9.2f}x", flush=True)
 

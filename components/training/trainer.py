@@ -173,7 +173,7 @@ def train(
     # one process under bf16 autocast: the top layers' frozen matrices are cast once, not every step
     bf16_weights = None
     if prefix and runtime.bf16 and isinstance(runtime, Local):
-        bf16_weights = Bf16Weights(model, cfg.lora_layers)
+        bf16_weights = Bf16Weights(runtime.unwrap(model), cfg.lora_layers)
     schedule = _batches(pairs, tokenizer, cfg, prefix)
     began = time.perf_counter() - state["seconds"]
     bar = Progress("finetune", cfg.max_steps, unit="steps", initial=start, disable=not runtime.is_main)
