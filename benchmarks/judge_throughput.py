@@ -1,4 +1,4 @@
-"""Judgments per second of the hf judge in three modes, on the same items and the same loaded model.
+"""Judgments per second of the hf judge in three modes and on three engines, on the same items.
 
 (a) naive: one item at a time, greedy generation of the score line and the reason (up to
     --reason-tokens) -- how PandaLM and JudgeLM run their judges; the baseline.
@@ -8,6 +8,8 @@
 (d) = (c) with every prompt's start run per row: what the shared-start lever saves.
 (e) = (c) on the ct2 engine: the judge converted to CTranslate2 int8 (``judge.engine: ct2``), when
     ctranslate2 is installed; the conversion (once per weights, cached) is not timed.
+(f) = (c) on llama.cpp, with --gguf: the same judge converted to GGUF, read through llama-cpp-python
+    (benchmarks/llama_cpp_lm.py); loading the file is not timed.
 
 The template is the one the --adapter was trained on (its judgeops_judge.json), so a pointwise judge is
 benchmarked as the pipeline runs it: each distinct answer graded once per call, the verdict from the
@@ -26,6 +28,7 @@ import argparse
 import importlib.util
 import json
 import random
+import re
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -103,14 +106,26 @@ def agreement(a: list[Judgment], b: list[Judgment] | list[int | None]) -> str:
     return f"{sum(x == y for x, y in both)}/{len(both)}"
 
 
-def table(runs: list[Run], teacher: list[int | None]) -> str:
+POINTWISE_MARKS = re.compile(r"^\[[12]\] ", re.MULTILINE)  # hf.py's "[1] ... / [2] ..." around the two readings
+
+
+def written_tokens(run: Run, tokenizer) -> float:
+    """Mean tokens of judge output per judgment (both answers' for a pointwise judge): what a decoding mode
+    writes after the prompt's forward pass, and what logprob reading never writes."""
+    texts = [POINTWISE_MARKS.sub("", j.raw) for j in run.judgments]
+    return sum(len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]) / max(len(texts), 1)
+
+
+def table(runs: list[Run], teacher: list[int | None], tokenizer) -> str:
     base = runs[0]
-    header = f"{'mode':<36} {'batch':>5} {'judged':>6} {'failed':>6} {'seconds':>8} {'judg/s':>8} {'x (a)':>7}"
+    header = f"{'mode':<36} {'batch':>5} {'judged':>6} {'failed':>6} {'written':>7} {'seconds':>8} {'judg/s':>8}"
+    header += f" {'x (a)':>7}"
     header += "".join(f" {'agree ' + run.label[:3]:>10}" for run in runs) + f" {'teacher':>9}"
     lines = [header]
     for run in runs:
         failed = sum(j.failed for j in run.judgments)
-        line = f"{run.label:<36} {run.batch_size:>5} {len(run.judgments):>6} {failed:>6} {run.seconds:>8.2f} "
+        line = f"{run.label:<36} {run.batch_size:>5} {len(run.judgments):>6} {failed:>6} "
+        line += f"{written_tokens(run, tokenizer):>7.1f} {run.seconds:>8.2f} "
         line += f"{run.rate:>8.3f} {run.rate / base.rate:>7.1f}"
         line += "".join(
             f" {agreement(run.judgments, other.judgments) if other is not run else '-':>10}" for other in runs
@@ -144,6 +159,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--reason-tokens", type=int, default=100, help="(a): new tokens for score line + reason")
     parser.add_argument("--score-tokens", type=int, default=16, help="(b): cap on the score line's tokens")
+    parser.add_argument("--gguf", help="(f): the same judge as a GGUF file, read through llama-cpp-python")
     args = parser.parse_args()
 
     args.template = args.template or trained_template(args.adapter)
@@ -167,7 +183,8 @@ def main() -> None:
             )
 
         print(f"model {folder} (adapter {args.adapter}), template {args.template}, {len(items)} items from {source}")
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+        threads = torch.get_num_threads()
+        print(f"torch {torch.__version__}, {threads} threads", flush=True)
         runs = [
             timed(
                 f"(a) naive generate, {args.reason_tokens} tokens",
@@ -186,7 +203,12 @@ def main() -> None:
             runs.append(timed("(e) = (c) on the ct2 int8 engine", converted, items))
         else:
             print("(e) skipped: ctranslate2 is not installed (pip install ctranslate2)")
-    print(table(runs, [pair.verdict for pair in pairs]))
+        if args.gguf:
+            from llama_cpp_lm import LlamaCppCausalLM  # benchmarks/, beside this script
+
+            on_llama = replace(judge("logprob", args.batch_size, 16), model=LlamaCppCausalLM(args.gguf, threads))
+            runs.append(timed(f"(f) = (c) on llama.cpp, {Path(args.gguf).name}", on_llama, items))
+    print(table(runs, [pair.verdict for pair in pairs], tokenizer))
 
 
 if __name__ == "__main__":

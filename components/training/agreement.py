@@ -3,7 +3,7 @@
 CritiqueLLM picks its checkpoint by validation correlation; we pick by verdict agreement, judged
 the way the trained judge will be used: by HFJudge in the judge section's mode (logprob falls back
 to score-first for an output format it cannot read), with a LoRA adapter merged into the weights
-for the pass and unmerged after it, since an unmerged adapter judges 2.8x slower. A pointwise judge
+for the pass and restored exactly after it, since an unmerged adapter judges 2.8x slower. A pointwise judge
 grades each answer alone and the verdict follows from the two scores (HFJudge's pointwise rule); a
 parse failure counts as a miss, never as a tie.
 """
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+import torch
 
 from components.config import JudgeParams
 from components.judges.base import JudgeItem
@@ -55,12 +57,21 @@ def _scores(val_pairs: list[Pair], verdicts: list[int | None]) -> dict[str, floa
 
 @contextmanager
 def merged(model) -> Iterator[None]:
-    """A peft model's adapters folded into its weights for the duration (any other model as it is)."""
+    """A peft model's adapters folded into its weights for the duration (any other model as it is).
+
+    The weights an adapter folds into are restored exactly afterwards, from a copy kept on the CPU:
+    unmerging subtracts in floating point what merging added, so each judging pass used to move the
+    frozen weights by a rounding error, and a run's trajectory depended on how often it was evaluated."""
     if not hasattr(model, "merge_adapter"):
         yield
         return
+    adapted = [module.get_base_layer() for module in model.modules() if hasattr(module, "lora_A")]
+    kept = [(p, p.detach().to("cpu", copy=True)) for layer in adapted for p in layer.parameters()]
     model.merge_adapter()
     try:
         yield
     finally:
         model.unmerge_adapter()
+        with torch.no_grad():
+            for p, original in kept:
+                p.copy_(original)

@@ -51,6 +51,25 @@ def test_a_saved_adapter_reloads_and_judges_identically(tiny_model_dir, tmp_path
     assert [j.raw for j in in_memory] == [j.raw for j in reloaded]
 
 
+def test_how_often_val_is_judged_does_not_change_what_is_trained(tiny_model_dir, tmp_path):
+    """The val judge merges the adapter into the weights and takes it out again: the frozen weights the
+    next step trains against must come back bit for bit, or every evaluation nudges the run."""
+    from components.config import JudgeParams
+    from components.training.agreement import val_agreement
+
+    def trained(eval_every: int, workdir: Path) -> dict[str, torch.Tensor]:
+        model, tokenizer = load_causal_lm(tiny_model_dir)
+        cfg = TrainConfig(max_steps=4, checkpoint_every=100, eval_every=eval_every, **FAST)
+        model = prepare(model, cfg)
+        judged = val_agreement(arithmetic_pairs(2), tokenizer, cfg.template, JudgeParams(mode="logprob"))
+        train(model, tokenizer, arithmetic_pairs(12), cfg, workdir, evaluate=judged)
+        return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+    every_step, once = trained(1, tmp_path / "every"), trained(100, tmp_path / "once")
+    for name, value in once.items():
+        assert torch.equal(every_step[name], value), name
+
+
 KILLED_RUN = """
 import sys
 from components.io import read_jsonl
