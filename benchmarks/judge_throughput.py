@@ -8,7 +8,8 @@
 (d) = (c) with every prompt's start run per row: what the shared-start lever saves.
 (e) = (c) on the ct2 engine: the judge converted to CTranslate2 int8 (``judge.engine: ct2``), when
     ctranslate2 is installed; the conversion (once per weights, cached) is not timed.
-(f) = (c) on llama.cpp, with --gguf: the same judge converted to GGUF, read through llama-cpp-python
+(f) = (c) with a bf16 copy of the weights, with --bf16: what native bf16 matmuls (AMX) buy over fp32.
+(g) = (c) on llama.cpp, with --gguf: the same judge converted to GGUF, read through llama-cpp-python
     (benchmarks/llama_cpp_lm.py); loading the file is not timed.
 
 The template is the one the --adapter was trained on (its judgeops_judge.json), so a pointwise judge is
@@ -25,6 +26,7 @@ agreement columns compare verdicts on the items both modes parsed. See benchmark
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib.util
 import json
 import random
@@ -43,6 +45,7 @@ from components.io import read_jsonl
 from components.judges import logprob
 from components.judges.base import JudgeItem
 from components.judges.hf import HFJudge
+from components.judges.templates import get_template
 from components.models import load_causal_lm
 from components.schemas import Judgment, Pair
 from components.teachers.oracle import OracleTeacher
@@ -140,6 +143,22 @@ def trained_template(adapter: str | None) -> str:
     return json.loads(identity.read_text())["template"] if adapter and identity.exists() else "judgeops"
 
 
+def prompt_tokens(judge: HFJudge, items: list[JudgeItem], batch_size: int) -> str:
+    """What the modes must at least run through the model, per judgment: (a) reads every prompt of
+    every pair; (c) reads each distinct prompt once and a batch's shared start once, padding included."""
+
+    def encoded(pair: Pair) -> list[int]:
+        return judge.tokenizer(judge.prompt(pair)[0], add_special_tokens=False)["input_ids"]
+
+    pointwise = get_template(judge.template).kind == "pointwise"
+    prompts = [encoded(i.shown) for i in items] + ([encoded(i.shown.swapped()) for i in items] if pointwise else [])
+    distinct = list(dict.fromkeys(map(tuple, prompts)))
+    batches = logprob.shared_prefix_batches(distinct, batch_size)
+    fed = sum(shared + len(batch) * (max(len(distinct[i]) for i in batch) - shared) for batch, shared in batches)
+    read = sum(map(len, prompts))
+    return f"prompt tokens per judgment: {read / len(items):.0f} read by (a), {fed / len(items):.0f} fed by (c)"
+
+
 @contextmanager
 def unshared():
     """Logprob reading without the shared-start lever: every prompt's start runs once per row."""
@@ -159,7 +178,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--reason-tokens", type=int, default=100, help="(a): new tokens for score line + reason")
     parser.add_argument("--score-tokens", type=int, default=16, help="(b): cap on the score line's tokens")
-    parser.add_argument("--gguf", help="(f): the same judge as a GGUF file, read through llama-cpp-python")
+    parser.add_argument("--bf16", action="store_true", help="(f): also read with a bf16 copy of the weights")
+    parser.add_argument("--gguf", help="(g): the same judge as a GGUF file, read through llama-cpp-python")
     args = parser.parse_args()
 
     args.template = args.template or trained_template(args.adapter)
@@ -185,6 +205,7 @@ def main() -> None:
         print(f"model {folder} (adapter {args.adapter}), template {args.template}, {len(items)} items from {source}")
         threads = torch.get_num_threads()
         print(f"torch {torch.__version__}, {threads} threads", flush=True)
+        print(prompt_tokens(judge("logprob", args.batch_size, 16), items, args.batch_size), flush=True)
         runs = [
             timed(
                 f"(a) naive generate, {args.reason_tokens} tokens",
@@ -203,11 +224,16 @@ def main() -> None:
             runs.append(timed("(e) = (c) on the ct2 int8 engine", converted, items))
         else:
             print("(e) skipped: ctranslate2 is not installed (pip install ctranslate2)")
+        if args.bf16:
+            halved = copy.deepcopy(model).to(torch.bfloat16)
+            runs.append(
+                timed("(f) = (c), weights in bf16", replace(judge("logprob", args.batch_size, 16), model=halved), items)
+            )
         if args.gguf:
             from llama_cpp_lm import LlamaCppCausalLM  # benchmarks/, beside this script
 
             on_llama = replace(judge("logprob", args.batch_size, 16), model=LlamaCppCausalLM(args.gguf, threads))
-            runs.append(timed(f"(f) = (c) on llama.cpp, {Path(args.gguf).name}", on_llama, items))
+            runs.append(timed(f"(g) = (c) on llama.cpp, {Path(args.gguf).name}", on_llama, items))
     print(table(runs, [pair.verdict for pair in pairs], tokenizer))
 
 
