@@ -61,6 +61,7 @@ STAGE = Stage(
         "components/judges/score_reading.py",
         "components/judges/templates.py",
         "components/judges/top_logprobs.py",
+        "components/judges/whole_rows.py",
         "components/keyed_jsonl.py",
         "components/llm_client.py",
         "components/models.py",
