@@ -205,7 +205,8 @@ def main() -> None:
         print(f"model {folder} (adapter {args.adapter}), template {args.template}, {len(items)} items from {source}")
         threads = torch.get_num_threads()
         print(f"torch {torch.__version__}, {threads} threads", flush=True)
-        print(prompt_tokens(judge("logprob", args.batch_size, 16), items, args.batch_size), flush=True)
+        reader = judge("logprob", args.batch_size, args.score_tokens)  # (c), and what (d)-(g) vary
+        print(prompt_tokens(reader, items, args.batch_size), flush=True)
         runs = [
             timed(
                 f"(a) naive generate, {args.reason_tokens} tokens",
@@ -216,23 +217,21 @@ def main() -> None:
         ]
         print(f"(a) done in {runs[0].seconds:.1f} s", flush=True)
         runs.append(timed("(b) batched score_first", judge("score_first", args.batch_size, args.score_tokens), items))
-        runs.append(timed("(c) batched logprob", judge("logprob", args.batch_size, args.score_tokens), items))
+        runs.append(timed("(c) batched logprob", reader, items))
         with unshared():
-            runs.append(timed("(d) = (c), shared starts run per row", judge("logprob", args.batch_size, 16), items))
+            runs.append(timed("(d) = (c), shared starts run per row", reader, items))
         if importlib.util.find_spec("ctranslate2"):
-            converted = replace(judge("logprob", args.batch_size, 16), engine="ct2", model=None, tokenizer=None)
+            converted = replace(reader, engine="ct2", model=None, tokenizer=None)
             runs.append(timed("(e) = (c) on the ct2 int8 engine", converted, items))
         else:
             print("(e) skipped: ctranslate2 is not installed (pip install ctranslate2)")
         if args.bf16:
-            halved = copy.deepcopy(model).to(torch.bfloat16)
-            runs.append(
-                timed("(f) = (c), weights in bf16", replace(judge("logprob", args.batch_size, 16), model=halved), items)
-            )
+            halved = replace(reader, model=copy.deepcopy(model).to(torch.bfloat16))
+            runs.append(timed("(f) = (c), weights in bf16", halved, items))
         if args.gguf:
             from llama_cpp_lm import LlamaCppCausalLM  # benchmarks/, beside this script
 
-            on_llama = replace(judge("logprob", args.batch_size, 16), model=LlamaCppCausalLM(args.gguf, threads))
+            on_llama = replace(reader, model=LlamaCppCausalLM(args.gguf, threads))
             runs.append(timed(f"(g) = (c) on llama.cpp, {Path(args.gguf).name}", on_llama, items))
     print(table(runs, [pair.verdict for pair in pairs], tokenizer))
 

@@ -1,4 +1,4 @@
-"""llama.cpp behind logprob mode's model call, for judge_throughput.py's (f) arm: the fast CPU path a user
+"""llama.cpp behind logprob mode's model call, for judge_throughput.py's (g) arm: the fast CPU path a user
 would reach for, read by the pipeline's own prompts and rules so that the comparison is like for like.
 
 llama-cpp-python runs one sequence at a time and keeps the last one's KV cache; a row that starts like the
