@@ -337,6 +337,7 @@ def serve(
 def summary() -> None:
     """The headline metrics of the last run, and where its report, runs and judge are."""
     from components import paths
+    from components.reporting.run_summary import answer_line, source_line
     from components.tracking import alias_version, tracking_uri
 
     headline = json.loads((paths.REPORTS / "headline.json").read_text())
@@ -353,6 +354,9 @@ def summary() -> None:
                 f"{'':10} swap-averaged agreement {headline[f'{name}.calibrated_accuracy']:.3f}  "
                 f"kappa {headline[f'{name}.calibrated_cohen_kappa']:.3f} (consistent by construction)"
             )
+        if f"{name}.correct_vs_wrong_auc" in headline:
+            typer.echo(f"{'':10} {answer_line(headline, name)}")
+            typer.echo(f"{'':10} {source_line(headline, name)}")
     gain = headline.get("agreement_gain")
     if gain is not None:
         typer.echo(

@@ -3,9 +3,10 @@ artifact and, through ``html``, report.html). Rendering only: every input arrive
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from components import paths
+from components.answer_quality import KIND_NAMES
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Findings:
     wall_times: list[list]
     provenance: str
     plots: dict[str, str]
+    answers: dict[str, dict] = field(default_factory=dict)
 
 
 def render(found: Findings) -> str:
@@ -45,9 +47,12 @@ def render(found: Findings) -> str:
         f"[{gain['low']:+.3f}, {gain['high']:+.3f}] (paired bootstrap over questions).",
         f"**Champion decision:** {'promoted' if found.decision['promoted'] else 'not promoted'} -- "
         f"{found.decision['why']}.",
+        "## Right from wrong, and per answer source",
+        answers_section(found.answers),
         "## Learning curve",
-        f"![learning curve]({plots['learning_curve']}) (validation pairs at each eval step; "
-        "`dvc plots show metrics/learning_curve.json` draws the same data)",
+        f"![learning curve]({plots['learning_curve']}) (validation pairs at each eval step: agreement, kappa and "
+        "the correct-vs-wrong AUC of the val answers; **the best step, the one kept, is chosen by val agreement "
+        "alone**; `dvc plots show metrics/learning_curve.json` draws the same data)",
         "## Confusion matrices",
         " ".join(f"![{k}]({v})" for k, v in plots.items() if k.startswith("confusion")),
         "## Human-labelled evaluation",
@@ -119,6 +124,39 @@ def calibrated_lines(evaluations: dict) -> list[str]:
             f"Cohen's kappa {m['cohen_kappa']:.3f}, F1 (macro) {m['f1_macro']:.3f}."
         )
     return lines
+
+
+def answers_section(answers: dict[str, dict]) -> str:
+    """The correct-vs-wrong AUC and the per-source table of each judge (``answer_quality``)."""
+    if not answers:
+        return "No per-answer figures."
+    lines = [
+        "Each distinct test answer once (an answer appears in several pairs and in both orders): the judge's "
+        "score for it (in logprob mode its expected score) against the teacher's. The AUC is the chance that the "
+        "judge scores a `correct` answer above a `wrong` one (0.5: chance; 1.0: always); brackets: 95% bootstrap "
+        "over questions."
+    ]
+    for name, found in answers.items():
+        auc = found["auc"]
+        lines.append(
+            f"**{name}:** correct-vs-wrong AUC {_cell(auc['value'])} [{_cell(auc['low'])}, {_cell(auc['high'])}] "
+            f"({auc['n_correct']} correct, {auc['n_wrong']} wrong answers); mean absolute error on the base "
+            f"model's own answers {_two(found['model_answers_mae'])}."
+        )
+    first = next(iter(answers.values()))["rows"]
+    rows = []
+    for i, row in enumerate(first):
+        cells = [KIND_NAMES.get(row["kind"], row["kind"]), row["n"], _two(row["teacher"])]
+        for found in answers.values():
+            own = found["rows"][i]
+            scored = "" if own["judged"] == own["n"] else f" ({own['judged']} scored)"
+            cells += [_two(own["judge"]) + scored, _two(own["mae"])]
+        rows.append(cells)
+    headers = ["answer source", "n", "teacher"]
+    for name in answers:
+        headers += [f"{name} judge", f"{name} abs. error"]
+    lines.append(table(headers, rows))
+    return "\n\n".join(lines)
 
 
 def human_section(human: dict[str, dict]) -> str:
@@ -218,6 +256,10 @@ def data_docs_link() -> str:
 
 def _share(value) -> str:
     return "n/a" if value is None else f"{value[0]:.2f} (n={value[1]})"
+
+
+def _two(value: float) -> str:
+    return "n/a" if value != value else f"{value:.2f}"
 
 
 def _cell(value) -> str:

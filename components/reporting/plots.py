@@ -1,5 +1,6 @@
 """The report's PNG plots: each judge's confusion matrix, the score histograms, agreement by score margin
-and the learning curve. ``draw`` makes the set the report shows; the others draw one plot each."""
+and the learning curve (val agreement, kappa and correct-vs-wrong AUC, with the best step, chosen by val
+agreement, marked). ``draw`` makes the set the report shows; the others draw one plot each."""
 
 from __future__ import annotations
 
@@ -78,18 +79,33 @@ def plot_calibration(bins: list[dict], title: str, path: Path) -> Path:
 
 
 def plot_learning_curve(rows: list[dict], title: str, path: Path) -> Path:
-    """Validation agreement and kappa against the training tokens seen (the finetune stage's eval steps)."""
+    """Validation agreement, kappa and the correct-vs-wrong AUC of the val answers against the training
+    tokens seen (the finetune stage's eval steps), with the best step marked: the one with the highest val
+    agreement, which the trainer keeps (kappa and AUC are shown, never chosen by)."""
     fig, ax = _pyplot().subplots(figsize=(5.5, 3.2))
     tokens = [r["tokens"] for r in rows]
-    for key, label in (("val_agreement", "agreement"), ("val_kappa", "Cohen's kappa")):
-        if any(key in r for r in rows):
-            ax.plot(tokens, [r.get(key, float("nan")) for r in rows], marker="o", label=label)
+    series = (("val_agreement", "agreement"), ("val_kappa", "Cohen's kappa"), ("val_auc", "AUC correct vs wrong"))
+    for key, label in series:
+        values = [r.get(key, float("nan")) for r in rows]
+        if any(v == v for v in values):
+            ax.plot(tokens, values, marker="o", label=label)
+    best = best_row(rows)
+    if best is not None:
+        ax.axvline(best["tokens"], color="grey", linestyle="--", linewidth=1, label="best step (by val agreement)")
     ax.set_xlabel("training tokens")
     ax.set_ylabel("on the validation pairs")
-    ax.set_ylim(min([0.0, *(r.get("val_kappa", 0.0) for r in rows)]) - 0.05, 1.05)
+    kappas = [r.get("val_kappa", 0.0) for r in rows]
+    ax.set_ylim(min([0.0, *(k for k in kappas if k == k)]) - 0.05, 1.05)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    if rows:
+        ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def best_row(rows: list[dict]) -> dict | None:
+    """The eval row the trainer keeps: the first with the highest val agreement (None without one)."""
+    scored = [r for r in rows if r.get("val_agreement") is not None and r["val_agreement"] == r["val_agreement"]]
+    return max(scored, key=lambda r: r["val_agreement"]) if scored else None
 
 
 def _by_judge(rows: list[dict]) -> dict[str, list[dict]]:

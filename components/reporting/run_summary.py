@@ -4,6 +4,7 @@ opening them. Formatting only: flows/artifacts.py publishes the results."""
 
 from __future__ import annotations
 
+from components.answer_quality import ordered_kinds
 from components.reporting.markdown import table
 
 # `make ui` (scripts/ui.sh) serves a local store here.
@@ -28,6 +29,11 @@ def headline_markdown(headline: dict) -> str:
     lines = [
         table(["judge", "agreement [95% CI]", "Cohen's kappa", "F1 (macro)", "consistency", "parse failures"], rows)
     ]
+    lines += [
+        f"{name}: {answer_line(headline, name)}; {source_line(headline, name)}"
+        for name in judges
+        if f"{name}.correct_vs_wrong_auc" in headline
+    ]
     if "agreement_gain" in headline:
         lines.append(
             f"**Agreement gain over the base:** {headline['agreement_gain']:+.3f} "
@@ -39,6 +45,24 @@ def headline_markdown(headline: dict) -> str:
         decision = "promoted" if headline["promoted"] else "not promoted"
         lines.append(f"Champion: {decision}; {headline['test_pairs']} test pairs.")
     return "\n\n".join(lines) + "\n"
+
+
+def answer_line(headline: dict, name: str) -> str:
+    """The judge's per-answer figures from the headline (components.answer_quality): its correct-vs-wrong
+    AUC with the 95% interval and its mean absolute error on the base model's own answers."""
+    nan = float("nan")
+    auc = [headline.get(f"{name}.correct_vs_wrong_auc{end}", nan) for end in ("", "_low", "_high")]
+    mae = headline.get(f"{name}.model_answers_mae", nan)
+    return f"correct-vs-wrong AUC {auc[0]:.3f} [{auc[1]:.3f}, {auc[2]:.3f}]  MAE on the base model's answers {mae:.2f}"
+
+
+def source_line(headline: dict, name: str) -> str:
+    """The judge's mean score and mean absolute error per answer source kind, in the report's order."""
+    prefix = f"{name}.by_source."
+    kinds = ordered_kinds(k[len(prefix) :].rpartition(".")[0] for k in headline if k.startswith(prefix))
+    return "judge score (abs. error) by source: " + ", ".join(
+        f"{kind} {headline[f'{prefix}{kind}.judge']:.2f} ({headline[f'{prefix}{kind}.mae']:.2f})" for kind in kinds
+    )
 
 
 def audit_flags(metrics: dict) -> list[dict]:

@@ -5,7 +5,8 @@ pipeline does wherever it is loaded.
 The run records what it was trained on: the train and val splits as MLflow datasets (their digest is
 the md5 DVC keeps for each file; the train split's is also tagged ``train_data_md5``), params ``git_rev``
 and ``base_model``; metrics per step (loss, learning_rate, tokens_per_s, peak_rss_mb) and per eval step
-(eval_loss, val_agreement); ``register_seconds``, what logging and registering the pyfunc took.
+(eval_loss, val_agreement, val_kappa, val_auc; the best step is the one with the highest val_agreement);
+``register_seconds``, what logging and registering the pyfunc took.
 
 Checkpoints live under models/checkpoints/<fingerprint>, where the fingerprint covers the
 training data, the base model and the finetune params: a rerun after a crash resumes, a run
@@ -45,6 +46,7 @@ STAGE = Stage(
         "data/validation",
         "components/training",
         "components/judges",
+        "components/answer_quality.py",
         "components/judge_model.py",
         "components/textgen.py",
         "components/metrics.py",

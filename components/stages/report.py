@@ -1,11 +1,12 @@
-"""Stage report: headline metrics with CIs for each judge, plots, the audit summary, provenance,
-and the champion decision for the newly registered judge. Its MLflow run also holds every test pair's
+"""Stage report: headline metrics with CIs for each judge, its scores read per answer (the
+correct-vs-wrong AUC and a table per answer source), plots, the audit summary, provenance, and the
+champion decision for the newly registered judge. Its MLflow run also holds every test pair's
 judgments as a table (``judgments/test_pairs.json``: gold, each judge's verdicts in both orders, agreement,
 consistency, failures), which MLflow's UI filters and compares.
 
 This module only gathers and hands on: it reads the upstream stages' files, scores each judge
-(components.evaluation), asks for the champion decision (components.champion), and has
-components.reporting draw and write the report.
+(components.evaluation; per answer, components.answer_quality), asks for the champion decision
+(components.champion), and has components.reporting draw and write the report.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ STAGE = Stage(
         str(paths.LEARNING_CURVE),
         *(str(paths.metrics_file(stage)) for stage in TIMED),
         str(PARAMS_FILE),  # its sha256 is in the provenance section
+        "components/answer_quality.py",
         "components/champion.py",
         "components/evaluation.py",
         "components/reporting",
@@ -64,6 +66,7 @@ STAGE = Stage(
 
 def run(params: Params, tracker) -> dict:
     # scipy, sklearn, matplotlib, mlflow: only when it runs
+    from components.answer_quality import answer_quality, flat_metrics
     from components.champion import promote
     from components.evaluation import agreement_gain, evaluate, headline_metrics, judgment_rows
     from components.reporting.html import to_html
@@ -81,6 +84,7 @@ def run(params: Params, tracker) -> dict:
         name: evaluate(test, judgments, cfg.bootstrap, cfg.seed, params.judge.calibration)
         for name, judgments in judged.items()
     }
+    answers = {name: answer_quality(test, judgments, cfg.bootstrap, cfg.seed) for name, judgments in judged.items()}
     tracker.table(judgment_rows(test, judged), JUDGMENTS_TABLE)
     human = human_evaluations(params)
     decision = promote(evaluations["finetuned"], file_md5(paths.split_file("test")))
@@ -97,6 +101,7 @@ def run(params: Params, tracker) -> dict:
         wall_times=wall_times(),
         provenance=provenance((*TIMED, STAGE.name)),
         plots=draw(test, evaluations, curve, paths.PLOTS),
+        answers=answers,
     )
     markdown = render(findings)
     write_text(paths.REPORTS / "report.md", markdown)
@@ -107,6 +112,7 @@ def run(params: Params, tracker) -> dict:
         "test_pairs": len(test),
         "promoted": int(decision["promoted"]),
         **headline_metrics(evaluations, human, gain),
+        **{key: value for name, found in answers.items() for key, value in flat_metrics(name, found).items()},
     }
     write_json(paths.REPORTS / "headline.json", metrics)
     return metrics

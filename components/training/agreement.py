@@ -6,6 +6,11 @@ to score-first for an output format it cannot read), with a LoRA adapter merged 
 for the pass and restored exactly after it, since an unmerged adapter judges 2.8x slower. A pointwise judge
 grades each answer alone and the verdict follows from the two scores (HFJudge's pointwise rule); a
 parse failure counts as a miss, never as a tie.
+
+Beside them it reports ``val_auc``: how well the scores the judge gave separate the val split's correct
+answers from its wrong ones, each distinct answer once (components.answer_quality, the rule the report
+applies to the test split). It is shown on the learning curve; the best step is still chosen by
+``val_agreement`` alone.
 """
 
 from __future__ import annotations
@@ -15,19 +20,21 @@ from contextlib import contextmanager
 
 import torch
 
+from components.answer_quality import answer_scores, auc
 from components.config import JudgeParams
 from components.judges.base import JudgeItem
 from components.judges.hf import HFJudge
 from components.judges.score_reading import usable_mode
 from components.metrics import pairwise_metrics
-from components.schemas import Pair
+from components.schemas import Judgment, Pair
 
 
 def val_agreement(
     val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams
 ) -> Callable[[object], dict[str, float]]:
     """A callback for ``train(evaluate=...)``: model -> ``val_agreement`` (the share of val pairs whose
-    verdict matches) and ``val_kappa`` (Cohen's kappa of those verdicts, failures a class of their own)."""
+    verdict matches), ``val_kappa`` (Cohen's kappa of those verdicts, failures a class of their own) and
+    ``val_auc`` (correct vs wrong val answers by the judge's scores; NaN when val has not both kinds)."""
 
     def evaluate(model) -> dict[str, float]:
         hf = HFJudge(
@@ -45,14 +52,18 @@ def val_agreement(
         )
         with merged(model):
             judgments = hf.judge([JudgeItem(p) for p in val_pairs])
-        return _scores(val_pairs, [j.verdict for j in judgments])
+        return _scores(val_pairs, judgments)
 
     return evaluate
 
 
-def _scores(val_pairs: list[Pair], verdicts: list[int | None]) -> dict[str, float]:
-    found = pairwise_metrics([p.verdict for p in val_pairs], verdicts)
-    return {"val_agreement": found["accuracy"], "val_kappa": found["cohen_kappa"]}
+def _scores(val_pairs: list[Pair], judgments: list[Judgment]) -> dict[str, float]:
+    found = pairwise_metrics([p.verdict for p in val_pairs], [j.verdict for j in judgments])
+    return {
+        "val_agreement": found["accuracy"],
+        "val_kappa": found["cohen_kappa"],
+        "val_auc": auc(answer_scores(val_pairs, judgments)),
+    }
 
 
 @contextmanager

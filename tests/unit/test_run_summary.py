@@ -73,3 +73,30 @@ def test_audit_result_rows_give_the_same_flags():
 def test_mlflow_link_points_at_the_server_or_at_make_ui():
     assert mlflow_run_url("http://mlflow.internal:5000/", "abc") == "http://mlflow.internal:5000/#/runs/abc"
     assert mlflow_run_url("sqlite:////work/mlflow.db", "abc") == "http://127.0.0.1:5000/#/runs/abc"
+
+
+def test_the_summary_states_each_judges_auc_and_its_error_per_source():
+    from components.reporting.run_summary import answer_line, source_line
+
+    headline = {
+        **HEADLINE,
+        "finetuned.correct_vs_wrong_auc": 0.95,
+        "finetuned.correct_vs_wrong_auc_low": 0.9,
+        "finetuned.correct_vs_wrong_auc_high": 0.99,
+        "finetuned.model_answers_mae": 1.04,
+        "finetuned.by_source.wrong.judge": 4.23,
+        "finetuned.by_source.wrong.mae": 2.23,
+        "finetuned.by_source.correct.judge": 8.68,
+        "finetuned.by_source.correct.mae": 1.32,
+        "finetuned.by_source.model.judge": 4.5,
+        "finetuned.by_source.model.mae": 1.04,
+    }
+    assert answer_line(headline, "finetuned") == (
+        "correct-vs-wrong AUC 0.950 [0.900, 0.990]  MAE on the base model's answers 1.04"
+    )
+    assert source_line(headline, "finetuned") == (
+        "judge score (abs. error) by source: correct 8.68 (1.32), wrong 4.23 (2.23), model 4.50 (1.04)"
+    )
+    text = headline_markdown(headline)
+    assert "finetuned: correct-vs-wrong AUC 0.950 [0.900, 0.990]" in text
+    assert "base: correct-vs-wrong" not in text  # an older headline without the keys states nothing for it
