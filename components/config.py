@@ -221,6 +221,7 @@ class FinetuneParams(Section):
     target: Literal["judgment", "score_line"] = "judgment"  # score_line: train on the first line alone
     both_orders: bool = False  # every pair in both orders, side by side in one batch (swap_prob unused)
     frozen_cache: bool = False  # with lora_layers: the frozen layers below run once per example, not every step
+    pack_questions: bool = False  # a question's shared prompt trained once per batch (components/training/packing.py)
     swap_prob: float = Field(0.5, ge=0, le=1)
     reference_drop: float = Field(0.3, ge=0, le=1)
     bf16: Literal["auto", True, False] = "auto"

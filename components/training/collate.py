@@ -27,6 +27,7 @@ def encode(example: Example, tokenizer, max_tokens: int = 1024) -> dict:
         "input_ids": prompt_ids + target_ids,
         "labels": [IGNORE] * len(prompt_ids) + target_ids,
         "first_line": _first_line_tokens(tokenizer, target_ids),
+        "group": example.group,
     }
 
 

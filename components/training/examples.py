@@ -46,6 +46,7 @@ class Example:
     target: str
     swapped: bool
     with_reference: bool
+    group: str = ""  # the question it asks about: examples of one question share their prompt's start
 
 
 def view(pair: Pair, index: int, epoch: int, augment: Augment) -> tuple[Pair, bool, bool]:
@@ -75,7 +76,7 @@ def make_example(
     score1, score2, verdict, reason = label_for(pair, with_reference)
     reason = "" if output_format == "pointwise" or score_line else reason
     target = format_target(output_format, score1, score2, verdict, reason)
-    return Example(messages=messages, target=target, swapped=swapped, with_reference=with_reference)
+    return Example(messages, target, swapped, with_reference, group=pair.question_id)
 
 
 def label_for(pair: Pair, with_reference: bool) -> tuple[float, float, int, str]:

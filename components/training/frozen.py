@@ -68,21 +68,29 @@ class Bf16Weights:
 
 
 class FrozenPrefix:
-    """Inputs of the first of the top ``count`` layers, by sequence, computed once on first use."""
+    """Inputs of the first of the top ``count`` layers, by sequence, computed once on first use.
 
-    def __init__(self, model, count: int, batch_size: int = 16, dtype: torch.dtype = torch.float32):
-        self.model, self.count, self.batch_size, self.dtype = model, count, batch_size, dtype
+    ``packed``: the rows are run as packed rows (components/training/packing.py), so a question's shared
+    start goes through the frozen layers once for all of its answers instead of once for each."""
+
+    def __init__(
+        self, model, count: int, batch_size: int = 16, dtype: torch.dtype = torch.float32, packed: bool = False
+    ):
+        self.model, self.count, self.batch_size, self.dtype, self.packed = model, count, batch_size, dtype, packed
         self._cache: dict[tuple[int, ...], torch.Tensor] = {}
         self.computed_tokens = 0
 
     def attach(self, rows: list[dict]) -> None:
         """Give every encoded row its ``hidden`` states ([tokens, hidden]), computing the missing ones."""
         missing = list(
-            dict.fromkeys(tuple(row["input_ids"]) for row in rows if tuple(row["input_ids"]) not in self._cache)
+            {tuple(row["input_ids"]): row for row in rows if tuple(row["input_ids"]) not in self._cache}.values()
         )
-        missing.sort(key=len)
-        for start in range(0, len(missing), self.batch_size):
-            self._compute(missing[start : start + self.batch_size])
+        if self.packed:
+            self._compute_packed(missing)
+        else:
+            missing.sort(key=lambda row: len(row["input_ids"]))
+            for start in range(0, len(missing), self.batch_size):
+                self._compute([tuple(row["input_ids"]) for row in missing[start : start + self.batch_size]])
         for row in rows:
             row["hidden"] = self._cache[tuple(row["input_ids"])]
 
@@ -93,17 +101,59 @@ class FrozenPrefix:
         for i, sequence in enumerate(sequences):
             ids[i, : len(sequence)] = torch.tensor(sequence)
             mask[i, : len(sequence)] = 1
+        states = self._bottom(ids=ids, attention_mask=mask)
+        for i, sequence in enumerate(sequences):
+            self._cache[sequence] = states[i, : len(sequence)].to("cpu", self.dtype).clone()
+        self.computed_tokens += sum(len(s) for s in sequences)
+
+    def _compute_packed(self, rows: list[dict], budget: int = 2048) -> None:
+        """Whole groups (questions) at a time, packed into rows of about ``budget`` tokens."""
+        groups: dict[str, list[dict]] = {}
+        for row in rows:
+            groups.setdefault(row.get("group", ""), []).append(row)
+        chunk: list[dict] = []
+        for members in groups.values():
+            if chunk and sum(len(r["input_ids"]) for r in chunk + members) > budget:
+                self._compute_one_packed(chunk)
+                chunk = []
+            chunk += members
+        if chunk:
+            self._compute_one_packed(chunk)
+
+    def _compute_one_packed(self, rows: list[dict]) -> None:
+        from components.training.packing import block_mask, layout  # packing imports nothing from here
+
+        pieces = layout(rows)
+        ids = torch.tensor([[t for p in pieces for t in rows[p.row]["input_ids"][p.start : p.end]]])
+        positions = torch.tensor([[t for p in pieces for t in range(p.start, p.end)]])
+        states = self._bottom(ids=ids, attention_mask=block_mask(pieces)[None, None], position_ids=positions)[0]
+        offsets, at = {}, 0
+        for piece in pieces:
+            offsets[(piece.row, piece.shared)] = (at, piece)
+            at += piece.end - piece.start
+        shared = {piece.block: offsets[(piece.row, True)][0] for piece in pieces if piece.shared}
+        for piece in pieces:
+            if piece.shared:
+                continue
+            own, _ = offsets[(piece.row, False)]
+            parts = [states[shared[piece.block] : shared[piece.block] + piece.start]] if piece.start else []
+            parts.append(states[own : own + piece.end - piece.start])
+            self._cache[tuple(rows[piece.row]["input_ids"])] = torch.cat(parts).to("cpu", self.dtype).clone()
+        self.computed_tokens += ids.shape[1]
+
+    def _bottom(self, ids, attention_mask, position_ids=None) -> torch.Tensor:
+        """The bottom layers' output (without the final norm: the first top layer's input)."""
         body = decoder(self.model)
         device = next(body.parameters()).device
         was_training = body.training
         body.eval()
-        # the bottom layers without the final norm: the last hidden state is the first top layer's input
+        extra = {} if position_ids is None else {"position_ids": position_ids.to(device)}
         with torch.no_grad(), _cut(body, slice(len(body.layers) - self.count), torch.nn.Identity()):
-            states = body(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).last_hidden_state
+            states = body(
+                input_ids=ids.to(device), attention_mask=attention_mask.to(device), use_cache=False, **extra
+            ).last_hidden_state
         body.train(was_training)
-        for i, sequence in enumerate(sequences):
-            self._cache[sequence] = states[i, : len(sequence)].to("cpu", self.dtype).clone()
-        self.computed_tokens += sum(len(s) for s in sequences)
+        return states
 
 
 @contextmanager

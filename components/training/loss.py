@@ -28,16 +28,24 @@ def judgment_loss(model, batch: dict, first_line_weight: float = 1.0, denominato
     labelled = labels != IGNORE
     if not bool(labelled.any()):
         raise ValueError("a training batch has no labelled tokens: every target was cut away")
-    width = labels.shape[1]
-    first = int(labelled.int().argmax(-1)[labelled.any(-1)].min())
-    keep = width - first + 1  # from the column that predicts the earliest target token to the end
     inputs = {"inputs_embeds": batch["hidden"]} if "hidden" in batch else {"input_ids": batch["input_ids"]}
+    if "position_ids" in batch:  # a packed row (components/training/packing.py): targets lie all along it
+        predicting = labelled[0, 1:].nonzero().squeeze(-1)  # the columns just before each target token
+        inputs["position_ids"] = batch["position_ids"]
+        keep, targets_from = predicting, predicting + 1
+    else:  # right-padded rows: from the column that predicts the earliest target token to the end
+        width = labels.shape[1]
+        first = int(labelled.int().argmax(-1)[labelled.any(-1)].min())
+        keep = width - first + 1
+        targets_from = slice(width - keep + 1, None)
     logits = model(**inputs, attention_mask=batch["attention_mask"], logits_to_keep=keep, use_cache=False).logits
-    targets = labels[:, width - keep + 1 :].reshape(-1)
+    if "position_ids" not in batch:
+        logits = logits[:, :-1]
+    targets = labels[:, targets_from].reshape(-1)
     losses = F.cross_entropy(
-        logits[:, :-1].float().reshape(-1, logits.shape[-1]), targets, ignore_index=IGNORE, reduction="none"
+        logits.float().reshape(-1, logits.shape[-1]), targets, ignore_index=IGNORE, reduction="none"
     )
-    on_first_line = batch["first_line"][:, width - keep + 1 :].reshape(-1)
+    on_first_line = batch["first_line"][:, targets_from].reshape(-1)
     weights = (targets != IGNORE).float() * torch.where(on_first_line, first_line_weight, 1.0)
     return (losses * weights).sum() / (weights.sum() if denominator is None else denominator)
 

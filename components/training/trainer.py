@@ -29,6 +29,7 @@ from components.training.evaluation import EvalSet
 from components.training.examples import Augment, epoch_examples, training_units, twins
 from components.training.frozen import Bf16Weights, FrozenPrefix, top_only
 from components.training.loss import judgment_loss, target_weight
+from components.training.packing import pack, question_batches
 from components.training.runtime import Accelerated, Local, make_runtime
 
 
@@ -49,6 +50,7 @@ class TrainConfig:
     score_loss_weight: float = 1.0
     target: str = "judgment"  # judgment (score line and reason) | score_line
     frozen_cache: bool = False  # LoRA on the top lora_layers: run the frozen layers below once per example
+    pack_questions: bool = False  # one packed row per batch, each question's shared start once (packing.py)
     bf16: str | bool = "auto"
     checkpoint_every: int = 30
     eval_every: int = 30
@@ -180,7 +182,7 @@ def train(
     for step in range(start + 1, cfg.max_steps + 1):
         rows = next_batch(schedule, step)
         mine, counted = runtime.shard(rows)
-        batch = runtime.to_device(collate(mine, tokenizer.pad_token_id))
+        batch = runtime.to_device((pack if cfg.pack_questions else collate)(mine, tokenizer.pad_token_id))
         denominator = runtime.denominator(target_weight(rows, cfg.score_loss_weight))
         with (
             top_only(runtime.unwrap(model), cfg.lora_layers) if prefix else contextlib.nullcontext(),
@@ -240,7 +242,7 @@ def frozen_prefix(model, cfg: TrainConfig) -> FrozenPrefix | None:
             "finetune.frozen_cache needs method lora and lora_layers below the model's layer count: "
             "only layers without an adapter can be computed once"
         )
-    return FrozenPrefix(model, cfg.lora_layers, cfg.batch_size * 2)
+    return FrozenPrefix(model, cfg.lora_layers, cfg.batch_size * 2, packed=cfg.pack_questions)
 
 
 def peak_rss_mb() -> float:
@@ -327,12 +329,13 @@ class _Schedule:
             encoded = [encode(e, self.tokenizer, cfg.max_tokens) for e in examples]
             if self.prefix is not None:
                 self.prefix.attach(encoded)
-            order = length_grouped_batches(
-                [len(e["input_ids"]) for e in encoded],
-                cfg.batch_size,
-                random.Random(f"{cfg.seed}:{epoch}"),
-                twins=twins(cfg.output_format, cfg.augment),
-            )
+            rng, pairs_of = random.Random(f"{cfg.seed}:{epoch}"), twins(cfg.output_format, cfg.augment)
+            if cfg.pack_questions:  # a question's rows side by side, so that they share its start
+                order = question_batches([e["group"] for e in encoded], cfg.batch_size, rng, pairs_of)
+            else:  # rows of similar length side by side, so that they pad little
+                order = length_grouped_batches(
+                    [len(e["input_ids"]) for e in encoded], cfg.batch_size, rng, twins=pairs_of
+                )
             self._epoch, self._batches = epoch, [[encoded[i] for i in batch] for batch in order]
         return self._batches
 
