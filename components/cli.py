@@ -97,9 +97,14 @@ def audit(
     out: Path = typer.Option(Path("audit-results"), help="Folder for results.json and summary.md"),
     api_key_env: Optional[str] = typer.Option(None, help="Environment variable holding an openai judge's key"),
     probes: Optional[str] = typer.Option(None, help="Comma-separated probes to run (default: audit.probes)"),
+    self_sources: Optional[str] = typer.Option(
+        None,
+        help="Comma-separated answer-source prefixes written by the judge's own model family, for the "
+        "self_enhancement probe (default: audit.self_sources; unset, only our own judges' family is known)",
+    ),
 ) -> None:
     """Bias probes: on every pipeline judge (the stage), or on any judge and dataset you name."""
-    if judge_spec is None and data is None and probes is None:
+    if judge_spec is None and data is None and probes is None and self_sources is None:
         _stage("audit")
         return
     if judge_spec is None or data is None:
@@ -112,7 +117,7 @@ def audit(
     from components.tracking import stage_run
 
     params = load_params()
-    cfg = _audit_params(params.audit, probes)
+    cfg = _audit_params(params.audit, probes, self_sources)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a folder for results.json, summary.md and judgments.jsonl")
     if not data.is_file():
@@ -129,8 +134,14 @@ def audit(
     typer.echo(render_markdown(results))
 
 
-def _audit_params(cfg, probes: str | None):
-    """params.yaml's audit section, with ``--probes`` (names checked here, before any work) if given."""
+def _audit_params(cfg, probes: str | None, self_sources: str | None = None):
+    """params.yaml's audit section, with ``--probes`` (names checked here, before any work) and
+    ``--self-sources`` if given."""
+    if self_sources is not None:
+        named = [source.strip() for source in self_sources.split(",") if source.strip()]
+        if not named:
+            raise ValueError("--self-sources names no source prefix (e.g. --self-sources model:)")
+        cfg = cfg.model_copy(update={"self_sources": named})
     if probes is None:
         return cfg
     from components.vocabulary import PROBES

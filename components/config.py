@@ -306,7 +306,7 @@ class AuditParams(Section):
 
     probes: list[ProbeName] = Field(default_factory=lambda: ["position"])
     judges: list[PipelineJudge] = Field(default_factory=lambda: ["finetuned", "base"], min_length=1)
-    max_items: int = Field(200, ge=1)
+    max_items: int | None = Field(None, ge=1)  # None: every pair; fewer: spread across families
     bootstrap: int = Field(1000, ge=0)
     seed: int = 11
     flag_consistency_below: float = Field(0.8, ge=0, le=1)
@@ -317,7 +317,7 @@ class AuditParams(Section):
     flag_verbosity_above: float = Field(0.1, ge=0, le=1)
     injection_variants_per_pair: int = Field(1, ge=1, le=12)
     flag_injection_above: float = Field(0.05, ge=0, le=1)
-    self_sources: list[str] = Field(default_factory=lambda: ["model:"])
+    self_sources: list[str] | None = None  # None: the judge's own family where known (components/audit/family.py)
     flag_self_enhancement_above: float = Field(0.1, ge=-1, le=1)
 
 

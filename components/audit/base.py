@@ -12,6 +12,8 @@ from components.judges.base import JudgeItem
 from components.schemas import Judgment, Pair
 
 MAX_EXAMPLES = 5
+# What a probe's CI says about its line (components.audit.stats.evidence); only FLAGGED flags.
+FLAGGED, NOT_SIGNIFICANT, TOO_FEW, CLEAR = "flagged", "not significant", "too few items", "ok"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,10 @@ class ProbeResult:
     details: dict = field(default_factory=dict)
     flipped: list[dict] = field(default_factory=list)
     skipped: str = ""  # why the probe did not run on this judge; "" when it ran
+    evidence: str = ""  # stats.evidence: flagged, not significant, too few items or ok ("" when skipped)
+    n: int = 0  # the items the value and its CI are measured on
+    families: dict[str, int] = field(default_factory=dict)  # task family -> pairs the probe judged
+    sample: str = ""  # which pairs the audit read: the whole set, or how it sampled them
 
     @classmethod
     def of(
@@ -45,13 +51,14 @@ class ProbeResult:
         judge: str,
         metric: str,
         interval: dict,
-        flagged: bool,
+        evidence: str,
         verdict: str,
         details: dict,
         flipped: list[dict],
     ) -> ProbeResult:
-        """A result from a ``with_ci`` interval ({"value", "low", "high"}), keeping at most
-        ``MAX_EXAMPLES`` flipped examples."""
+        """A result from a ``with_ci`` interval ({"value", "low", "high"}) and what it says about the
+        probe's line (``stats.evidence``: flagged only when it says FLAGGED), keeping at most
+        ``MAX_EXAMPLES`` flipped examples; ``n`` comes from ``details["n"]``."""
         return cls(
             probe=probe,
             judge=judge,
@@ -59,10 +66,12 @@ class ProbeResult:
             value=interval["value"],
             low=interval["low"],
             high=interval["high"],
-            flagged=flagged,
+            flagged=evidence == FLAGGED,
             verdict=verdict,
             details=details,
             flipped=flipped[:MAX_EXAMPLES],
+            evidence=evidence,
+            n=int(details.get("n", 0)),
         )
 
     @classmethod

@@ -25,8 +25,8 @@ from components.audit.base import Bootstrap, ProbeResult, ProbeSkipped
 from components.audit.items import CLEAN, Judged, by_variant, sentence_breaks, sentences, untag, variant
 from components.audit.stats import (
     ci,
-    exceeds,
-    flag_suffix,
+    evidence,
+    evidence_suffix,
     flip_example,
     pct,
     share,
@@ -206,21 +206,23 @@ class FormatProbe:
             "mean_flip_rate": sum(rates.values()) / len(rates) if rates else share([]),
             "skipped": skipped,
         }
-        flagged = exceeds(value["value"], self.flag_above)
+        n = per_variant[worst]["n"] if worst else 0
+        details["n"] = n
+        found = evidence(value, n, self.flag_above)
         listed = ", ".join(f"{_label(name)} {pct(rate)}" for name, rate in rates.items())
         verdict = (
             f"format: the worst variant, {_label(worst)}, changes {with_interval(value)} of verdicts vs the "
             f"{own} template{_unparsed(per_variant[worst])} (all: {listed})"
             if worst
             else "format: nothing measured (no variant changed a pair with a parsed base verdict)"
-        ) + flag_suffix(flagged, f"above {self.flag_above:.0%}: verdicts depend on presentation, not content")
+        ) + evidence_suffix(found, n, self.flag_above, "verdicts depend on presentation, not content")
         examples = [
             flip_example(pair_id, versions[CLEAN], versions[name], name)
             for name in sorted(rates, key=lambda name: name != worst)
             for pair_id, versions in judged.items()
             if _flipped(versions, name)
         ]
-        return ProbeResult.of(self.name, judge, "max_flip_rate", value, flagged, verdict, details, examples)
+        return ProbeResult.of(self.name, judge, "max_flip_rate", value, found, verdict, details, examples)
 
     def _variant(self, judged: dict[str, dict[str, Judged]], name: str, bootstrap: Bootstrap) -> dict:
         """Flip rate vs the base verdict (a failure under the variant counts as a flip: the format broke

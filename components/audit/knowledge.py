@@ -17,8 +17,8 @@ from components.audit.base import Bootstrap, ProbeResult
 from components.audit.items import CLEAN, by_variant, variant
 from components.audit.stats import (
     ci,
-    exceeds,
-    flag_suffix,
+    evidence,
+    evidence_suffix,
     flip_example,
     pct,
     share,
@@ -76,12 +76,12 @@ class KnowledgeProbe:
             "failures_with_reference": sum(r[2] is None for r in rows),
             "failures_without_reference": sum(r[3] is None for r in rows),
         }
-        flagged = exceeds(gap["value"], self.flag_gap_above)
+        found = evidence(gap, len(rows), self.flag_gap_above)
         verdict = (
             f"knowledge: agreement {pct(details['agreement_with_reference']['value'])} with the reference vs "
             f"{pct(details['agreement_without_reference']['value'])} without, on {len(rows)} {selection}; "
             f"gap {with_interval(gap)}; the reference fixes {pct(details['fixed_by_reference'])} of the "
             f"no-reference errors"
-            + flag_suffix(flagged, f"gap above {self.flag_gap_above:.0%}: do not judge such questions reference-free")
+            + evidence_suffix(found, len(rows), self.flag_gap_above, "do not judge such questions reference-free")
         )
-        return ProbeResult.of(self.name, judge, "agreement_gap", gap, flagged, verdict, details, examples)
+        return ProbeResult.of(self.name, judge, "agreement_gap", gap, found, verdict, details, examples)

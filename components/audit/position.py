@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from components.audit.base import Bootstrap, ProbeResult
+from components.audit.stats import ci, evidence, evidence_suffix, pct
 from components.judges.base import JudgeItem, both_orders
-from components.metrics import consistency_metrics, with_ci
+from components.metrics import consistency_metrics
 from components.schemas import Judgment, Pair, mirror
 
 
@@ -35,23 +36,22 @@ class PositionProbe:
 
     def _result(self, judge, rows, groups, ids, by_pair, bootstrap: Bootstrap) -> ProbeResult:
         summary = consistency_metrics([a for a, _ in rows], [b for _, b in rows])
-        ci = with_ci(
+        consistent = ci(
             rows,
             lambda sample: sum(b is not None and b == mirror(a) for a, b in sample) / len(sample),
             groups,
-            n_resamples=bootstrap.resamples,
-            seed=bootstrap.seed,
+            bootstrap,
         )
         flipped = [
             {"pair_id": pid, "original": by_pair[pid]["original"].raw, "swapped": by_pair[pid]["swapped"].raw}
             for pid, (a, b) in zip(ids, rows, strict=True)
             if a is not None and b is not None and b != mirror(a)
         ]
-        flagged = ci["value"] < self.flag_below
+        found = evidence(consistent, len(rows), self.flag_below, lower_is_worse=True)
         verdict = (
-            f"position: consistency {ci['value']:.1%} (95% CI {ci['low']:.1%}-{ci['high']:.1%}), "
-            f"prefer-first {summary['prefer_first']:.1%}, prefer-second {summary['prefer_second']:.1%}, "
-            f"{summary['failures']} with a parse failure"
-            + (f" -- FLAGGED: below {self.flag_below:.0%}" if flagged else "")
+            f"position: consistency {pct(consistent['value'])} (95% CI {pct(consistent['low'])}-"
+            f"{pct(consistent['high'])}) on {len(rows)} pairs, prefer-first {pct(summary['prefer_first'])}, "
+            f"prefer-second {pct(summary['prefer_second'])}, {summary['failures']} with a parse failure"
+            + evidence_suffix(found, len(rows), self.flag_below, "its verdict follows the position", True)
         )
-        return ProbeResult.of(self.name, judge, "consistency", ci, flagged, verdict, summary, flipped)
+        return ProbeResult.of(self.name, judge, "consistency", consistent, found, verdict, summary, flipped)

@@ -24,7 +24,8 @@ FACTORIES: dict[str, Callable[[AuditParams], Probe]] = {
         flag_above=cfg.flag_injection_above, variants_per_pair=cfg.injection_variants_per_pair
     ),
     "self_enhancement": lambda cfg: SelfEnhancementProbe(
-        own_sources=tuple(cfg.self_sources), flag_above=cfg.flag_self_enhancement_above
+        own_sources=None if cfg.self_sources is None else tuple(cfg.self_sources),
+        flag_above=cfg.flag_self_enhancement_above,
     ),
 }
 PROBES = tuple(FACTORIES)

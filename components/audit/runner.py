@@ -8,9 +8,11 @@ cannot run on this judge at all raises ``ProbeSkipped`` there: its result then s
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from components.audit.base import Bootstrap, Probe, ProbeResult, ProbeSkipped
+from components.audit.items import untag
 from components.judges.base import Judge, JudgeItem
 from components.schemas import Judgment, Pair
 
@@ -33,8 +35,8 @@ def run_probe(
     probe: Probe, judge: Judge, pairs: Sequence[Pair], bootstrap: Bootstrap, judge_items: JudgeItems | None = None
 ) -> ProbeResult:
     """``judge_items(judge, items)`` returns one judgment per item in order (default: ``judge.judge``)."""
-    probe = for_judge(probe, judge)
     try:
+        probe = for_judge(probe, judge)
         adapted = judge_for(probe, judge)
     except ProbeSkipped as why:
         return ProbeResult.skip(probe.name, judge.name, str(why))
@@ -43,4 +45,12 @@ def run_probe(
         judgments = []
     else:
         judgments = judge_items(adapted, items) if judge_items else adapted.judge(items)
-    return probe.measure(judge.name, items, judgments, bootstrap)
+    result = probe.measure(judge.name, items, judgments, bootstrap)
+    result.families = families_of(items, probe.name)
+    return result
+
+
+def families_of(items: Sequence[JudgeItem], probe: str) -> dict[str, int]:
+    """Task family -> the distinct pairs of the data set among ``items`` (variants count as their pair)."""
+    pairs = {untag(item.pair.id, probe)[0]: item.pair.family for item in items}
+    return dict(sorted(Counter(pairs.values()).items()))

@@ -8,25 +8,44 @@ mostly lose by gold, any noisy judge "helps" them. So the metric conditions on g
 of the family's gold losses the judge rates higher than gold, minus the share of its gold wins it rates
 lower. Noise and position bias err both ways equally and cancel; only a preference for the family
 remains. Gold ties are left out.
+
+Which answers are the judge's own: the sources the user names (``own_sources``: ``audit.self_sources``,
+``--self-sources``), else the judge's family where we know it (components.audit.family: a local judge on
+the base model that wrote the ``model:`` answers). Any other judge (an API or scripted judge) is skipped,
+with the reason: the base model's answers are not its family's, and a preference for them would be some
+other bias (length, style) read as self-enhancement.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from components.audit.base import Bootstrap, ProbeResult
-from components.audit.stats import LOSES, WINS, ci, exceeds, flag_suffix, pct, share, standing
+from components.audit.base import Bootstrap, ProbeResult, ProbeSkipped
+from components.audit.family import own_sources
+from components.audit.stats import LOSES, WINS, ci, evidence, evidence_suffix, pct, share, standing
 from components.judges.base import JudgeItem, both_orders
 from components.schemas import FIRST, SECOND, Judgment, Pair
 
 
 @dataclass(frozen=True)
 class SelfEnhancementProbe:
-    own_sources: tuple[str, ...] = ("model:",)
+    own_sources: tuple[str, ...] | None = None  # None: the judge's own family, where it is known
     flag_above: float = 0.1
     name: str = "self_enhancement"
+
+    def for_judge(self, judge) -> SelfEnhancementProbe:
+        """The probe with the judge's family's sources filled in; ProbeSkipped when nobody knows them."""
+        if self.own_sources is not None:
+            return self
+        found = own_sources(judge)
+        if found is None:
+            raise ProbeSkipped(
+                "the judge's model family is unknown (not a local judge on the base model that wrote the "
+                "model: answers); name its family's answer sources with audit.self_sources or --self-sources"
+            )
+        return replace(self, own_sources=found)
 
     def own_side(self, pair: Pair) -> int | None:
         """The position (1 or 2, as shown) of the one answer from the judge's family; None if not exactly one."""
@@ -71,14 +90,14 @@ class SelfEnhancementProbe:
             "wins_rated_lower": share(wins),
             "failures": sum(said is None for _, said in rows),
         }
-        flagged = exceeds(value["value"], self.flag_above)
+        found = evidence(value, len(rows), self.flag_above)
         verdict = (
             f"self_enhancement: the judge rated {pct(details['losses_rated_higher'])} of its family's gold losses "
             f"higher and {pct(details['wins_rated_lower'])} of its gold wins lower ({len(rows)} items); "
             f"asymmetry {pct(value['value'])} (95% CI {pct(value['low'])}-{pct(value['high'])})"
-            + flag_suffix(flagged, f"above {self.flag_above:.0%}: it favours answers from its own family")
+            + evidence_suffix(found, len(rows), self.flag_above, "it favours answers from its own family")
         )
-        return ProbeResult.of(self.name, judge, "error_asymmetry", value, flagged, verdict, details, examples)
+        return ProbeResult.of(self.name, judge, "error_asymmetry", value, found, verdict, details, examples)
 
 
 def _asymmetry(rows: list[tuple[int, int | None]]) -> float:

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from scipy.stats import DegenerateDataWarning
 
-from components.audit.base import Bootstrap
+from components.audit.base import CLEAR, FLAGGED, NOT_SIGNIFICANT, TOO_FEW, Bootstrap
 from components.audit.items import Judged
 from components.metrics import with_ci
 from components.schemas import FIRST, SECOND, TIE
@@ -91,10 +91,30 @@ def with_interval(result: dict) -> str:
     return f"{pct(result['value'])} (95% CI {pct(result['low'])}-{pct(result['high'])})"
 
 
-def flag_suffix(flagged: bool, reason: str) -> str:
-    return f" -- FLAGGED: {reason}" if flagged else ""
+# The flag rule (the README's Audit section states it): a probe is flagged only when its 95% CI lies wholly
+# past its line; a point estimate past the line whose CI reaches back over it is "not significant"; a probe
+# with fewer than MIN_ITEMS measured items, or no CI, has "too few items". Only FLAGGED flags.
+MIN_ITEMS = 10
 
 
-def exceeds(value: float, threshold: float) -> bool:
-    """A measured value above its threshold; NaN (nothing measured) is never flagged."""
-    return not math.isnan(value) and value > threshold
+def evidence(interval: dict, n: int, threshold: float, lower_is_worse: bool = False) -> str:
+    """What ``interval`` ({"value", "low", "high"}, over ``n`` items) says about crossing ``threshold``:
+    above it, or below it where lower is worse (position consistency)."""
+    value, low, high = interval["value"], interval["low"], interval["high"]
+    if n < MIN_ITEMS or any(math.isnan(bound) for bound in (value, low, high)):
+        return TOO_FEW
+    if lower_is_worse:
+        return FLAGGED if high < threshold else NOT_SIGNIFICANT if value < threshold else CLEAR
+    return FLAGGED if low > threshold else NOT_SIGNIFICANT if value > threshold else CLEAR
+
+
+def evidence_suffix(found: str, n: int, threshold: float, reason: str, lower_is_worse: bool = False) -> str:
+    """The end of a verdict line: FLAGGED with ``reason``, or why a probe past its line is not flagged."""
+    side = "below" if lower_is_worse else "above"
+    if found == FLAGGED:
+        return f" -- FLAGGED (95% CI wholly {side} {threshold:.0%}): {reason}"
+    if found == NOT_SIGNIFICANT:
+        return f" -- {side} the line ({threshold:.0%}), not significant: the 95% CI reaches it; not flagged"
+    if found == TOO_FEW:
+        return f" -- too few items ({n}; a 95% CI needs at least {MIN_ITEMS}): not flagged"
+    return ""

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from components.audit.base import Bootstrap, ProbeResult
 from components.audit.items import CLEAN, by_variant, sentences, variant
 from components.audit.stats import (
-    exceeds,
-    flag_suffix,
+    evidence,
+    evidence_suffix,
     flip_example,
     moved_toward,
     pct,
@@ -90,11 +90,11 @@ class VerbosityProbe:
             "toward_padded_shown_second": share([r[0] for r in rows if r[2] == SECOND]),
             "failures": sum(r[3] for r in rows),
         }
-        flagged = exceeds(toward["value"], self.flag_above)
+        found = evidence(toward, len(rows), self.flag_above)
         verdict = (
             f"verbosity: padding moved the verdict toward the padded answer in {with_interval(toward)} of "
             f"{len(rows)} pairs (away from it in {pct(details['away_from_padded'])}), "
             f"{details['failures']} with a parse failure"
-            + flag_suffix(flagged, f"above {self.flag_above:.0%}: restating an answer wins it points")
+            + evidence_suffix(found, len(rows), self.flag_above, "restating an answer wins it points")
         )
-        return ProbeResult.of(self.name, judge, "toward_padded_rate", toward, flagged, verdict, details, examples)
+        return ProbeResult.of(self.name, judge, "toward_padded_rate", toward, found, verdict, details, examples)

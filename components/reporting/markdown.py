@@ -221,12 +221,20 @@ def audit_table(audit: list[dict]) -> str:
             r["metric"],
             r["value"],
             f"[{r['low']:.3f}, {r['high']:.3f}]",
-            "skipped" if r.get("skipped") else "**FLAGGED**" if r["flagged"] else "ok",
+            r.get("n", ""),
+            ", ".join(f"{family} {count}" for family, count in r.get("families", {}).items()),
+            "skipped" if r.get("skipped") else "**FLAGGED**" if r["flagged"] else r.get("evidence", "ok"),
         ]
         for r in audit
     ]
+    samples = "".join(f"Audited {sample}. " for sample in dict.fromkeys(r.get("sample", "") for r in audit) if sample)
+    rule = (
+        "A probe is flagged only when its 95% CI lies wholly past its line; past the line by the point estimate "
+        "alone is *not significant*, and fewer than 10 items is *too few items*: neither is flagged."
+    )
     verdicts = "\n".join(f"- **{r['judge']}** {r['verdict']}" for r in audit)
-    return table(["judge", "probe", "metric", "value", "95% CI", "flag"], rows) + "\n\n" + verdicts
+    headers = ["judge", "probe", "metric", "value", "95% CI", "n", "families", "flag"]
+    return f"{samples}{rule}\n\n" + table(headers, rows) + "\n\n" + verdicts
 
 
 def validation_summary(gate: dict | None) -> str:

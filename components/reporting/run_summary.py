@@ -96,7 +96,7 @@ def audit_result_flags(results: list[dict]) -> list[dict]:
             "probe": r["probe"],
             "metric": "" if r.get("skipped") else r["metric"],
             "value": None if r.get("skipped") else round(r["value"], 3),
-            "flag": "skipped" if r.get("skipped") else "FLAGGED" if r["flagged"] else "ok",
+            "flag": "skipped" if r.get("skipped") else "FLAGGED" if r["flagged"] else r.get("evidence") or "ok",
         }
         for r in results
     ]

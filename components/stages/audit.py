@@ -25,6 +25,7 @@ STAGE = Stage(
         "components/models.py",
         "components/progress.py",
         "components/schemas.py",
+        "components/subsets.py",
         "components/textgen.py",
     ),
     outs=(Out("data/audit"),),
@@ -41,4 +42,7 @@ def run(params: Params, tracker) -> dict:
     write_json(paths.AUDIT / "results.json", [r.to_dict() for r in results])
     write_text(paths.AUDIT / "summary.md", render_markdown(results))
     tracker.artifact(paths.AUDIT, "audit")
-    return {"items": min(len(pairs), params.audit.max_items), **summary_metrics(results)}
+    return {
+        "items": len(pairs) if params.audit.max_items is None else min(len(pairs), params.audit.max_items),
+        **summary_metrics(results),
+    }

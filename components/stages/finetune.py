@@ -8,9 +8,12 @@ and ``base_model``; metrics per step (loss, learning_rate, tokens_per_s, peak_rs
 (eval_loss, val_agreement, val_kappa, val_auc; the best step is the one with the highest val_agreement);
 ``register_seconds``, what logging and registering the pyfunc took.
 
-Checkpoints live under models/checkpoints/<fingerprint>, where the fingerprint covers the
-training data, the base model and the finetune params: a rerun after a crash resumes, a run
-with different inputs starts fresh.
+Checkpoints live under models/checkpoints/<fingerprint>, where the fingerprint covers everything the
+stage depends on, as DVC hashes it: its declared params (the finetune section and the judge keys, such as
+judge.max_prompt_tokens, which sets training truncation) and the content of its deps (train and val
+splits, the base model, the validation results and its code). A rerun after a crash resumes; a run whose
+inputs changed in any way starts fresh. Other keys' folders are kept, the most recently used few, so a
+short run with other settings does not wipe an interrupted long one.
 
 Under ``accelerate launch`` every process runs this stage and trains its share; only the main
 process publishes and registers the judge (see docs/training.md).
@@ -18,13 +21,14 @@ process publishes and registers the judge (see docs/training.md).
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import shutil
 from dataclasses import fields
 
 from components import paths
 from components.config import Params
+from components.inputs_digest import inputs_digest
 from components.io import file_md5, read_jsonl, write_json
 from components.judges.factory import HF_JUDGE_PARAMS, judge_settings
 from components.judges.model_ref import JUDGE_IDENTITY
@@ -55,6 +59,7 @@ STAGE = Stage(
         "components/models.py",
         "components/progress.py",
         "components/schemas.py",
+        "components/inputs_digest.py",
     ),
     outs=(Out("models/judge"),),
     plots=(Out("metrics/learning_curve.json", cache=False, x="tokens", y="val_agreement"),),
@@ -86,7 +91,7 @@ def run(params: Params, tracker) -> dict:
         tracker.params({"git_rev": rev, "base_model": base["source"]})
         tracker.dataset(paths.split_file("train"), "train", "training", data_hash)
         tracker.dataset(paths.split_file("val"), "val", "validation", file_md5(paths.split_file("val")))
-    workdir = paths.CHECKPOINTS / fingerprint(data_hash, cfg.model_dump(mode="json"))
+    workdir = paths.CHECKPOINTS / fingerprint(params)
     _drop_stale(workdir)
     evaluate = val_agreement(val_pairs, tokenizer, cfg.template, params.judge) if val_pairs else None
     result = train(
@@ -119,6 +124,9 @@ def run(params: Params, tracker) -> dict:
     base_folder = paths.BASE_MODEL if cfg.method == "lora" else None
     logged = log_judge(tracker, paths.JUDGE_MODEL, base_folder, tags={**identity, "git_rev": rev}, alias="candidate")
     version = logged["version"]
+    # The version this judge is, for the report to tag and promote (not whatever holds `candidate` by then).
+    meta["registered_version"] = version
+    (paths.JUDGE_MODEL / JUDGE_IDENTITY).write_text(json.dumps(meta, indent=2) + "\n")
     tracker.tags({"train_data_md5": data_hash, "registered_version": version, "model_uri": logged["model_uri"]})
     return {
         "train_pairs": len(train_pairs),
@@ -138,14 +146,24 @@ def run(params: Params, tracker) -> dict:
     }
 
 
-def fingerprint(data_hash: str, finetune_params: dict) -> str:
-    base = describe(paths.BASE_MODEL)
-    blob = json.dumps({"data": data_hash, "params": finetune_params, "base": base}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+def fingerprint(params: Params) -> str:
+    """The checkpoint folder's key: the declared params' values and every dep's content (inputs_digest)."""
+    return inputs_digest(STAGE.params_of(params), STAGE.all_deps)
 
 
-def _drop_stale(keep) -> None:
-    if paths.CHECKPOINTS.exists():
-        for folder in paths.CHECKPOINTS.iterdir():
-            if folder != keep:
-                shutil.rmtree(folder, ignore_errors=True)
+KEEP_OTHER_CHECKPOINTS = 2  # other keys' folders kept besides this run's, the most recently used
+
+
+def _drop_stale(keep, others: int = KEEP_OTHER_CHECKPOINTS) -> None:
+    """Mark ``keep`` used now and delete other keys' folders beyond the ``others`` most recently used."""
+    keep.mkdir(parents=True, exist_ok=True)
+    os.utime(keep)
+    if not paths.CHECKPOINTS.exists():
+        return
+    older = sorted(
+        (folder for folder in paths.CHECKPOINTS.iterdir() if folder.is_dir() and folder != keep),
+        key=lambda folder: folder.stat().st_mtime,
+        reverse=True,
+    )
+    for folder in older[others:]:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -17,6 +17,7 @@ from components import paths
 from components.config import PARAMS_FILE, Params
 from components.io import file_md5, read_jsonl, write_json, write_text
 from components.judges import PIPELINE_JUDGES
+from components.judges.model_ref import JUDGE_IDENTITY
 from components.schemas import Judgment, Pair
 from components.stages.contract import Out, Stage
 from components.subsets import spread
@@ -34,12 +35,21 @@ TIMED = ("base_model", "generate", "validate", "finetune", "judge", "audit")
 STAGE = Stage(
     name="report",
     help="Metrics with CIs, plots, the audit summary and the champion decision.",
-    params=("report", "generate.teacher", "judge.calibration", "judge.human_eval", "judge.human_eval_max_pairs"),
+    params=(
+        "report",
+        "generate.teacher",
+        "judge.calibration",
+        "judge.human_eval",
+        "judge.human_eval_max_pairs",
+        "judge.engine",  # figures from another engine than the registered model's neither tag nor promote it
+        "judge.ct2_compute_type",
+    ),
     deps=(
         "data/generated/test.jsonl",
         "data/judgments",
         "data/audit",
         "data/validation",
+        str(paths.JUDGE_MODEL / JUDGE_IDENTITY),  # the registered version the judge came from: the candidate
         str(paths.LEARNING_CURVE),
         *(str(paths.metrics_file(stage)) for stage in TIMED),
         str(PARAMS_FILE),  # its sha256 is in the provenance section
@@ -50,6 +60,7 @@ STAGE = Stage(
         "components/metrics.py",
         "components/judges/__init__.py",
         "components/judges/calibration.py",
+        "components/judges/model_ref.py",
         "components/subsets.py",
         "components/profiles.py",
         "components/schemas.py",
@@ -67,7 +78,7 @@ STAGE = Stage(
 def run(params: Params, tracker) -> dict:
     # scipy, sklearn, matplotlib, mlflow: only when it runs
     from components.answer_quality import answer_quality, flat_metrics
-    from components.champion import promote
+    from components.champion import promote, recorded_judge
     from components.evaluation import agreement_gain, evaluate, headline_metrics, judgment_rows
     from components.reporting.html import to_html
     from components.reporting.markdown import Findings, render
@@ -87,7 +98,10 @@ def run(params: Params, tracker) -> dict:
     answers = {name: answer_quality(test, judgments, cfg.bootstrap, cfg.seed) for name, judgments in judged.items()}
     tracker.table(judgment_rows(test, judged), JUDGMENTS_TABLE)
     human = human_evaluations(params)
-    decision = promote(evaluations["finetuned"], file_md5(paths.split_file("test")))
+    engine = params.judge.engine if params.judge.engine == "torch" else f"ct2:{params.judge.ct2_compute_type}"
+    decision = promote(
+        evaluations["finetuned"], recorded_judge(paths.JUDGE_MODEL), file_md5(paths.split_file("test")), engine
+    )
     gain = agreement_gain(test, evaluations["finetuned"], evaluations["base"], cfg.bootstrap, cfg.seed)
     findings = Findings(
         teacher=params.generate.teacher,

@@ -26,9 +26,9 @@ from components.schemas import FIRST, SECOND, TIE
 from tests.conftest import REPO
 from tests.factories import audit_pairs
 
-PAIRS = audit_pairs(36)
+PAIRS = audit_pairs(72)  # every probe measures at least stats.MIN_ITEMS items; the family balance holds
 BOOTSTRAP = Bootstrap(resamples=200, seed=0)
-CFG = AuditParams(probes=list(PROBES))
+CFG = AuditParams(probes=list(PROBES), self_sources=["model:"])  # scripted judges: the user names the family
 EXPECTED = {
     "oracle": set(),
     "always_first": {"position"},
@@ -250,9 +250,10 @@ def test_self_enhancement_reads_errors_in_both_directions_so_position_bias_cance
 
 def test_a_probe_with_nothing_to_measure_says_so_and_does_not_flag():
     ties = [pair for pair in PAIRS if pair.verdict == TIE]
-    for probe in (InjectionProbe(), SelfEnhancementProbe()):
+    for probe in (InjectionProbe(), SelfEnhancementProbe(own_sources=("model:",))):
         result = run_probe(probe, SCRIPTED["injectable"](), ties, BOOTSTRAP)
-        assert math.isnan(result.value) and not result.flagged and result.details["n"] == 0
+        assert math.isnan(result.value) and not result.flagged and result.details["n"] == 0 == result.n
+        assert result.evidence == "too few items" and "too few items" in result.verdict
 
 
 def test_measure_refuses_judgments_that_do_not_line_up_with_the_items():

@@ -58,4 +58,5 @@ def test_the_stage_logs_its_splits_and_registers_a_pyfunc_judge(tiny_model_dir, 
     }
     recorded = json.loads((paths.JUDGE_MODEL / "judgeops_judge.json").read_text())
     assert recorded["judge"] == judge_settings(params) and recorded["template"] == params.finetune.template
+    assert recorded["registered_version"] == str(version.version), "the report promotes the version models/judge is"
     assert metrics["register_seconds"] > 0

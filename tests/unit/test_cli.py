@@ -120,6 +120,19 @@ def test_probes_named_on_the_command_line_replace_the_configured_ones(tmp_path, 
     assert [r["probe"] for r in results] == ["format", "position"]
 
 
+def test_self_sources_on_the_command_line_name_the_family_of_a_judge_we_did_not_train(tmp_path, monkeypatch):
+    in_project(tmp_path, monkeypatch)
+    write_jsonl(tmp_path / "pairs.jsonl", audit_pairs(72))
+    base = ["audit", "--judge", "scripted:prefers_source", "--data", "pairs.jsonl", "--probes", "self_enhancement"]
+    assert runner.invoke(app, base).exit_code == 0
+    (unnamed,) = json.loads((tmp_path / "audit-results" / "results.json").read_text())
+    assert unnamed["skipped"] and not unnamed["flagged"]
+    result = runner.invoke(app, [*base, "--self-sources", "model:"])
+    assert result.exit_code == 0, result.output
+    (named,) = json.loads((tmp_path / "audit-results" / "results.json").read_text())
+    assert not named["skipped"] and named["flagged"] and named["n"] >= 10 and named["families"]
+
+
 def test_audit_an_api_judge_with_the_default_params_runs_the_format_probe(tmp_path, monkeypatch, fake_server):
     in_project(tmp_path, monkeypatch)
     monkeypatch.setenv("JUDGEOPS_TEST_KEY", SECRET)
@@ -131,7 +144,8 @@ def test_audit_an_api_judge_with_the_default_params_runs_the_format_probe(tmp_pa
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     results = {r["probe"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())}
-    assert not any(r["skipped"] for r in results.values())
+    assert [name for name, r in results.items() if r["skipped"]] == ["self_enhancement"]
+    assert "model family is unknown" in results["self_enhancement"]["skipped"], "an API judge's family is not ours"
     assert results["format"]["details"]["variants"]["template=judgelm"]["n"] > 0
     assert any("[The Start of Assistant 1's Answer]" in text for text in asked), "re-templated as judgelm"
     assert results["position"]["flagged"], "a judge that always answers '8 3' prefers the first answer"
@@ -145,7 +159,7 @@ def test_a_probe_that_cannot_run_is_reported_as_skipped(tmp_path):
     from components.audit.suite import render_markdown, summary_metrics
 
     skipped = ProbeResult.skip("format", "fixed", "judge 'fixed' has no with_template(name)")
-    assert "| fixed | format | -- | -- | -- | skipped |" in render_markdown([skipped])
+    assert "| fixed | format | -- | -- | -- | -- | -- | skipped |" in render_markdown([skipped])
     assert "- fixed: format: skipped: judge 'fixed' has no with_template(name)" in render_markdown([skipped])
     assert summary_metrics([skipped]) == {"fixed.format.skipped": 1}
 

@@ -94,6 +94,8 @@ def test_the_stage_run_in_mlflow_holds_the_declared_params_only(tmp_path, monkey
         "judge.calibration",
         "judge.human_eval",
         "judge.human_eval_max_pairs",
+        "judge.engine",
+        "judge.ct2_compute_type",
     }
     assert set(run.data.params) == expected
 
