@@ -3,7 +3,9 @@
 Shared by the ``openai`` judge and the ``openai`` teacher, so both get the same guarantees:
 
 - every answer is appended (fsynced) to a JSONL cache (``components.keyed_jsonl``) keyed by a hash of
-  the endpoint URL and the request (model, messages, temperature, max_tokens and any other option), so a
+  the endpoint URL, the weights fingerprint the endpoint states (``system_fingerprint`` in ``/models``, as
+  ``judgeops serve`` states it) and the request (model, messages, temperature, max_tokens and any other
+  option), so an endpoint that now serves other weights under the same name never replays old answers, a
   rerun or a crashed run never pays twice for a request that was answered, and another endpoint serving
   a model of the same name never gets this one's answers. Only answers are cached: a request that failed,
   an empty answer, and an answer the caller's ``accept`` refuses (a judge's unparseable output) are not,
@@ -101,6 +103,28 @@ class LLMClient:
         self._answers = KeyedJsonl(self.cache, _answer)
         self.usage = dict.fromkeys(USAGE_FIELDS, 0)
         self.calls = {"requests": 0, "retries": 0, "cached": 0, "failed": 0}
+        self._fingerprint: list[str | None] = []  # asked once: [] until then
+
+    def served_fingerprint(self) -> str | None:
+        """The fingerprint of the weights behind ``model`` as the endpoint states it -- ``system_fingerprint``
+        in its ``/models`` entry (``judgeops serve`` states its weights' there and in every response; OpenAI's
+        listing states none) -- asked once per client; None when the endpoint states none or does not answer."""
+        with self._lock:
+            if self._fingerprint:
+                return self._fingerprint[0]
+        found = None
+        try:
+            response = self._http.get("models", timeout=min(self.timeout_s, 10.0))
+            if response.status_code == 200:
+                for entry in response.json().get("data") or []:
+                    if isinstance(entry, dict) and entry.get("id") == self.model:
+                        found = entry.get("system_fingerprint")
+                        found = str(found) if found else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            found = None
+        with self._lock:
+            self._fingerprint[:] = [found]
+        return found
 
     def describe(self) -> dict:
         """The settings worth logging as run params (the key's variable name, never the key)."""
@@ -118,23 +142,26 @@ class LLMClient:
     def identity(self) -> dict:
         """What decides an answer besides the messages: where it comes from and how it is decoded (never
         the key, nor settings that only change how hard the client tries: timeouts, retries)."""
-        return {
+        identity = {
             "endpoint": self.base_url.rstrip("/"),
             "model": self.model,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
         }
+        fingerprint = self.served_fingerprint()
+        return identity | ({"system_fingerprint": fingerprint} if fingerprint else {})
 
     def request_key(self, messages: Messages, **options) -> str:
-        """The cache key: a hash of the endpoint and the request body, i.e. of everything that shapes the answer."""
-        return response_key(self.base_url, self._body(messages, options))
+        """The cache key: a hash of the endpoint, the weights it states it serves (``served_fingerprint``) and
+        the request body, i.e. of everything that shapes the answer."""
+        return response_key(self.base_url, self._body(messages, options), self.served_fingerprint())
 
     def chat(self, messages: Messages, accept: Accept | None = None, **options) -> ChatResult:
         """One completion, from the cache when this exact request was answered before. Raises ChatError.
         ``accept(result)`` False marks an answer as no answer (a judge's unparseable output): it is returned
         but not cached, and a cached one is not served."""
         body = self._body(messages, options)
-        key = response_key(self.base_url, body)
+        key = response_key(self.base_url, body, self.served_fingerprint())
         hit = self._answers.get(key)
         if hit is not None:
             result = _result(hit, cached=True)
@@ -244,6 +271,12 @@ class LLMClient:
             raise ChatError(f"malformed response: {self._redact(response.text[:200])!r}") from None
         if not isinstance(text, str) or not text.strip():
             raise ChatError(f"empty answer (finish_reason {choice.get('finish_reason') or 'none'!r})")
+        stated, expected = payload.get("system_fingerprint"), self.served_fingerprint()
+        if expected and stated and stated != expected:
+            raise ChatError(
+                f"the endpoint now serves other weights (system_fingerprint {str(stated)[:40]!r}; it stated "
+                f"{expected!r} when this run began): restart the run so that its answers are keyed by them"
+            )
         usage = payload.get("usage") or {}
         answer = {
             "text": text,
@@ -271,9 +304,11 @@ class LLMClient:
         return text.replace(secret, "***") if secret else text
 
 
-def response_key(base_url: str, body: dict) -> str:
-    """The response cache's key for ``body`` sent to ``base_url``."""
-    return digest({"endpoint": base_url.rstrip("/"), "body": body})
+def response_key(base_url: str, body: dict, fingerprint: str | None = None) -> str:
+    """The response cache's key for ``body`` sent to ``base_url``, serving the weights ``fingerprint`` states
+    (None: the endpoint states none, and the key is what it always was)."""
+    content = {"endpoint": base_url.rstrip("/"), "body": body}
+    return digest(content | ({"system_fingerprint": fingerprint} if fingerprint else {}))
 
 
 def _retry_after(response: httpx.Response) -> float | None:

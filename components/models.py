@@ -118,12 +118,13 @@ def load_causal_lm(path: Path | str, adapter: Path | str | None = None, dtype=No
     return model, tokenizer
 
 
-def weights_fingerprint(*folders: Path | str | None) -> str:
+def weights_fingerprint(*folders: Path | str | None, by_content: bool = False) -> str:
     """What model folders hold (a base model and its adapter, say), as a short hash: what keys the judgment
     caches, so a changed model never reuses old judgments. Files under ``HASHED_BELOW`` (configs, the
     tokenizer, LoRA adapters) count by content; larger ones (full weights) by name, size and modification
     time, because hashing half a gigabyte on every run costs seconds and a rewritten file gets a new mtime.
-    None is skipped (no adapter)."""
+    None is skipped (no adapter). ``by_content``: every file by content, so a copy of the same weights (a
+    model downloaded from the registry again) has the same fingerprint; ``judgeops serve`` states this one."""
     parts = []
     for folder in folders:
         if folder is None:
@@ -131,7 +132,7 @@ def weights_fingerprint(*folders: Path | str | None) -> str:
         if not str(folder) or not Path(folder).is_dir():
             raise FileNotFoundError(f"{str(folder)!r} is not a model folder")
         folder = Path(folder)
-        parts.append([_file_fingerprint(path) for path in sorted(folder.iterdir()) if _counts(path)])
+        parts.append([_file_fingerprint(path, by_content) for path in sorted(folder.iterdir()) if _counts(path)])
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
@@ -139,11 +140,17 @@ def _counts(path: Path) -> bool:
     return path.is_file() and not path.name.startswith(".")
 
 
-def _file_fingerprint(path: Path) -> list:
+def _file_fingerprint(path: Path, by_content: bool = False) -> list:
     stat = path.stat()
-    if stat.st_size >= HASHED_BELOW:
+    if stat.st_size >= HASHED_BELOW and not by_content:
         return [path.name, stat.st_size, stat.st_mtime_ns]
-    return [path.name, hashlib.md5(path.read_bytes()).hexdigest()]
+    if stat.st_size < HASHED_BELOW:
+        return [path.name, hashlib.md5(path.read_bytes()).hexdigest()]
+    content = hashlib.md5()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            content.update(block)
+    return [path.name, content.hexdigest()]
 
 
 def describe(path: Path | str) -> dict:

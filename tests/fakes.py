@@ -5,7 +5,8 @@
 ``"hang"`` (answer only after ``hang_s``, past a client's timeout), ``"echo_key"`` (a 401 quoting the
 Authorization header, as a careless proxy might) or None: answer 200 with ``reply(body)`` (and, given
 ``logprobs``, ``logprobs(body)`` as the answer's logprobs content when the request asks). Every request
-is recorded with the key ``LLMClient``'s response cache gives it (this endpoint and the body), so tests
+is recorded with the key ``LLMClient``'s response cache gives it (this endpoint and the body; set
+``fingerprint`` and the fake states it as its weights, in ``GET /models`` and every answer), so tests
 can compare the server's count of distinct requests with the client's cache; ``max_in_flight`` is the
 most requests it was handling at once (a client's concurrency limit, seen from the server).
 """
@@ -44,6 +45,8 @@ class FakeOpenAI:
     ):
         self.script = script or (lambda n, body: None)
         self.reply = reply or (lambda body: "8 3\nAssistant 1 is right.")
+        # The weights fingerprint stated in GET /models and in every answer (None: stated nowhere, no /models).
+        self.fingerprint: str | None = None
         self.logprobs = logprobs
         self.bodies: list[dict] = []
         self.delay_s, self.hang_s = delay_s, hang_s
@@ -71,6 +74,14 @@ class FakeOpenAI:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
+    def do_GET(self) -> None:
+        fake: FakeOpenAI = self.server.fake
+        if fake.fingerprint is None or not self.path.endswith("/models"):
+            self._send(404, {"error": {"message": "not found", "type": "test"}})
+            return
+        entry = {"id": "gpt-test", "object": "model", "system_fingerprint": fake.fingerprint}
+        self._send(200, {"object": "list", "data": [entry]})
+
     def do_POST(self) -> None:
         fake: FakeOpenAI = self.server.fake
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -96,7 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
             choice = {"index": 0, "message": message, "finish_reason": "stop"}
             if fake.logprobs is not None and body.get("logprobs"):
                 choice["logprobs"] = {"content": fake.logprobs(body)}
-            self._send(200, {"choices": [choice], "usage": USAGE})
+            stated = {"system_fingerprint": fake.fingerprint} if fake.fingerprint is not None else {}
+            self._send(200, {"choices": [choice], "usage": USAGE} | stated)
 
     def _send(self, status: int, payload: dict) -> None:
         data = json.dumps(payload).encode()

@@ -106,6 +106,28 @@ class Retemplated:
             return self.cache_identity()
         return {"retemplated": self.cache_identity(), "template": template_identity(template)}
 
+    def sent(self, item: JudgeItem):
+        """The prompt the judge of ``item`` sends (the base's, or its copy's under the variant's template), as
+        the base judge renders it -- so no copy is built (or loaded) to key a cached judgment. None where the
+        base judge renders no prompt of its own."""
+        sent = getattr(self.base, "sent", None)
+        if sent is None:
+            return None
+        template = self._route(item)
+        return sent(item, template) if template else sent(item)
+
+    def judged_as(self, item: JudgeItem) -> dict | None:
+        """The identity ``item``'s fresh judgment was made under, where the judge that made it says it differs."""
+        template = self._route(item)
+        judge = self._copies.get(template) if template else self.base
+        judged_as = getattr(judge, "judged_as", None)
+        if judged_as is None:
+            return None
+        identity = judged_as(item)
+        if identity is None or not template:
+            return identity
+        return {"retemplated": identity, "template": template_identity(template)}
+
     def _route(self, item: JudgeItem) -> str:
         """The template a variant item asks for, or "" for an item the base judge judges."""
         name = untag(item.pair.id, self.probe)[1]

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
-from components.judges.base import JudgeItem, to_judgment
+from components.judges.base import JudgeItem, failed_judgment, to_judgment
 from components.judges.identity import local_model_identity, reader_fingerprint
 from components.judges.logprob import Reading, check_format, read_judgments
 from components.judges.parsers import Parsed, parse
@@ -60,6 +60,13 @@ class HFJudge:
             )
         self.truncated = 0
 
+    def _load_tokenizer(self) -> None:
+        """The tokenizer alone: what a prompt's text (and so a cache key) needs, without the weights."""
+        if self.tokenizer is None:
+            from transformers import AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)  # as both loaders load it
+
     def _load(self) -> None:
         """Load the model on first use: a run whose judgments all come from the cache never pays for it."""
         if self.model is None and self.engine == "ct2":
@@ -95,26 +102,62 @@ class HFJudge:
             **engine,
         )
 
+    def sent(self, item: JudgeItem, template: str | None = None) -> list[str]:
+        """The exact prompt text(s) this judge sends for ``item`` -- or its copy under ``template`` (the format
+        probe's variants) -- after truncation: what keys its cached judgment (components.judges.cache). A
+        pointwise template sends one prompt per answer. Needs the tokenizer only, never the weights."""
+        self._load_tokenizer()
+        shown = item.shown
+        if get_template(template or self.template).kind == "pointwise":
+            return [self._prompt(shown, template).text, self._prompt(shown.swapped(), template).text]
+        return [self._prompt(shown, template).text]
+
     def prompt(self, pair: Pair) -> tuple[str, bool]:
         """The templated prompt text, with the answers cut in the middle if it is too long."""
-        with_reference = self._template.shows_reference(pair, self.with_reference)
-        text = chat_prompt(self.tokenizer, self._template.render(pair, with_reference))
-        excess = len(self.tokenizer(text, add_special_tokens=False)["input_ids"]) - self.max_prompt_tokens
+        built = self._prompt(pair)
+        return built.text, built.cut
+
+    def _prompt(self, pair: Pair, template: str | None = None) -> Prompt:
+        """The prompt under ``template`` (this judge's by default), cut to ``max_prompt_tokens``. When even
+        cutting the answers cannot make it fit -- the instruction and reference alone are too long, so an
+        answer would be cut to nothing -- the prompt does not show the answers (``too_long``)."""
+        self._load_tokenizer()
+        chosen = get_template(template) if template else self._template
+        with_reference = chosen.shows_reference(pair, self.with_reference)
+        text = chat_prompt(self.tokenizer, chosen.render(pair, with_reference))
+        excess = self._length(text) - self.max_prompt_tokens
         if excess <= 0:
-            return text, False
-        shortened = truncate_answers(pair, self.tokenizer, excess)
-        return chat_prompt(self.tokenizer, self._template.render(shortened, with_reference)), True
+            return Prompt(text, False, False)
+        shown = ("answer1",) if chosen.kind == "pointwise" else ("answer1", "answer2")
+        for extra in (0, 8, 32):  # cutting and joining tokens again can leave a few over the limit
+            shortened, emptied = truncate_answers(pair, self.tokenizer, excess + extra, shown)
+            text = chat_prompt(self.tokenizer, chosen.render(shortened, with_reference))
+            if emptied or self._length(text) <= self.max_prompt_tokens:
+                break
+        return Prompt(text, True, emptied or self._length(text) > self.max_prompt_tokens)
+
+    def _length(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
         self._load()
         if self._template.kind == "pointwise":
             return self._judge_pointwise(items)
-        prompts, cut = zip(*(self.prompt(item.shown) for item in items), strict=True) if items else ((), ())
-        self.truncated += sum(cut)
+        built = [self._prompt(item.shown) for item in items]
+        self.truncated += sum(prompt.cut for prompt in built)
+        readable = [prompt.text for prompt in built if not prompt.too_long]
+        readings = iter(self._read(readable))
         return [
-            to_judgment(item, self.name, self.template, r.raw, r.parsed, confidence=r.confidence, truncated=was_cut)
-            for item, r, was_cut in zip(items, self._read(list(prompts)), cut, strict=True)
+            failed_judgment(item, self.name, self.template, TOO_LONG)
+            if prompt.too_long
+            else self._judgment(item, next(readings), prompt.cut)
+            for item, prompt in zip(items, built, strict=True)
         ]
+
+    def _judgment(self, item: JudgeItem, reading: Reading, cut: bool) -> Judgment:
+        return to_judgment(
+            item, self.name, self.template, reading.raw, reading.parsed, confidence=reading.confidence, truncated=cut
+        )
 
     def _read(self, prompts: list[str]) -> list[Reading]:
         output = self._template.output
@@ -131,14 +174,19 @@ class HFJudge:
         """A pointwise template grades each answer alone; the verdict follows from the two stated scores
         (higher wins, equal ties), as JudgeLM turns a score pair into a verdict. Both orders of a pair,
         and every pair that shares an answer, reuse one reading per distinct prompt. The judge never sees
-        the two answers together, so its verdicts mirror when the order does: consistent by construction."""
-        graded = [(self.prompt(item.shown), self.prompt(item.shown.swapped())) for item in items]
-        distinct = list(dict.fromkeys(text for both in graded for text, _ in both))
+        the two answers together, so its verdicts mirror when the order does: consistent by construction.
+        An item either of whose prompts cannot show its answer is a failure ("prompt too long")."""
+        graded = [(self._prompt(item.shown), self._prompt(item.shown.swapped())) for item in items]
+        distinct = list(
+            dict.fromkeys(prompt.text for both in graded for prompt in both if not any(p.too_long for p in both))
+        )
         readings = dict(zip(distinct, self._read(distinct), strict=True))
-        self.truncated += sum(cut1 or cut2 for (_, cut1), (_, cut2) in graded)
+        self.truncated += sum(first.cut or second.cut for first, second in graded)
         return [
-            self._combine(item, readings[first], readings[second], cut1 or cut2)
-            for item, ((first, cut1), (second, cut2)) in zip(items, graded, strict=True)
+            failed_judgment(item, self.name, self.template, TOO_LONG)
+            if first.too_long or second.too_long
+            else self._combine(item, readings[first.text], readings[second.text], first.cut or second.cut)
+            for item, (first, second) in zip(items, graded, strict=True)
         ]
 
     def _combine(self, item: JudgeItem, first: Reading, second: Reading, cut: bool) -> Judgment:
@@ -159,16 +207,34 @@ class HFJudge:
         return to_judgment(item, self.name, self.template, raw, parsed, confidence=confidence, truncated=cut)
 
 
-def truncate_answers(pair: Pair, tokenizer, excess: int) -> Pair:
-    """Remove ``excess`` tokens from the middle of the two answers, in proportion to their
-    length, keeping each answer's start and end (the instruction and score request stay whole)."""
-    ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in (pair.answer1, pair.answer2)]
-    total = sum(len(x) for x in ids) or 1
-    marker = " [...] "
-    shortened = []
-    for tokens in ids:
-        drop = min(len(tokens), -(-excess * len(tokens) // total) + 4)
-        keep = max(len(tokens) - drop, 0)
+def truncate_answers(
+    pair: Pair, tokenizer, excess: int, shown: tuple[str, ...] = ("answer1", "answer2")
+) -> tuple[Pair, bool]:
+    """Remove at least ``excess`` tokens from the middle of the ``shown`` answers, longest first (every
+    answer cut keeps the same number of tokens, a short one is left whole where that suffices), keeping
+    each cut answer's start and end (the instruction and score request stay whole). Also says whether an
+    answer had to be cut to nothing: the prompt then cannot show it."""
+    ids = [tokenizer(getattr(pair, name), add_special_tokens=False)["input_ids"] for name in shown]
+    budget = sum(len(tokens) for tokens in ids) - excess - MARKER_TOKENS * len(ids)
+    keep = max((cap for cap in range(max(budget, 0) + 1) if sum(min(len(t), cap) for t in ids) <= budget), default=0)
+    shortened, emptied = {}, False
+    for name, tokens in zip(shown, ids, strict=True):
+        if len(tokens) <= keep:
+            continue
+        emptied = emptied or keep == 0
         head, tail = tokens[: keep - keep // 2], tokens[len(tokens) - keep // 2 :] if keep // 2 else []
-        shortened.append(tokenizer.decode(head) + marker + tokenizer.decode(tail))
-    return pair.model_copy(update={"answer1": shortened[0], "answer2": shortened[1]})
+        shortened[name] = tokenizer.decode(head) + MARKER + tokenizer.decode(tail)
+    return pair.model_copy(update=shortened), emptied
+
+
+MARKER = " [...] "
+MARKER_TOKENS = 4  # the marker, and what decoding and encoding again may add at each cut
+
+
+class Prompt(NamedTuple):
+    text: str
+    cut: bool  # the answers were cut in the middle to fit
+    too_long: bool  # even cut, it cannot show the answers: judged as a failure, never read
+
+
+TOO_LONG = "prompt too long"

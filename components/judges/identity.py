@@ -3,9 +3,10 @@
 A cached judgment may only be reused by a judge that would give the same answer again. Each backend says
 what that takes with ``cache_identity()`` -- its weights (``models.weights_fingerprint``), endpoint URL and
 model, or scripted rule; its template; its decoding settings -- and the cache hashes that with the pair and
-the order (``judges.cache``). Settings that change only how judging runs (batch size, Dask, timeouts,
-retries, the API key's variable) stay out: they do not change an answer. The API key itself never enters
-an identity.
+the order and with the exact prompt text the judge sends for the item (``sent``; ``judges.cache``), so
+whatever changes a prompt -- a template branch, truncation, answer joining -- changes the key. Settings that
+change only how judging runs (batch size, Dask, timeouts, retries, the API key's variable) stay out: they
+do not change an answer. The API key itself never enters an identity.
 
 ``failures_repeat`` says whether the backend's failed judgments are answers too: a local model decoding
 greedily writes the same unparseable line every time it is asked, so that failure is cached like any

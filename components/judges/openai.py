@@ -48,6 +48,8 @@ class OpenAIJudge:
     top_logprobs: int = TOP_K
     # Whether the endpoint has answered a logprob request without logprobs (warned once, shared by copies).
     fell_back: dict = field(default_factory=dict, repr=False, compare=False)
+    # The items (pair id, order) whose logprob-mode answer was read as text, in this judge's last call.
+    read_as_text: set = field(default_factory=set, repr=False, compare=False)
     # An API's failure (outage, 5xx, an empty or unparseable answer) may not happen again: never cached.
     failures_repeat: ClassVar[bool] = False
 
@@ -94,10 +96,24 @@ class OpenAIJudge:
             }
         return identity
 
+    def judged_as(self, item: JudgeItem) -> dict | None:
+        """The identity ``item``'s judgment from the last call was made under, where it is not this judge's
+        own: in logprob mode, an answer that came without logprobs was read as text, so it is cached as a
+        text reading of the same request (never where a logprob reading is looked up)."""
+        if (item.pair.id, item.order) not in self.read_as_text:
+            return None
+        identity = {key: value for key, value in self.cache_identity().items() if key != "logprob"}
+        return identity | {"read": "text: the endpoint sent no logprobs"}
+
+    def sent(self, item: JudgeItem, template: str | None = None) -> list[dict[str, str]]:
+        """The chat messages sent for ``item`` (under ``template``, else this judge's): what keys its judgment."""
+        chosen = get_template(template) if template else self._template
+        return chosen.render(item.shown, chosen.shows_reference(item.shown, self.with_reference))
+
     def with_template(self, name: str) -> OpenAIJudge:
         """The same endpoint and settings (one client, one response cache) prompted with template ``name``;
         in logprob mode, a template whose output logprob cannot read is judged score_first."""
-        return replace(self, template=name, mode=usable_mode(self.mode, name))
+        return replace(self, template=name, mode=usable_mode(self.mode, name), read_as_text=set())
 
     def messages(self, pair: Pair) -> list[dict[str, str]]:
         return self._template.render(pair, self._template.shows_reference(pair, self.with_reference))
@@ -105,6 +121,11 @@ class OpenAIJudge:
     def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
         requests = [self.messages(item.shown) for item in items]
         answers = self.client.chat_many(requests, accept=self._usable, **self._options())
+        self.read_as_text = {
+            (item.pair.id, item.order)
+            for item, answer in zip(items, answers, strict=True)
+            if self.mode == "logprob" and isinstance(answer, ChatResult) and not answer.logprobs
+        }
         return [self._judgment(item, answer) for item, answer in zip(items, answers, strict=True)]
 
     def _options(self) -> dict:

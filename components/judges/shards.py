@@ -3,7 +3,8 @@
 A shard is a contiguous run of items that never separates the two orders of one pair (the judge batches
 them together), so merging is concatenation -- checked, because a shard that lost or reordered an item
 would otherwise shift every later judgment onto the wrong pair. Workers receive the judge unloaded
-(settings and absolute model paths, no weights) and load the model once per process; the judgments
+(settings and absolute model paths, no weights) and load the model once per process and set of weights
+(by fingerprint, on the judge's engine: torch or ct2); the judgments
 come back to the stage's process, which alone writes the cache and the outputs.
 """
 
@@ -16,8 +17,9 @@ from itertools import pairwise
 from pathlib import Path
 
 from components.judges.base import JudgeItem
+from components.judges.ct2 import load_ct2
 from components.judges.hf import HFJudge
-from components.models import load_causal_lm
+from components.models import load_causal_lm, weights_fingerprint
 from components.schemas import Judgment
 
 
@@ -40,9 +42,13 @@ class ShardedJudge:
     def cache_identity(self) -> dict:
         return self.local.cache_identity()
 
+    def sent(self, item: JudgeItem, template: str | None = None) -> list[str]:
+        return self.local.sent(item, template)
+
     def judge(self, items: Sequence[JudgeItem]) -> list[Judgment]:
         parts = split(items, self.shards)
-        futures = self.client.map(judge_shard, [self.local] * len(parts), parts, pure=False)
+        weights = weights_fingerprint(self.local.model_path, self.local.adapter)
+        futures = self.client.map(judge_shard, [self.local] * len(parts), parts, [weights] * len(parts), pure=False)
         judged = merge(parts, self.client.gather(futures))
         self.truncated += sum(j.truncated for j in judged)  # what the workers' judges counted
         return judged
@@ -89,12 +95,25 @@ def merge(parts: Sequence[Sequence[JudgeItem]], results: Sequence[Sequence[Judgm
     return merged
 
 
-def judge_shard(judge: HFJudge, items: Sequence[JudgeItem]) -> list[Judgment]:
-    """Runs on a worker: the judge's model, loaded once per process, judges one shard."""
-    model, tokenizer = _loaded(str(judge.model_path), str(judge.adapter) if judge.adapter else None)
+def judge_shard(judge: HFJudge, items: Sequence[JudgeItem], weights: str | None = None) -> list[Judgment]:
+    """Runs on a worker: the judge's model, loaded once per process and set of weights, judges one shard on
+    the judge's engine. ``weights`` is the fingerprint the stage keyed its cache by: a worker that finds other
+    files at those paths (another machine's copy, a retrain since) refuses rather than judge under that key."""
+    model_path, adapter = str(judge.model_path), str(judge.adapter) if judge.adapter else None
+    found = weights_fingerprint(model_path, adapter)
+    if weights is not None and found != weights:
+        raise RuntimeError(
+            f"the worker sees other weights at {model_path} (+ {adapter}) than the judge's ({found} != {weights}): "
+            "give the workers the same model files"
+        )
+    model, tokenizer = _loaded(found, model_path, adapter, judge.engine, judge.ct2_compute_type)
     return replace(judge, model=model, tokenizer=tokenizer).judge(items)
 
 
-@functools.cache
-def _loaded(model_path: str, adapter: str | None):
+@functools.lru_cache(maxsize=2)
+def _loaded(fingerprint: str, model_path: str, adapter: str | None, engine: str, compute_type: str):
+    """The model for these weights (by fingerprint: a long-lived worker reloads after a retrain writes new
+    files at the same paths) on this engine (ct2 judges on the converted model, as one process does)."""
+    if engine == "ct2":
+        return load_ct2(model_path, adapter, compute_type)
     return load_causal_lm(model_path, adapter)

@@ -61,6 +61,12 @@ class VLLMJudge:
         logprob mode, a template whose output logprob cannot read is decoded score_first."""
         return replace(self, template=name, mode=usable_mode(self.mode, name))
 
+    def sent(self, item: JudgeItem, template: str | None = None) -> list[dict[str, str]]:
+        """The chat messages sent for ``item`` (under ``template``, else this judge's): with the weights in the
+        identity, they decide the prompt vLLM's chat template writes."""
+        chosen = get_template(template) if template else self._template
+        return chosen.render(item.shown, chosen.shows_reference(item.shown, self.with_reference))
+
     def cache_identity(self) -> dict:
         """Weights, template and decoding settings: what decides a judgment (the GPU split does not)."""
         logprob = {}

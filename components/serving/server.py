@@ -127,8 +127,13 @@ class ChatRequest(BaseModel):
         return Job([message.plain() for message in self.messages], decoding, self.seed, stop, top)
 
 
-def create_app(model, tokenizer, model_name: str, max_batch: int = 8, limits: Limits | None = None) -> FastAPI:
-    """The API over a loaded (model, tokenizer); clients must send ``model_name`` as ``model``."""
+def create_app(
+    model, tokenizer, model_name: str, max_batch: int = 8, limits: Limits | None = None, fingerprint: str | None = None
+) -> FastAPI:
+    """The API over a loaded (model, tokenizer); clients must send ``model_name`` as ``model``. ``fingerprint``
+    names the weights served (``models.weights_fingerprint``): stated as ``system_fingerprint`` in ``/v1/models``
+    and in every completion, so a client keys what it caches by the weights, not by the name (an alias such as
+    ``judge@champion`` moves)."""
     limits = limits or Limits()
     created = int(time.time())
 
@@ -154,13 +159,21 @@ def create_app(model, tokenizer, model_name: str, max_batch: int = 8, limits: Li
     async def models() -> dict:
         return {
             "object": "list",
-            "data": [{"id": model_name, "object": "model", "created": created, "owned_by": "judgeops"}],
+            "data": [
+                {
+                    "id": model_name,
+                    "object": "model",
+                    "created": created,
+                    "owned_by": "judgeops",
+                    "system_fingerprint": fingerprint,
+                }
+            ],
         }
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> JSONResponse:
         try:
-            return await answer(request, model_name, limits)
+            return await answer(request, model_name, limits, fingerprint)
         except asyncio.CancelledError:  # uvicorn cancels what is still running when the shutdown grace ends
             asyncio.current_task().uncancel()
             return error_response(503, "the server is shutting down", kind="server_error", code="unavailable")
@@ -168,7 +181,7 @@ def create_app(model, tokenizer, model_name: str, max_batch: int = 8, limits: Li
     return app
 
 
-async def answer(request: Request, model_name: str, limits: Limits) -> JSONResponse:
+async def answer(request: Request, model_name: str, limits: Limits, fingerprint: str | None = None) -> JSONResponse:
     """The response to one chat request, whatever happens to it short of this task being cancelled."""
     try:
         chat = parse_request(await read_body(request, limits.max_body_bytes), model_name, limits)
@@ -185,7 +198,7 @@ async def answer(request: Request, model_name: str, limits: Limits) -> JSONRespo
         return failure_response(exc)
     if done is None:
         return error_response(CLIENT_GONE, "the client closed the connection before the completion was ready")
-    return completion_response(done, model_name)
+    return completion_response(done, model_name, fingerprint)
 
 
 def parse_request(body: bytes, model_name: str, limits: Limits) -> ChatRequest | JSONResponse:
@@ -247,13 +260,14 @@ def failure_response(exc: Exception) -> JSONResponse:
     raise exc
 
 
-def completion_response(done: Completion, model_name: str) -> JSONResponse:
+def completion_response(done: Completion, model_name: str, fingerprint: str | None = None) -> JSONResponse:
     return JSONResponse(
         {
             "id": f"chatcmpl-{uuid.uuid4().hex}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model_name,
+            "system_fingerprint": fingerprint,
             "choices": [
                 {
                     "index": 0,
@@ -290,15 +304,24 @@ def serve(
     import uvicorn
 
     from components.judges.model_ref import resolve_model
-    from components.models import load_causal_lm
+    from components.models import load_causal_lm, weights_fingerprint
 
     limits = limits or Limits()
     with tempfile.TemporaryDirectory(prefix="judgeops-serve-") as download_dir:
         source = resolve_model(model_ref, base, Path(download_dir))
         model, tokenizer = load_causal_lm(source.base, source.adapter)
-    log.info("serving %s as model %r (base %s) at http://%s:%d/v1", model_ref, source.name, source.base, host, port)
+        fingerprint = f"fp_{weights_fingerprint(source.base, source.adapter, by_content=True)}"
+    log.info(
+        "serving %s as model %r (base %s, weights %s) at http://%s:%d/v1",
+        model_ref,
+        source.name,
+        source.base,
+        fingerprint,
+        host,
+        port,
+    )
     uvicorn.run(
-        create_app(model, tokenizer, source.name, limits=limits),
+        create_app(model, tokenizer, source.name, limits=limits, fingerprint=fingerprint),
         host=host,
         port=port,
         log_level="info",

@@ -50,7 +50,8 @@ def test_long_answers_are_cut_in_the_middle_keeping_the_score_request(tiny_model
     assert len(tokenizer(text, add_special_tokens=False)["input_ids"]) <= 120
     assert "start" in text and "finish" in text and "[...]" in text
     assert "Score both answers" in text
-    shortened = truncate_answers(long_pair, tokenizer, 400)
+    shortened, emptied = truncate_answers(long_pair, tokenizer, 400)
+    assert not emptied
     assert len(shortened.answer1) < len(long_pair.answer1)
 
 
@@ -109,3 +110,30 @@ def test_a_pointwise_judge_grades_each_answer_once_and_mirrors_by_construction(t
             assert {original.verdict, swapped.verdict} in ({0}, {1, 2})
         else:
             assert original.failure.startswith(("answer 1:", "answer 2:")) and original.verdict is None
+
+
+@pytest.mark.parametrize("template", ["judgeops", "pointwise"])
+def test_a_prompt_that_cannot_show_the_answers_is_a_failure_not_a_judgment(tiny_model, template):
+    """The instruction and reference alone exceed max_prompt_tokens: both answers would be cut to ' [...] ' and
+    the judge would compare two identical stubs. That is a counted failure, and the model never reads it."""
+    model, tokenizer = tiny_model
+    judge = HFJudge("tiny", "", template=template, model=model, tokenizer=tokenizer, max_prompt_tokens=100)
+    wordy = make_pair(id="wordy", instruction="Explain " + "this and that " * 60, reference="4")
+    fits = make_pair(id="fits", instruction="What is 2 + 2?")
+    read = []
+    real = judge._read
+    judge._read = lambda prompts: read.extend(prompts) or real(prompts)
+    judgments = judge.judge(both_orders([wordy, fits]))
+    too_long = [j for j in judgments if j.pair_id == "wordy"]
+    assert len(too_long) == 2 and all(j.failed and j.failure == "prompt too long" for j in too_long)
+    assert all(j.verdict is None for j in too_long), "a failure is never a tie"
+    assert not any(j.failure == "prompt too long" for j in judgments if j.pair_id == "fits")
+    assert read and not any("this and that" in prompt for prompt in read)
+
+
+def test_a_short_answer_is_kept_whole_when_cutting_the_long_one_suffices(tiny_model):
+    model, tokenizer = tiny_model
+    judge = HFJudge("tiny", "", model=model, tokenizer=tokenizer, max_prompt_tokens=120)
+    text, cut = judge.prompt(make_pair(answer1="start " + "filler " * 300 + "finish", answer2="4"))
+    assert cut and "[Answer 2]\n4\n" in text
+    assert len(tokenizer(text, add_special_tokens=False)["input_ids"]) <= 120

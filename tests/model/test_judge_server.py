@@ -198,6 +198,32 @@ def test_serve_command_loads_an_adapter_and_serves_it_on_loopback_only(adapter_d
     assert reply.status_code == 200 and reply.json()["usage"]["completion_tokens"] > 0
 
 
+def test_the_server_states_the_weights_it_serves_in_models_and_every_completion(adapter_dir, tmp_path, monkeypatch):
+    """`judge@champion` names whatever version the alias points at: the weights fingerprint tells them apart,
+    is the same for a copy of the same files (a registry download again), and differs when the adapter does."""
+    launched = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: launched.append(app))
+    copy = tmp_path / "judge"
+    shutil.copytree(adapter_dir, copy)
+    stated = []
+    for _ in range(2):
+        serve_command(str(copy), 8123, None)
+        with running(launched[-1]) as url:
+            listed = httpx.get(f"{url}/models").json()["data"][0]["system_fingerprint"]
+            body = {"model": copy.name, "messages": HELLO, "max_tokens": 2}
+            reply = httpx.post(f"{url}/chat/completions", json=body, timeout=30).json()
+            assert listed and reply["system_fingerprint"] == listed
+            assert LLMClient(url, copy.name).identity()["system_fingerprint"] == listed
+        stated.append(listed)
+        weights = copy / "adapter_model.safetensors"
+        weights.write_bytes(weights.read_bytes())  # the same content, a new mtime (as a fresh download)
+    assert stated[0] == stated[1]
+    (copy / "adapter_config.json").write_text((copy / "adapter_config.json").read_text().replace("\n", " \n"))
+    serve_command(str(copy), 8123, None)
+    with running(launched[-1]) as url:
+        assert httpx.get(f"{url}/models").json()["data"][0]["system_fingerprint"] != stated[0]
+
+
 # -- a server that stays up --------------------------------------------------------------------------
 
 STRICT = Limits(max_body_bytes=2048, max_tokens=16, max_queue=1, allowed_hosts=("judge.internal",))

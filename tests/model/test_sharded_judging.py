@@ -4,6 +4,7 @@ writes, from the same cache, also when a worker dies mid-shard."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,10 +20,12 @@ import pytest
 from components import paths
 from components.config import JudgeParams, load_params
 from components.io import read_jsonl, write_jsonl
-from components.judges import PIPELINE_JUDGES
+from components.judges import PIPELINE_JUDGES, shards
 from components.judges.base import both_orders
-from components.judges.shards import merge, split
+from components.judges.hf import HFJudge
+from components.judges.shards import merge, portable, split
 from components.judges.workers import dask_client
+from components.models import weights_fingerprint
 from components.schemas import Judgment
 from components.tracking import NullTracker
 from tests.conftest import REPO
@@ -30,6 +34,37 @@ from tests.factories import arithmetic_pairs
 
 def judgment(item) -> Judgment:
     return Judgment(pair_id=item.pair.id, judge="j", order=item.order, template="judgeops", raw="")
+
+
+def test_a_worker_keys_its_loaded_model_by_the_weights_and_loads_on_the_judges_engine(
+    tiny_model, tiny_model_dir, tmp_path, monkeypatch
+):
+    """A long-lived worker (judge.dask_address) must not judge with the model it loaded before a retrain
+    wrote new files at the same path, and a ct2 judge's shards run on ct2, not on torch under ct2's identity."""
+    folder = tmp_path / "judge"
+    shutil.copytree(tiny_model_dir, folder)
+    loads = []
+
+    def loader(engine):
+        return lambda path, adapter, *rest: loads.append((engine, path)) or tiny_model
+
+    monkeypatch.setattr(shards, "load_causal_lm", loader("torch"))
+    monkeypatch.setattr(shards, "load_ct2", loader("ct2"))
+    shards._loaded.cache_clear()
+    items = both_orders(arithmetic_pairs(1))
+    local = portable(HFJudge("tiny", folder, mode="logprob", min_score_mass=0.0))
+    before = weights_fingerprint(folder)
+    shards.judge_shard(local, items, before)
+    shards.judge_shard(local, items, before)
+    assert loads == [("torch", str(folder.resolve()))], "loaded once per process and set of weights"
+    (folder / "judgeops_model.json").write_text('{"source": "retrained"}')  # new files at the same path
+    with pytest.raises(RuntimeError, match="other weights"):
+        shards.judge_shard(local, items, before)  # the stage keyed its cache by the old weights
+    shards.judge_shard(local, items, weights_fingerprint(folder))
+    assert len(loads) == 2, "the new weights are loaded, not the model kept by path"
+    shards.judge_shard(replace(local, engine="ct2", ct2_compute_type="float32"), items, weights_fingerprint(folder))
+    assert loads[-1] == ("ct2", str(folder.resolve()))
+    shards._loaded.cache_clear()
 
 
 def test_shards_are_contiguous_balanced_and_keep_both_orders_of_a_pair_together():

@@ -4,6 +4,7 @@ while a local deterministic judge's failure is kept (asking again would write th
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from components.judges.openai import OpenAIJudge
 from components.judges.scripted import AlwaysFirst, Oracle
 from components.judges.vllm import VLLMJudge
 from components.llm_client import LLMClient
+from components.models import load_smollm2_tokenizer
 from components.schemas import Judgment
 from tests.factories import arithmetic_pairs
 from tests.fakes import SECRET
@@ -26,10 +28,17 @@ ITEMS = both_orders(arithmetic_pairs(3))
 ANSWER = "8 3\nAssistant 1 is right."
 
 
+@functools.cache
+def tokenizer():
+    return load_smollm2_tokenizer()
+
+
 def model_folder(root: Path) -> Path:
-    """A model folder as far as a fingerprint can tell: a config and a weights file (never loaded here)."""
+    """A model folder as far as a fingerprint and a prompt can tell: a config, a weights file (never loaded
+    here) and the tokenizer (a judgment is keyed by the prompt text it sends)."""
     folder = root / "model"
     folder.mkdir(exist_ok=True)
+    tokenizer().save_pretrained(folder)
     (folder / "config.json").write_text('{"model_type": "llama"}')
     (folder / "model.safetensors").write_bytes(b"weights v1")
     return folder
@@ -37,7 +46,8 @@ def model_folder(root: Path) -> Path:
 
 def answering(judge):
     """``judge`` with its judging replaced by the oracle's (the cache, not the model, is under test)."""
-    judge.judge = lambda items: Oracle(name=judge.name, template=judge.template).judge(items)
+    template = judge.template if templates.get_template(judge.template).kind == "pairwise" else "judgeops"
+    judge.judge = lambda items: Oracle(name=judge.name, template=template).judge(items)
     return judge
 
 
@@ -176,3 +186,97 @@ def test_an_api_failure_is_asked_again_on_the_next_run_and_an_answer_is_not(
         assert SECRET not in path.read_text()
     rows = [json.loads(line) for line in judgments.read_text().splitlines()]
     assert len(rows) == len(ITEMS) and not any(row["judgment"]["failed"] for row in rows)
+
+
+# -- keyed by the prompt each judgment sent ---------------------------------------------------------------
+
+PROMPTED = [
+    ("local", lambda f: hf(f)),
+    ("local pointwise", lambda f: hf(f, template="pointwise")),
+    ("api", lambda f: api()),
+]
+
+
+@pytest.mark.parametrize("kind, make", PROMPTED, ids=[case[0] for case in PROMPTED])
+def test_a_changed_prompt_for_pairs_without_an_input_misses_the_cache(tmp_path, monkeypatch, kind, make):
+    """The template's fixed canary pair has an input; these pairs have none (as most families): the branch
+    they take must reach the key too, because the key is the prompt each judgment sent."""
+    folder, cache = model_folder(tmp_path), tmp_path / "judgments.jsonl"
+    assert not any(item.pair.input for item in ITEMS)
+    judge_cached(make(folder), ITEMS, cache)
+    assert judge_cached(make(folder), ITEMS, cache)[1] == len(ITEMS)
+    plain = templates._question
+    monkeypatch.setattr(templates, "_question", lambda item: plain(item) if item.input.strip() else f"Q: {plain(item)}")
+    assert judge_cached(make(folder), ITEMS, cache)[1] == 0, kind
+
+
+def test_a_prompt_cut_to_another_length_misses_the_cache(tmp_path):
+    """Truncation happens outside the template: a judge whose prompts are cut otherwise misses (here the
+    answers are cut under both limits; the limit itself is not what tells them apart)."""
+    folder, cache = model_folder(tmp_path), tmp_path / "judgments.jsonl"
+    long_items = both_orders(
+        [pair.model_copy(update={"answer1": "one " * 200, "answer2": "two " * 150}) for pair in arithmetic_pairs(2)]
+    )
+    judge = hf(folder, max_prompt_tokens=200)
+    prompts = [judge.sent(item) for item in long_items]
+    assert all("[...]" in prompt[0] for prompt in prompts)
+    judge_cached(judge, long_items, cache)
+    assert judge_cached(hf(folder, max_prompt_tokens=200), long_items, cache)[1] == len(long_items)
+    shorter = hf(folder, max_prompt_tokens=150)
+    assert [shorter.sent(item) for item in long_items] != prompts
+    assert judge_cached(shorter, long_items, cache)[1] == 0
+
+
+def test_a_logprob_answer_read_as_text_is_not_replayed_as_a_logprob_reading(tmp_path, fake_server):
+    """An endpoint that sends no logprobs is read as text: that judgment is cached as a text reading, so a
+    logprob judge (the endpoint now sending logprobs) asks again instead of replaying it."""
+    sends = {"logprobs": False}
+    entries = [
+        {"token": token, "logprob": 0.0, "top_logprobs": [{"token": token, "logprob": 0.0}]}
+        for token in ("8", " ", "3", "\n")
+    ]
+    fake = fake_server(reply=lambda body: ANSWER, logprobs=lambda body: entries if sends["logprobs"] else None)
+    cache = tmp_path / "judgments.jsonl"
+
+    def run() -> tuple[list[Judgment], int]:
+        with LLMClient(fake.url, "gpt-test") as client:
+            return judge_cached(OpenAIJudge("api", client, mode="logprob"), ITEMS, cache)
+
+    as_text, reused = run()
+    assert reused == 0 and all(j.confidence is None and not j.failed for j in as_text), "read as text"
+    assert len(cache.read_text().splitlines()) == len(ITEMS), "the text readings are cached"
+    sends["logprobs"] = True
+    read, reused = run()
+    assert reused == 0, "a text reading is never served where a logprob reading is looked up"
+    assert all(j.confidence is not None for j in read)
+    assert run()[1] == len(ITEMS)
+
+
+def test_an_endpoint_serving_other_weights_under_the_same_name_misses_both_caches(tmp_path, fake_server):
+    fake = fake_server(reply=lambda body: ANSWER)
+    fake.fingerprint = "fp_v1"
+    judgments, responses = tmp_path / "judgments.jsonl", tmp_path / "responses.jsonl"
+
+    def run() -> tuple[list[Judgment], int, int]:
+        with LLMClient(fake.url, "gpt-test", cache=responses, max_retries=0) as client:
+            sent = len(fake.requests)
+            judged, reused = judge_cached(OpenAIJudge("api", client), ITEMS, judgments)
+            assert identity_of(OpenAIJudge("api", client))["system_fingerprint"] == fake.fingerprint
+            return judged, reused, len(fake.requests) - sent
+
+    assert run()[1:] == (0, len(ITEMS))
+    assert run()[1:] == (len(ITEMS), 0)
+    fake.fingerprint = "fp_v2"  # the alias moved and the server was restarted on the new version
+    judged, reused, sent = run()
+    assert (reused, sent) == (0, len(ITEMS)) and not any(j.failed for j in judged)
+
+
+def test_an_endpoint_whose_weights_change_during_a_run_fails_those_requests(tmp_path, fake_server):
+    fake = fake_server(reply=lambda body: ANSWER)
+    fake.fingerprint = "fp_v1"
+    with LLMClient(fake.url, "gpt-test", max_retries=0) as client:
+        judge = OpenAIJudge("api", client)
+        identity_of(judge)  # the run begins: the endpoint states fp_v1
+        fake.fingerprint = "fp_v2"
+        judged = judge.judge(ITEMS)
+    assert all(j.failed and "now serves other weights" in j.failure for j in judged)
