@@ -155,6 +155,9 @@ class GenerateParams(Section):
     openai: OpenAITeacherParams = Field(default_factory=OpenAITeacherParams)
     hf: HFTeacherParams = Field(default_factory=HFTeacherParams)
     dataset_path: str | None = None  # teacher=dataset: canonical pairs (JSONL) from `judgeops import`
+    # teacher=dataset: pairs flagged with another score scale (`scale:1-5`, CritiqueLLM's human scores) are
+    # refused, or with "rescale" mapped linearly onto 1-10 (verdicts unchanged): never trained as 1-10 scores
+    dataset_scale: Literal["refuse", "rescale"] = "refuse"
     # questions from `judgeops import` (AlignBench's release, MT-Bench) instead of the task families;
     # openai/hf teachers only: the oracle grades with the families' own checks
     questions_from: str | None = None

@@ -34,6 +34,7 @@ from rich.table import Table
 
 from components.data.importers import find_swapped_twins
 from components.data.importers.critiquellm import import_critiquellm
+from components.data.importers.judgelm import gold_label_fields
 from components.data.importers.pandalm import import_pandalm
 from components.io import RecordError, as_object, iter_json_lines, read_records
 from components.judges.parsers import parse, parse_verdict_text, score_pair
@@ -345,8 +346,10 @@ def _scored_gold(path: Path | str) -> ScoredGold:
 
 
 def _judgelm_gold(path: Path | str) -> Gold:
-    """JudgeLM records: the verdict follows ``score`` [s1, s2]. Swapped twins are looked for only when
-    every record carries the question and both answers."""
+    """JudgeLM records: the verdict follows the gold score pair [s1, s2] by the importer's one rule
+    (``gold_label_fields``: ``score_w_reference`` where a record has it, else ``score``), so a raw file and
+    its import score against the same gold. Swapped twins are looked for only when every record carries the
+    question and both answers."""
     gold = Gold("judgelm")
     pairs: list[Pair | None] = []
     for line, record in iter_json_lines(path):
@@ -354,12 +357,11 @@ def _judgelm_gold(path: Path | str) -> Gold:
         key = str(_required(path, line, record, "question_id"))
         if key in gold.verdicts:
             raise RecordError(path, line, "question_id", f"duplicate id {key!r}")
-        verdict = _verdict_from_score_pair(_required(path, line, record, "score"))
+        field = gold_label_fields(record)[0]
+        verdict = _verdict_from_score_pair(_required(path, line, record, field))
         if verdict is None:
             low, high = SCORE_RANGE
-            raise RecordError(
-                path, line, "score", f"expected two scores within {low:g}-{high:g}, got {record['score']!r}"
-            )
+            raise RecordError(path, line, field, f"expected two scores within {low:g}-{high:g}, got {record[field]!r}")
         gold.verdicts[key], gold.questions[key] = verdict, key
         pairs.append(_judgelm_pair(path, line, record, key))
     if all(pair is not None for pair in pairs):

@@ -84,10 +84,11 @@ class RunParams:
     sha256: str  # of the params.yaml the stages read
     set_aside: bool  # the workspace's params.yaml differed from the base and was set aside for the run
     interrupted_run: dict | None = field(default=None)  # what a run killed before it could clean up left
+    edited_during_run: str | None = field(default=None)  # where an edit made to params.yaml during the run went
 
     def record(self) -> dict:
         """The provenance record: what the flow logs and the report shows."""
-        return {k: v for k, v in asdict(self).items() if k != "interrupted_run"}
+        return {k: v for k, v in asdict(self).items() if k not in ("interrupted_run", "edited_during_run")}
 
     def tags(self) -> dict:
         return {
@@ -125,15 +126,35 @@ def params_for_run(profile: str, overrides: dict | None = None, params_file: Pat
     )
     in_progress.mkdir(parents=True, exist_ok=True)
     write_text(in_progress / "params.yaml", workspace)  # first the copy, then the edit
+    write_text(in_progress / "run-params.yaml", text)  # what the run writes: anything else is someone's edit
     _write_json(in_progress / "run.json", used.record())
     try:
         if text != workspace:
             write_text(params_file, text)
         yield used
     finally:
-        if params_file.read_text() != workspace:
+        now = params_file.read_text()
+        if now not in (text, workspace):
+            # Edited while the run held it: both are kept -- the workspace's own file goes back (a run's profile
+            # never leaks), the edit is set beside it and named, never silently overwritten.
+            kept = edited_during_run(params_file, state)
+            write_text(kept, now)
+            used.edited_during_run = str(kept)
+            print(
+                f"params.yaml was edited while this run used it: the edit is kept in {kept} and the workspace's "
+                "own params.yaml (as before the run) is back; merge what you meant to keep"
+            )
+        if now != workspace:
             write_text(params_file, workspace)
         shutil.rmtree(in_progress, ignore_errors=True)
+
+
+def edited_during_run(params_file: Path, state: Path) -> Path:
+    """Where an edit made to params.yaml during a run is kept: .state/params-edited-during-run/<time>.yaml."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    folder = Path(state) / "params-edited-during-run"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{Path(params_file).stem}-{stamp}.yaml"
 
 
 def recover(params_file: Path = PARAMS_FILE, state: Path = STATE) -> dict | None:
@@ -148,7 +169,13 @@ def recover(params_file: Path = PARAMS_FILE, state: Path = STATE) -> dict | None
         record = json.loads((in_progress / "run.json").read_text())
     except (OSError, ValueError):
         pass
+    ran = in_progress / "run-params.yaml"
     if saved.exists():
+        now = params_file.read_text() if params_file.exists() else ""
+        if ran.exists() and now not in (ran.read_text(), saved.read_text()):
+            kept = edited_during_run(params_file, state)
+            write_text(kept, now)
+            print(f"params.yaml was edited while the killed run used it: the edit is kept in {kept}")
         write_text(params_file, saved.read_text())
     shutil.rmtree(in_progress, ignore_errors=True)
     return record

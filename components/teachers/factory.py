@@ -27,5 +27,5 @@ def make_teacher(cfg: GenerateParams) -> Teacher:
     if cfg.teacher == "dataset":
         from components.teachers.dataset import DatasetTeacher
 
-        return DatasetTeacher.from_file(cfg.dataset_path)
+        return DatasetTeacher.from_file(cfg.dataset_path, cfg.dataset_scale)
     raise ValueError(f"unknown teacher {cfg.teacher!r}; available: oracle, openai, hf, dataset")

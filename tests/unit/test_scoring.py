@@ -397,3 +397,31 @@ def test_parse_score(value, expected):
 @pytest.mark.parametrize("text", ["7", "7.5\nreason", "0", "11", "7 8", "**4**", ""])
 def test_a_text_score_reads_as_the_pointwise_judge_reads_it(text):
     assert parse_score(text) == parse("pointwise", text).score1
+
+
+def test_a_raw_judgelm_file_scores_against_the_gold_its_import_keeps(tmp_path):
+    """One rule for a JudgeLM record's gold: the label made with the reference where there is one. Here the
+    two labels disagree on every row, so a scorer reading `score` would count every import-consistent
+    prediction wrong."""
+    from components.data.importers.judgelm import import_judgelm
+
+    rows = [
+        {
+            "question_id": i,
+            "question_body": f"Q{i}",
+            "answer1_body": "A",
+            "answer2_body": "B",
+            "score": [8, 3],
+            "text": "8 3\nwithout the reference",
+            "score_w_reference": [2, 9],
+            "text_w_reference": "2 9\nwith the reference",
+        }
+        for i in range(3)
+    ]
+    gold = tmp_path / "judgelm.jsonl"
+    write_jsonl(gold, rows)
+    imported = {pair.id: pair.verdict for pair in import_judgelm(gold).pairs}
+    assert set(imported.values()) == {SECOND}
+    pred = tmp_path / "pred.jsonl"
+    write_jsonl(pred, [{"question_id": i, "verdict": imported[str(i)]} for i in range(3)])
+    assert score_files(gold, pred, n_resamples=0)["accuracy"] == 1.0

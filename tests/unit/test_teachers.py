@@ -152,3 +152,27 @@ def test_the_rewrite_keeps_scores_within_one_and_counts_clamps_and_failures():
     assert (rewriter.stats.rewritten, rewriter.stats.clamped, rewriter.stats.failures) == (2, 1, 3)
     with pytest.raises(ValueError, match="still mentions the reference"):
         read_rewrite(rewrite_pair(), "9 2\nThe Reference says 4.")
+
+
+def test_pairs_on_a_1_to_5_scale_are_refused_or_rescaled_by_an_explicit_setting(tmp_path):
+    """CritiqueLLM's human 1-5 scores imported as pairs must not train as 1-10 scores under a 1-10 prompt."""
+    from components.data.importers.critiquellm import import_critiquellm
+    from components.teachers.factory import make_teacher
+    from tests.factories import critiquellm_pairwise_row
+
+    raw = tmp_path / "pairwise.jsonl"
+    write_jsonl(raw, [critiquellm_pairwise_row(i, score1=1, score2=4, label=1) for i in range(3)])
+    pairs = import_critiquellm(raw).pairs
+    assert all("scale:1-5" in pair.flags for pair in pairs)
+    imported = tmp_path / "pairs.jsonl"
+    write_jsonl(imported, [pair.model_dump(mode="json") for pair in pairs])
+    with pytest.raises(ValueError, match="generate.dataset_scale: rescale"):
+        DatasetTeacher.from_file(imported)
+    with pytest.raises(ValueError, match="3 pairs carry scores on another scale"):
+        make_teacher(parse_params(raw_params(teacher="dataset", dataset_path=str(imported))).generate)
+    rescaling = raw_params(teacher="dataset", dataset_path=str(imported), dataset_scale="rescale")
+    teacher = make_teacher(parse_params(rescaling).generate)
+    pair = pairs[0]
+    question = QUESTION.model_copy(update={"instruction": pair.instruction, "input": pair.input})
+    label = teacher.label(question, pair.answer1, pair.answer2)
+    assert (label.score1, label.score2, label.verdict) == (1.0, 7.75, SECOND)

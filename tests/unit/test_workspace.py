@@ -181,3 +181,22 @@ def test_the_report_shows_the_profile_and_overrides_the_run_used(tmp_path, monke
     assert "r1" in text and "params.yaml sha256" in text
     monkeypatch.delenv("JUDGEOPS_RUN_PROVENANCE")
     assert "no profile record" in "\n".join(params_provenance())
+
+
+def test_an_edit_made_to_params_yaml_during_a_run_is_kept_beside_the_restored_file(tmp_path, monkeypatch, capsys):
+    from components.workspace import params_for_run
+
+    root = git_project(tmp_path, monkeypatch)
+    before = (root / "params.yaml").read_text()
+    with params_for_run("tiny") as used:
+        during = (root / "params.yaml").read_text().replace("seed: 1234", "seed: 777")
+        assert during != (root / "params.yaml").read_text()
+        (root / "params.yaml").write_text(during)  # the user edits the file while the run holds it
+    assert (root / "params.yaml").read_text() == before, "the run's profile never leaks"
+    kept = list((root / ".state" / "params-edited-during-run").iterdir())
+    assert [path.read_text() for path in kept] == [during], "the edit is not lost"
+    named = (root / used.edited_during_run).resolve()
+    assert named == kept[0].resolve() and used.edited_during_run in capsys.readouterr().out
+    with params_for_run("tiny"):
+        pass
+    assert len(list((root / ".state" / "params-edited-during-run").iterdir())) == 1, "no edit, nothing kept"

@@ -33,12 +33,21 @@ def import_judgelm(path: Path | str, on_error: OnError = "raise") -> ImportResul
     return ImportResult(pairs=flag_repeats([pair for _, pair in converted]), rejects=rejects)
 
 
+def gold_label_fields(row: dict) -> tuple[str, str]:
+    """The one rule for which label of a JudgeLM record is its gold, here and in ``judgeops score`` on a raw
+    JudgeLM file: the label made with the reference (``score_w_reference``, ``text_w_reference``) where the
+    record has one, else the reference-free ``score`` and ``text``."""
+    if row.get("score_w_reference") is not None or row.get("text_w_reference") is not None:
+        return "score_w_reference", "text_w_reference"
+    return "score", "text"
+
+
 def judgelm_pair(at: Where, row: dict) -> Pair:
     """One JudgeLM record as a pair (also used for JudgeLM rows in a Hugging Face dataset)."""
     question = text(at, row, "question_body")
     without = _label(at, row, "score", "text")
-    has_with = row.get("score_w_reference") is not None or row.get("text_w_reference") is not None
-    with_reference = _label(at, row, "score_w_reference", "text_w_reference") if has_with else None
+    has_with = gold_label_fields(row) != ("score", "text")
+    with_reference = _label(at, row, *gold_label_fields(row)) if has_with else None
     score1, score2, reason = with_reference or without
     return build(
         at,
