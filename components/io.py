@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -192,6 +193,8 @@ def _line_value(raw: bytes, torn: bool) -> object:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         return LineError(f"not valid JSON: {exc}", torn)
+    except RecursionError:
+        return LineError(f"nested too deeply to read (over about {sys.getrecursionlimit()} levels)", torn)
 
 
 def _array_items(data: bytes) -> Iterator[tuple[int, object]]:
@@ -203,13 +206,16 @@ def _array_items(data: bytes) -> Iterator[tuple[int, object]]:
     except json.JSONDecodeError as exc:
         yield exc.lineno, LineError(f"not valid JSON: {exc}")
         return
+    except RecursionError:
+        yield 1, LineError(f"nested too deeply to read (over about {sys.getrecursionlimit()} levels)")
+        return
     yield from enumerate(items, start=1)
 
 
 def _refuse_object(path: Path, data: bytes) -> None:
     try:
         value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return  # JSON Lines, or broken: each line says what is wrong with it
     if isinstance(value, dict):
         keys = ", ".join(sorted(value)[:8]) + (", ..." if len(value) > 8 else "")

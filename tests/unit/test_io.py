@@ -198,3 +198,19 @@ def test_appender_cuts_a_torn_tail_that_ends_inside_a_multibyte_character(tmp_pa
     with Appender(path) as out:
         out.append({"t": "ü"})
     assert [value for _, value in iter_json_lines(path)] == [{"t": "é"}, {"t": "ü"}]
+
+
+def test_a_deeply_nested_json_line_is_a_named_bad_line_and_skip_applies(tmp_path):
+    from components.data.importers.jsonl import import_jsonl
+
+    deep = '{"id": "x", "nest": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path = tmp_path / "answers.jsonl"
+    path.write_text('{"id": "a", "question_id": "q", "source": "s", "text": "one"}\n' + deep + "\n")
+    with pytest.raises(RecordError, match=r":2: field '<json>'.*nested too deeply"):
+        read_records(path, Answer)
+    loaded = read_records(path, Answer, on_error="skip")
+    assert [r.id for r in loaded.records] == ["a"] and loaded.rejects[0]["line"] == 2
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(make_pair().model_dump_json() + "\n" + deep + "\n")
+    result = import_jsonl(pairs, on_error="skip")
+    assert [pair.id for pair in result.pairs] == ["p"] and "nested too deeply" in result.rejects[0]["reason"]
