@@ -55,10 +55,34 @@ def _options(
 
 
 def _stage(name: str) -> None:
+    """Run one stage, its MLflow run nested in the pipeline run's parent (components/pipeline_run.py); after
+    the report, the parent gets the report's figures and files and the registered judge its description."""
+    from components.pipeline_run import nest_stage
     from components.stages import execute
 
-    metrics = execute(name)
+    with nest_stage() as parent:
+        metrics = execute(name)
+        if name == "report" and parent:
+            _record_report(parent)
     typer.echo(json.dumps(metrics, indent=2, sort_keys=True, default=str))
+
+
+def _record_report(parent: str) -> None:
+    from components import paths
+    from components.champion import recorded_judge
+    from components.config import load_params
+    from components.pipeline_run import describe_version, log_figures, log_report
+    from components.reporting.run_summary import mlflow_run_url, parent_figures
+    from components.tracking import tracking_uri
+
+    audit_file = paths.AUDIT / "results.json"
+    audit = json.loads(audit_file.read_text()) if audit_file.is_file() else []
+    figures = parent_figures(json.loads((paths.REPORTS / "headline.json").read_text()), audit)
+    log_figures(parent, figures)
+    log_report(parent, paths.REPORTS)
+    version = recorded_judge(paths.JUDGE_MODEL).get("registered_version")
+    if version is not None and load_params().judge.engine == "torch":  # another engine's figures describe it
+        describe_version(str(version), figures, parent, mlflow_run_url(tracking_uri(), parent))
 
 
 def _stage_command(name: str):

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from components.judges.calibration import swap_average
-from components.metrics import consistency_metrics, pairwise_cis, pairwise_metrics, pointwise_correlations, with_ci
+from components.metrics import (  # _kappa: kappa with NaN, not a warning, on a one-label resample
+    _kappa,
+    consistency_metrics,
+    pairwise_cis,
+    pairwise_metrics,
+    pointwise_correlations,
+    with_ci,
+)
 from components.schemas import Judgment, Pair, mirror
 
 
@@ -41,13 +48,27 @@ def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: 
     return {
         "metrics": pairwise_metrics(gold, pred),
         "consistency": consistency_metrics(pred, [swapped[p.id].verdict for p in test]),
-        "cis": pairwise_cis(gold, pred, groups=groups, n_resamples=resamples, seed=seed),
+        "cis": {
+            **pairwise_cis(gold, pred, groups=groups, n_resamples=resamples, seed=seed),
+            "cohen_kappa": kappa_ci(gold, pred, groups, resamples, seed),
+        },
         "per_category": {c: (sum(v) / len(v), len(v)) for c, v in sorted(per_category.items())},
         "judgments": originals,
         "calibration": agreement_by_margin(test, originals),
         "calibrated": calibrated,
         "correlations": score_correlations(test, originals),
     }
+
+
+def kappa_ci(gold: list[int], pred: list[int | None], groups: list, resamples: int, seed: int) -> dict:
+    """Cohen's kappa with its bootstrap interval over questions; a parse failure is its own (always wrong)
+    label, as in ``pairwise_metrics``."""
+    items = [(g, -1 if p is None else p) for g, p in zip(gold, pred, strict=True)]
+
+    def statistic(sample: list[tuple]) -> float:
+        return _kappa([g for g, _ in sample], [p for _, p in sample])
+
+    return with_ci(items, statistic, groups, n_resamples=resamples, seed=seed)
 
 
 def agreement_gain(test: list[Pair], tuned: dict, base: dict, resamples: int, seed: int) -> dict:
@@ -89,20 +110,25 @@ def agreement_by_margin(test: list[Pair], judgments: list[Judgment]) -> list[dic
     return [{"margin": m, "agreement": sum(v) / len(v), "n": len(v)} for m, v in sorted(buckets.items())]
 
 
+CORRELATIONS = ("pearson", "spearman", "kendall")
 HEADLINE = ("accuracy", "precision_macro", "recall_macro", "f1_macro", "cohen_kappa", "parse_failure_rate")
 
 
 def headline_metrics(evaluations: dict[str, dict], human: dict[str, dict[str, dict]], gain: dict) -> dict:
     """The report's figures as flat ``judge.metric`` keys (headline.json, the stage's MLflow metrics):
-    per judge on the test split, per human-labelled set and judge, and the fine-tuned judge's agreement
-    gain over the base."""
+    per judge on the test split (with the 95% CIs of agreement, macro F1 and kappa, and the correlations
+    of its scores with the teacher's as ``judge.pearson.sample`` ... ``judge.kendall.system``), per
+    human-labelled set and judge, and the fine-tuned judge's agreement gain over the base."""
     metrics: dict = {}
     for name, ev in evaluations.items():
         m = ev["metrics"]
         for key in HEADLINE:
             metrics[f"{name}.{key}"] = m[key]
-        metrics[f"{name}.accuracy_low"] = ev["cis"]["accuracy"]["low"]
-        metrics[f"{name}.accuracy_high"] = ev["cis"]["accuracy"]["high"]
+        for key, interval in ev["cis"].items():  # accuracy, f1_macro, cohen_kappa
+            metrics[f"{name}.{key}_low"], metrics[f"{name}.{key}_high"] = interval["low"], interval["high"]
+        for level, found in (ev["correlations"] or {}).items():  # judge vs teacher scores
+            for method in CORRELATIONS:
+                metrics[f"{name}.{method}.{level}"] = found[method]
         metrics[f"{name}.consistency"] = ev["consistency"]["consistency"]
         if ev["calibrated"] is not None:
             metrics[f"{name}.calibrated_accuracy"] = ev["calibrated"]["metrics"]["accuracy"]

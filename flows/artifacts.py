@@ -1,8 +1,8 @@
 """Prefect artifacts for a flow run, so its page tells the story without opening a file: a link to the
 MLflow parent run (published as soon as the run exists, so a failed run has it too), then the headline
-table, a link to the report and the audit flags, from the files this run's stages wrote. Keys are fixed,
-so the Prefect UI keeps each one's history across runs. Outside a flow run (the flow's function called
-directly, as tests do) there is nothing to attach them to, and nothing is published."""
+table, a link to the report on the MLflow UI and the audit flags (with CIs), from the files this run's
+stages wrote. Keys are fixed, so the Prefect UI keeps each one's history across runs. Outside a flow run
+(the flow's function called directly, as tests do) there is nothing to attach them to, and nothing is published."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.context import FlowRunContext
 
 from components import paths
-from components.reporting.run_summary import audit_flags, audit_result_flags, headline_markdown, mlflow_run_url
+from components.reporting.run_summary import audit_result_flags, headline_markdown, mlflow_run_url
 
 
 def in_flow_run() -> bool:
@@ -31,9 +31,11 @@ def publish_mlflow_run(run_id: str, tracking_uri: str) -> None:
     )
 
 
-def publish_results(root: Path, stages: list[str]) -> list[str]:
+def publish_results(root: Path, stages: list[str], report_url: str) -> list[str]:
     """The headline and report (when this run ran the report stage) and the audit flags (when it ran
-    the audit stage): a stage left out may have left files from an older run. Returns the keys published."""
+    the audit stage): a stage left out may have left files from an older run. The report is linked where a
+    browser opens it from the Prefect UI, ``report_url``: the MLflow UI's view of the parent run's artifact
+    ``report/report.html`` (the report stage's wrapper logs it there). Returns the keys published."""
     if not in_flow_run():
         return []
     published = []
@@ -47,22 +49,26 @@ def publish_results(root: Path, stages: list[str]) -> list[str]:
         report = (root / paths.REPORTS / "report.html").resolve()
         create_link_artifact(
             key="report",
-            link=report.as_uri(),
-            link_text=str(report),
-            description=f"The full report; Markdown: {report.with_suffix('.md')}",
+            link=report_url,
+            link_text="The report on the MLflow UI (the pipeline run's artifact report/report.html)",
+            description=f"The full report, also in the workspace: {report} and {report.with_suffix('.md')}",
         )
         published += ["headline", "report"]
-    audit = root / paths.metrics_file("audit")
+    audit = root / paths.AUDIT / "results.json"
     if "audit" in stages and audit.is_file():
-        publish_audit_flags(audit_flags(json.loads(audit.read_text())))
+        publish_audit_flags(audit_result_flags(json.loads(audit.read_text())))
         published.append("audit-flags")
     return published
 
 
 def publish_audit_flags(rows: list[dict]) -> None:
     flagged = sum(row["flag"] == "FLAGGED" for row in rows)
+    not_run = sum(row["flag"].startswith("not run") for row in rows)
     create_table_artifact(
-        key="audit-flags", table=rows, description=f"Bias audit: {flagged} of {len(rows)} probes flagged"
+        key="audit-flags",
+        table=rows,
+        description=f"Bias audit: {flagged} of {len(rows)} probes flagged, {not_run} not run; "
+        "a probe flags only when its 95% CI lies wholly past its line",
     )
 
 

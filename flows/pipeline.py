@@ -5,7 +5,9 @@ back at the end (components/workspace.py). The run's Prefect artifacts (flows/ar
 MLflow parent run and, once the stages are done, show the headline, the report and the audit flags.
 
 Run it three ways: `prefect deployment run judge-pipeline/full` (after `make serve`),
-`python -m flows.pipeline --profile tiny`, or plain `dvc repro`.
+`python -m flows.pipeline --profile tiny`, or plain `dvc repro` (whose stages open their own parent run,
+components/pipeline_run.py). The flow run is named like its MLflow parent run. The judge-audit flow
+(deployment judge-audit/audit) audits a named judge on a named pairs file without retraining.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
 from contextlib import ExitStack, contextmanager
-from typing import Literal
+from typing import Any
 
-from prefect import flow
+from prefect import flow, get_client
+from prefect.context import FlowRunContext
 
 from components.config import PARAMS_FILE
+from components.pipeline_run import parent_tags, run_name
+from components.reporting.run_summary import mlflow_artifact_url
 from components.stages.registry import STAGES
-from components.tracking import PARENT_ENV, mark_killed, parent_run, tracking_uri
+from components.tracking import PARENT_ENV, experiment_id, git_rev, mark_killed, parent_run, tracking_uri
 from components.workspace import RUN_ENV, RunParams, params_for_run, workspace_lock
 from flows.artifacts import publish_audit_results, publish_mlflow_run, publish_results
 from flows.stage_task import ROOT, audit_task, repro_stage, venv_env
@@ -71,22 +77,56 @@ def _provenance(used: RunParams, run_id: str) -> dict:
     return {PARENT_ENV: run_id, RUN_ENV: json.dumps({**used.record(), "mlflow_run_id": run_id}, sort_keys=True)}
 
 
-@flow(name="judge-pipeline", log_prints=True)
+def _flow_run_name() -> str:
+    """The flow run's name before its params are known (profile and overrides); renamed like its MLflow
+    parent run (components/pipeline_run.py ``run_name``) once the run has set params.yaml."""
+    from prefect.runtime import flow_run
+
+    parameters = flow_run.parameters
+    overrides = ", ".join(f"{k}={v}" for k, v in (parameters.get("overrides") or {}).items())
+    what = f"audit {parameters['judge']}" if parameters.get("judge") else parameters.get("profile") or "default"
+    return f"{what}{' + ' + overrides if overrides else ''} · {time.strftime('%m-%d %H:%M')}"
+
+
+def _name_run(used: RunParams, label: str) -> str:
+    """The MLflow parent run's name, given to the Prefect flow run too, so the two UIs name a run alike."""
+    name = run_name(label, used.sha256, git_rev())
+    context = FlowRunContext.get()
+    if context is not None and context.flow_run is not None:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(context.flow_run.id, name=name)
+    return name
+
+
+def _parent_tags(used: RunParams, started_by: str) -> dict:
+    what = {
+        "profile": used.profile,
+        "changed": dict.fromkeys(used.changed),  # the keys; their values are in params.yaml, logged
+        "experiment": "",
+        "params_sha256": used.sha256,
+        "git_rev": git_rev(),
+    }
+    return {**parent_tags(what, started_by), **used.tags()}
+
+
+@flow(name="judge-pipeline", log_prints=True, flow_run_name=_flow_run_name)
 def judge_pipeline(
     profile: str = "default",
-    overrides: dict | None = None,
+    overrides: dict[str, Any] | None = None,
     stages: list[str] | None = None,
     stage_timeout_s: float = 3600,
-    mode: Literal["full", "audit"] = "full",
-    judge: str | None = None,
-    data: str | None = None,
 ) -> str:
-    """Run the pipeline (mode full), or audit one named judge on one named dataset without
-    retraining (mode audit: `judge` is any spec `judgeops audit --judge` takes, `data` a pairs
-    file). Each run uses the committed params.yaml plus its own profile and overrides, never a
-    previous run's, and runs alone in the workspace. Returns the MLflow parent run id."""
-    if mode == "audit":
-        return _audit(profile, overrides, judge, data, stage_timeout_s)
+    """Run the pipeline on the committed params.yaml plus this run's profile and overrides, never a
+    previous run's, alone in the workspace. Returns the MLflow parent run id.
+
+    Args:
+        profile: A profile in profiles/ applied on top of the committed params.yaml: default, tiny,
+            cpu-quality, gpu, gpu-check.
+        overrides: Dotted params.yaml keys to set for this run only, e.g. {"finetune.max_steps": 96}.
+        stages: The stages to run, in pipeline order (empty: all): base_model, generate, validate,
+            finetune, judge, audit, report. DVC skips those already up to date.
+        stage_timeout_s: Seconds one stage may run before its process group is killed.
+    """
     stages = stages or list(STAGES)
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
@@ -94,34 +134,49 @@ def judge_pipeline(
     with _run_workspace(profile, overrides) as used:
         os.environ.update({k: v for k, v in venv_env().items() if k.startswith(("MLFLOW_", "DVC_"))})
         with parent_run(
-            "judge-pipeline",
+            _name_run(used, profile),
             {"profile": profile, "overrides": used.overrides, "stages": stages, "params_base": used.base},
-            tags=used.tags(),
+            tags=_parent_tags(used, "prefect flow judge-pipeline"),
             files=(PARAMS_FILE,),
         ) as run_id:
             publish_mlflow_run(run_id, tracking_uri())
             env = venv_env(_provenance(used, run_id))
             for stage in stages:
                 repro_stage(stage, env, stage_timeout_s)
-            publish_results(ROOT, stages)
+            report = mlflow_artifact_url(tracking_uri(), experiment_id(), run_id, "report/report.html")
+            publish_results(ROOT, stages, report)
     return run_id
 
 
-def _audit(profile: str, overrides: dict | None, judge: str | None, data: str | None, timeout_s: float) -> str:
-    if not judge or not data:
-        raise ValueError(
-            "mode=audit needs both parameters: judge (e.g. models:/judge@champion) and data (a pairs file)"
-        )
+@flow(name="judge-audit", log_prints=True, flow_run_name=_flow_run_name)
+def judge_audit(
+    judge: str,
+    data: str,
+    profile: str = "default",
+    overrides: dict[str, Any] | None = None,
+    stage_timeout_s: float = 3600,
+) -> str:
+    """Audit one named judge on one named pairs file without retraining; the results go to
+    audit-results/<MLflow run id>/. Returns the MLflow parent run id.
+
+    Args:
+        judge: Any spec `judgeops audit --judge` takes, e.g. models:/judge@champion, models/judge,
+            openai:<model>@<base URL>, scripted:always_first.
+        data: A pairs file (JSONL) relative to the project root, e.g. data/generated/test.jsonl.
+        profile: A profile in profiles/ whose audit settings apply (default, tiny, ...).
+        overrides: Dotted params.yaml keys to set for this run only, e.g. {"audit.max_items": 60}.
+        stage_timeout_s: Seconds the audit may run before its process group is killed.
+    """
     with _run_workspace(profile, overrides) as used:
         with parent_run(
-            "judge-pipeline/audit",
+            _name_run(used, f"audit {judge}"),
             {"judge": judge, "data": data, "profile": profile, "overrides": used.overrides},
-            tags=used.tags(),
+            tags=_parent_tags(used, "prefect flow judge-audit"),
             files=(PARAMS_FILE,),
         ) as run_id:
             publish_mlflow_run(run_id, tracking_uri())
             out = f"audit-results/{run_id}"
-            audit_task(judge, data, out, venv_env(_provenance(used, run_id)), timeout_s)
+            audit_task(judge, data, out, venv_env(_provenance(used, run_id)), stage_timeout_s)
             publish_audit_results(ROOT / out / "results.json")
             print(f"audit results in {ROOT / out}")
     return run_id

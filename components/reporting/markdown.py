@@ -3,6 +3,7 @@ artifact and, through ``html``, report.html). Rendering only: every input arrive
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from components import paths
@@ -211,6 +212,16 @@ def correlation_table(evaluations: dict) -> str:
     return table(["judge", "level", "Pearson", "Spearman", "Kendall", "n"], rows)
 
 
+def _interval(result: dict) -> str:
+    """A probe's 95% CI, or "n/a" and why there is none (skipped, too few items) -- never ``[nan, nan]``."""
+    low, high = result.get("low", math.nan), result.get("high", math.nan)
+    if not (math.isnan(low) or math.isnan(high)):
+        return f"[{low:.3f}, {high:.3f}]"
+    if result.get("skipped"):
+        return "n/a (not run)"
+    return f"n/a ({result.get('evidence') or 'no interval'}: n = {result.get('n', 0)})"
+
+
 def audit_table(audit: list[dict]) -> str:
     if not audit:
         return "No probes ran."
@@ -220,7 +231,7 @@ def audit_table(audit: list[dict]) -> str:
             r["probe"],
             r["metric"],
             r["value"],
-            f"[{r['low']:.3f}, {r['high']:.3f}]",
+            _interval(r),
             r.get("n", ""),
             ", ".join(f"{family} {count}" for family, count in r.get("families", {}).items()),
             "skipped" if r.get("skipped") else "**FLAGGED**" if r["flagged"] else r.get("evidence", "ok"),

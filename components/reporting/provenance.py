@@ -1,5 +1,5 @@
 """Where the report's figures came from: the git revision, the params the run used, the md5 of each
-DVC-tracked output and each stage's MLflow run.
+DVC-tracked output and each stage's MLflow run (linked to the MLflow UI).
 
 Only params.yaml is a declared dep of the report; the rest is read as the run left the workspace.
 dvc.lock cannot be a dep: ``dvc repro`` rewrites it as each stage finishes, the report's own entry
@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import yaml
 
 from components.config import PARAMS_FILE
-from components.tracking import git_rev, stage_runs
+from components.reporting.run_summary import mlflow_run_url
+from components.tracking import PARENT_ENV, git_rev, stage_runs, tracking_uri
 from components.workspace import from_env
 
 LOCK_FILE = Path("dvc.lock")
@@ -33,9 +35,31 @@ def provenance(stages: tuple[str, ...]) -> str:
                 if out["path"].startswith("metrics/"):
                     continue
                 lines.append(f"- dvc `{stage}` out `{out['path']}`: md5 `{out.get('md5', '?')}`")
-    for stage, run_id in stage_runs(stages).items():
-        lines.append(f"- MLflow run `{stage}`: `{run_id}`")
+    uri = tracking_uri()
+    parent = os.environ.get(PARENT_ENV)
+    if parent:
+        lines.append(
+            f"- MLflow pipeline run (the parent of its stages' runs): [{parent}]({mlflow_run_url(uri, parent)})"
+        )
+    here = stage_runs(stages)  # the stages that ran in this pipeline run
+    earlier = _latest_anywhere([stage for stage in stages if stage not in here]) if parent else {}
+    for stage in stages:
+        if stage in here or stage in earlier:
+            run_id = here.get(stage) or earlier[stage]
+            note = "" if stage in here else " (up to date: from an earlier pipeline run)"
+            lines.append(f"- MLflow run `{stage}`: [{run_id}]({mlflow_run_url(uri, run_id)}){note}")
     return "\n".join(lines)
+
+
+def _latest_anywhere(stages: list[str]) -> dict[str, str]:
+    """The latest run of each of ``stages`` in any pipeline run: DVC skipped them in this one."""
+    if not stages:
+        return {}
+    parent = os.environ.pop(PARENT_ENV)
+    try:
+        return stage_runs(tuple(stages))
+    finally:
+        os.environ[PARENT_ENV] = parent
 
 
 def params_provenance() -> list[str]:

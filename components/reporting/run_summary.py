@@ -65,44 +65,95 @@ def source_line(headline: dict, name: str) -> str:
     )
 
 
-def audit_flags(metrics: dict) -> list[dict]:
-    """Rows (judge, probe, metric, value, flag) from the audit stage's flat metrics
-    (``judge.probe.metric``, ``judge.probe.flagged``, ``judge.probe.skipped``)."""
+def audit_result_flags(results: list[dict]) -> list[dict]:
+    """One row per probe and judge from the audit's results.json (the audit stage's, or `judgeops audit
+    --out`'s): its value with the 95% CI and n, and its flag -- FLAGGED, the CI's evidence (ok, not
+    significant, too few items), or "not run" with why."""
     rows = []
-    for key in sorted(metrics):
-        prefix, _, last = key.rpartition(".")
-        if last not in ("flagged", "skipped"):
-            continue
-        judge, _, probe = prefix.rpartition(".")
-        measured = [k for k in metrics if k.startswith(f"{prefix}.") and k.rpartition(".")[2] != "flagged"]
-        metric = measured[0].rpartition(".")[2] if last == "flagged" and measured else ""
+    for r in results:
+        value, low, high = (r.get(key, float("nan")) for key in ("value", "low", "high"))
+        ran = not r.get("skipped") and value == value
         rows.append(
             {
-                "judge": judge,
-                "probe": probe,
-                "metric": metric,
-                "value": round(metrics[f"{prefix}.{metric}"], 3) if metric else None,
-                "flag": "skipped" if last == "skipped" else "FLAGGED" if metrics[key] else "ok",
+                "judge": r["judge"],
+                "probe": r["probe"],
+                "metric": r.get("metric", ""),
+                "value": round(value, 3) if ran else None,
+                "95% CI": f"[{low:.3f}, {high:.3f}]" if ran and low == low and high == high else "n/a",
+                "n": r.get("n", ""),
+                "flag": probe_flag(r),
             }
         )
     return rows
 
 
-def audit_result_flags(results: list[dict]) -> list[dict]:
-    """The same rows from an audit's results.json (`judgeops audit --out`, the flow's audit mode)."""
-    return [
-        {
-            "judge": r["judge"],
-            "probe": r["probe"],
-            "metric": "" if r.get("skipped") else r["metric"],
-            "value": None if r.get("skipped") else round(r["value"], 3),
-            "flag": "skipped" if r.get("skipped") else "FLAGGED" if r["flagged"] else r.get("evidence") or "ok",
-        }
-        for r in results
-    ]
+def probe_flag(result: dict) -> str:
+    """FLAGGED, the CI's evidence, or "not run: why" for a probe that was skipped or measured nothing."""
+    if result.get("skipped"):
+        return f"not run: {result['skipped']}"
+    if result.get("value", float("nan")) != result.get("value", float("nan")):
+        return f"not run: {result.get('evidence') or 'no value'}"
+    return "FLAGGED" if result.get("flagged") else result.get("evidence") or "ok"
+
+
+# The report's names for headline.json's keys (components.evaluation, components.answer_quality): what the
+# MLflow parent run of a pipeline run carries, so the runs table reads like the report.
+PARENT_NAMES = {
+    "accuracy": "agreement",
+    "cohen_kappa": "kappa",
+    "f1_macro": "macro_f1",
+    "correct_vs_wrong_auc": "correct_vs_wrong_auc",
+    "consistency": "consistency",
+    "parse_failure_rate": "parse_failures",
+}
+LEVELS = ("sample", "text", "system")
+CORRELATION_NAMES = ("pearson", "spearman", "kendall")
+
+
+def parent_figures(headline: dict, audit: list[dict]) -> dict:
+    """The pipeline run's figures for its MLflow parent run: ``metrics`` -- per judge its agreement, kappa
+    and macro F1 with their 95% CIs (``_low``/``_high``), correct-vs-wrong AUC with its CI, consistency,
+    parse failure rate, the Pearson/Spearman/Kendall correlations with the teacher at each level
+    (``judge.pearson.sample``), the agreement gain, each human-labelled set's agreement and each probe's value
+    with its CI (``audit.judge.probe.metric``); ``params`` -- the test split's size; ``tags`` -- whether the
+    judge was promoted and each probe's flag."""
+    judges = [key.removesuffix(".accuracy") for key in headline if key.endswith(".accuracy") and key.count(".") == 1]
+    metrics = {}
+    for judge in judges:
+        for key, name in PARENT_NAMES.items():
+            for end in ("", "_low", "_high"):
+                if f"{judge}.{key}{end}" in headline:
+                    metrics[f"{judge}.{name}{end}"] = headline[f"{judge}.{key}{end}"]
+        for method in CORRELATION_NAMES:
+            for level in LEVELS:
+                if f"{judge}.{method}.{level}" in headline:
+                    metrics[f"{judge}.{method}.{level}"] = headline[f"{judge}.{method}.{level}"]
+    for end in ("", "_low", "_high"):
+        if f"agreement_gain{end}" in headline:
+            metrics[f"agreement_gain{end}"] = headline[f"agreement_gain{end}"]
+    for key, value in headline.items():
+        if key.startswith("human.") and key.endswith(".accuracy"):
+            metrics[key.removesuffix(".accuracy") + ".agreement"] = value
+    tags = {}
+    for r in audit:
+        name = f"audit.{r['judge']}.{r['probe']}"
+        tags[name] = probe_flag(r)
+        if not r.get("skipped") and r.get("metric"):
+            for end, key in (("", "value"), ("_low", "low"), ("_high", "high")):
+                metrics[f"{name}.{r['metric']}{end}"] = r.get(key, float("nan"))
+    if "promoted" in headline:
+        tags["judgeops.promoted"] = "yes" if headline["promoted"] else "no"
+    params = {"test_pairs": headline["test_pairs"]} if "test_pairs" in headline else {}
+    return {"metrics": metrics, "params": params, "tags": tags}
 
 
 def mlflow_run_url(tracking_uri: str, run_id: str) -> str:
     """The run's page: on the tracking server itself, or on `make ui` for a local store."""
     base = tracking_uri.rstrip("/") if tracking_uri.startswith(("http://", "https://")) else MLFLOW_UI
     return f"{base}/#/runs/{run_id}"
+
+
+def mlflow_artifact_url(tracking_uri: str, experiment_id: str, run_id: str, path: str) -> str:
+    """A run's artifact opened in the MLflow UI's artifact view (an HTML file shows rendered)."""
+    base = mlflow_run_url(tracking_uri, run_id).split("/#/")[0]
+    return f"{base}/#/experiments/{experiment_id}/runs/{run_id}/artifacts/{path}"

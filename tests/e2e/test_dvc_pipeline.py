@@ -28,8 +28,19 @@ def test_tiny_profile_through_dvc(project):
 
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
     runs = mlflow.search_runs(search_all_experiments=True, output_format="list")
-    assert sorted(r.data.tags.get("judgeops.stage") for r in runs) == sorted(STAGES)
+    stage_runs = [r for r in runs if "judgeops.stage" in r.data.tags]
+    assert sorted(r.data.tags["judgeops.stage"] for r in stage_runs) == sorted(STAGES)
+    (parent,) = [r for r in runs if "judgeops.stage" not in r.data.tags]  # one pipeline run, one parent
+    assert {r.data.tags.get("mlflow.parentRunId") for r in stage_runs} == {parent.info.run_id}
+    assert parent.info.run_name.startswith("tiny · params ") and parent.info.status == "FINISHED"
+    for name in ("agreement", "kappa", "macro_f1"):  # the report's names, with their CIs, on the parent
+        for end in ("", "_low", "_high"):
+            assert f"finetuned.{name}{end}" in parent.data.metrics
+    assert "promoted" not in parent.data.metrics and parent.data.params["test_pairs"] == str(headline["test_pairs"])
+    assert all(key in headline for key in ("finetuned.pearson.sample", "finetuned.kendall.system"))
+    assert "report/report.html" in [a.path for a in MlflowClient().list_artifacts(parent.info.run_id, "report")]
     assert str(MlflowClient().get_model_version_by_alias("judge", "champion").version) == "1"
+    assert "agreement" in MlflowClient().get_model_version("judge", "1").description
 
     again = run([str(BIN / "dvc"), "repro"], project, env)
     assert "Running stage" not in again.stdout, "a second repro must be a no-op"
@@ -37,8 +48,10 @@ def test_tiny_profile_through_dvc(project):
     run([str(BIN / "dvc"), "exp", "run", "-S", "report.seed=99"], project, env)
     exp = run([str(BIN / "dvc"), "exp", "show", "--json"], project, env)
     assert "report.seed" in exp.stdout or '"seed": 99' in exp.stdout
-    stages_run = {
-        r.data.tags.get("judgeops.stage") for r in mlflow.search_runs(search_all_experiments=True, output_format="list")
-    }
-    assert len(mlflow.search_runs(search_all_experiments=True, output_format="list")) == len(STAGES) + 1
-    assert stages_run == set(STAGES), "a report param change reruns only the report stage"
+    runs = mlflow.search_runs(search_all_experiments=True, output_format="list", order_by=["start_time ASC"])
+    stage_runs = [r for r in runs if "judgeops.stage" in r.data.tags]
+    parents = [r for r in runs if "judgeops.stage" not in r.data.tags]
+    assert len(stage_runs) == len(STAGES) + 1, "a report param change reruns only the report stage"
+    assert len(parents) == 2, "the experiment is a pipeline run of its own"
+    (child,) = [r for r in stage_runs if r.data.tags.get("mlflow.parentRunId") == parents[1].info.run_id]
+    assert child.data.tags["judgeops.stage"] == "report" and "finetuned.agreement" in parents[1].data.metrics

@@ -42,8 +42,14 @@ def fake_workspace(root):
         "finetuned.parse_failure_rate": 0.0,
     }
     (root / "reports" / "headline.json").write_text(json.dumps(headline))
-    audit = {"finetuned.format.flagged": 1, "finetuned.format.max_flip_rate": 0.54, "items": 24}
-    (root / "metrics" / "audit.json").write_text(json.dumps(audit))
+    (root / "data" / "audit").mkdir(parents=True)
+    audit = [
+        {"judge": "finetuned", "probe": "format", "metric": "max_flip_rate", "value": 0.54, "low": 0.41, "high": 0.66}
+        | {"n": 48, "flagged": True, "evidence": "flagged"},
+        {"judge": "base", "probe": "self_enhancement", "metric": "", "value": float("nan"), "low": float("nan")}
+        | {"high": float("nan"), "flagged": False, "skipped": "no family known for this base model"},
+    ]
+    (root / "data" / "audit" / "results.json").write_text(json.dumps(audit))
 
 
 def artifacts_of(flow_run_id) -> dict:
@@ -60,19 +66,27 @@ def test_a_run_publishes_headline_links_and_audit_flags(harness, tmp_path):
     @flow
     def pipeline(stages: list[str]):
         publish_mlflow_run("0123abcd", f"sqlite:///{tmp_path / 'mlflow.db'}")
-        publish_results(tmp_path, stages)
+        publish_results(tmp_path, stages, "http://mlflow.internal:5000/#/experiments/1/runs/0123abcd/artifacts/r.html")
         return get_run_context().flow_run.id
 
     found = artifacts_of(pipeline(["report", "audit"]))
     assert set(found) == {"mlflow-run", "headline", "report", "audit-flags"}
     assert found["headline"].type == "markdown" and "0.717 [0.633, 0.808]" in found["headline"].data
     assert found["mlflow-run"].data == "[MLflow parent run 0123abcd](http://127.0.0.1:5000/#/runs/0123abcd)"
-    assert (tmp_path / "reports" / "report.html").as_uri() in found["report"].data
+    # a link a browser opens from the Prefect UI (a file:// link it will not): the MLflow UI's artifact view
+    assert found["report"].data.endswith("(http://mlflow.internal:5000/#/experiments/1/runs/0123abcd/artifacts/r.html)")
     flags = json.loads(found["audit-flags"].data)
-    assert flags == [
-        {"judge": "finetuned", "probe": "format", "metric": "max_flip_rate", "value": 0.54, "flag": "FLAGGED"}
-    ]
-    assert "1 of 1 probes flagged" in found["audit-flags"].description
+    assert flags[0] == {
+        "judge": "finetuned",
+        "probe": "format",
+        "metric": "max_flip_rate",
+        "value": 0.54,
+        "95% CI": "[0.410, 0.660]",
+        "n": 48,
+        "flag": "FLAGGED",
+    }
+    assert flags[1]["flag"] == "not run: no family known for this base model" and flags[1]["95% CI"] == "n/a"
+    assert "1 of 2 probes flagged, 1 not run" in found["audit-flags"].description
 
     only_generate = artifacts_of(pipeline(["generate"]))
     assert set(only_generate) == {"mlflow-run"}, "files a stage of an older run left must not be published"

@@ -1,6 +1,6 @@
 """What a flow run's Prefect artifacts say, made from the files the stages write."""
 
-from components.reporting.run_summary import audit_flags, audit_result_flags, headline_markdown, mlflow_run_url
+from components.reporting.run_summary import audit_result_flags, headline_markdown, mlflow_artifact_url, mlflow_run_url
 
 HEADLINE = {
     "agreement_gain": 0.6417,
@@ -26,16 +26,6 @@ HEADLINE = {
     "test_pairs": 120,
 }
 
-AUDIT = {
-    "finetuned.format.flagged": 1,
-    "finetuned.format.max_flip_rate": 0.54166,
-    "finetuned.position.consistency": 1.0,
-    "finetuned.position.flagged": 0,
-    "base.self_enhancement.skipped": 1,
-    "items": 24,
-    "wall_seconds": 37.1,
-}
-
 
 def test_headline_has_a_row_per_pipeline_judge_and_the_gain():
     text = headline_markdown(HEADLINE)
@@ -47,32 +37,22 @@ def test_headline_has_a_row_per_pipeline_judge_and_the_gain():
     assert "promoted; 120 test pairs" in text
 
 
-def test_audit_flags_read_the_flat_metrics():
-    rows = {(r["judge"], r["probe"]): r for r in audit_flags(AUDIT)}
-    assert set(rows) == {("finetuned", "format"), ("finetuned", "position"), ("base", "self_enhancement")}
-    assert rows["finetuned", "format"] == {
-        "judge": "finetuned",
-        "probe": "format",
-        "metric": "max_flip_rate",
-        "value": 0.542,
-        "flag": "FLAGGED",
-    }
-    assert rows["finetuned", "position"]["flag"] == "ok"
-    assert rows["base", "self_enhancement"]["flag"] == "skipped"
-
-
 def test_audit_result_rows_give_the_same_flags():
     results = [
         {"judge": "x", "probe": "format", "metric": "max_flip_rate", "value": 0.54166, "flagged": True, "skipped": ""},
         {"judge": "x", "probe": "format2", "metric": "m", "value": 0.0, "flagged": False, "skipped": "no templates"},
     ]
-    assert [r["flag"] for r in audit_result_flags(results)] == ["FLAGGED", "skipped"]
+    assert [r["flag"] for r in audit_result_flags(results)] == ["FLAGGED", "not run: no templates"]
     assert audit_result_flags(results)[0]["value"] == 0.542
 
 
 def test_mlflow_link_points_at_the_server_or_at_make_ui():
     assert mlflow_run_url("http://mlflow.internal:5000/", "abc") == "http://mlflow.internal:5000/#/runs/abc"
     assert mlflow_run_url("sqlite:////work/mlflow.db", "abc") == "http://127.0.0.1:5000/#/runs/abc"
+    assert (
+        mlflow_artifact_url("http://mlflow.internal:5000", "3", "abc", "report/report.html")
+        == "http://mlflow.internal:5000/#/experiments/3/runs/abc/artifacts/report/report.html"
+    )
 
 
 def test_the_summary_states_each_judges_auc_and_its_error_per_source():
@@ -100,3 +80,19 @@ def test_the_summary_states_each_judges_auc_and_its_error_per_source():
     text = headline_markdown(headline)
     assert "finetuned: correct-vs-wrong AUC 0.950 [0.900, 0.990]" in text
     assert "base: correct-vs-wrong" not in text  # an older headline without the keys states nothing for it
+
+
+def test_the_reports_audit_table_says_why_a_probe_has_no_interval():
+    from components.reporting.markdown import audit_table
+
+    nan = float("nan")
+    probe = {"judge": "finetuned", "metric": "rate", "value": nan, "low": nan, "high": nan, "flagged": False}
+    probe["verdict"] = "no verdict"
+    text = audit_table(
+        [
+            {**probe, "probe": "verbosity", "n": 3, "evidence": "too few items"},
+            {**probe, "probe": "self_enhancement", "skipped": "no family known"},
+        ]
+    )
+    assert "nan" not in text.replace("n/a", ""), text
+    assert "n/a (too few items: n = 3)" in text and "n/a (not run)" in text
