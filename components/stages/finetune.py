@@ -93,7 +93,8 @@ def run(params: Params, tracker) -> dict:
         tracker.dataset(paths.split_file("val"), "val", "validation", file_md5(paths.split_file("val")))
     workdir = paths.CHECKPOINTS / fingerprint(params)
     _drop_stale(workdir)
-    evaluate = val_agreement(val_pairs, tokenizer, cfg.template, params.judge) if val_pairs else None
+    frozen_layers = cfg.lora_layers if cfg.frozen_cache else None
+    evaluate = val_agreement(val_pairs, tokenizer, cfg.template, params.judge, frozen_layers) if val_pairs else None
     result = train(
         model,
         tokenizer,

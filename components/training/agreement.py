@@ -30,20 +30,30 @@ from components.schemas import Judgment, Pair
 
 
 def val_agreement(
-    val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams
+    val_pairs: list[Pair], tokenizer, template: str, judge: JudgeParams, frozen_layers: int | None = None
 ) -> Callable[[object], dict[str, float]]:
     """A callback for ``train(evaluate=...)``: model -> ``val_agreement`` (the share of val pairs whose
     verdict matches), ``val_kappa`` (Cohen's kappa of those verdicts, failures a class of their own) and
-    ``val_auc`` (correct vs wrong val answers by the judge's scores; NaN when val has not both kinds)."""
+    ``val_auc`` (correct vs wrong val answers by the judge's scores; NaN when val has not both kinds).
+    ``frozen_layers``: only the top N layers train (the frozen-prefix cache), so logprob mode reads the
+    val answers through those layers on the bottom layers' outputs, computed at the first evaluation and
+    kept (components/training/top_layers_lm.py)."""
+    mode = usable_mode(judge.mode, template)
+    top_layers = None
 
     def evaluate(model) -> dict[str, float]:
+        nonlocal top_layers
+        if frozen_layers and mode == "logprob" and top_layers is None:
+            from components.training.top_layers_lm import TopLayersLM
+
+            top_layers = TopLayersLM(model, frozen_layers)
         hf = HFJudge(
             name="val",
             model_path="",
-            model=model,
+            model=top_layers or model,
             tokenizer=tokenizer,
             template=template,
-            mode=usable_mode(judge.mode, template),
+            mode=mode,
             with_reference=judge.with_reference,
             batch_size=judge.batch_size,
             max_new_tokens=judge.max_new_tokens,

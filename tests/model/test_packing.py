@@ -173,3 +173,28 @@ def test_packed_training_trains_the_adapters_it_would_have_trained_unpacked(four
         torch.testing.assert_close(
             results[True][1][name], weight, rtol=1e-3, atol=1e-3
         )  # Adam scales a tiny gradient up: 10% of one step
+
+
+def test_the_val_pass_on_the_top_layers_reads_what_the_whole_model_reads(four_layers):
+    """components/training/top_layers_lm.py: logprob mode through the top layers on the bottom layers'
+    cached outputs states the same scores as through the whole model, and so the same val figures."""
+    from components.config import JudgeParams
+    from components.judges.logprob import read_judgments
+    from components.training.agreement import val_agreement
+    from components.training.top_layers_lm import TopLayersLM
+
+    model, tokenizer = adapted(four_layers, layers=2)
+    rows = question_rows(tokenizer)
+    prompts = [tokenizer.decode(row["input_ids"][: row["labels"].count(IGNORE)]) for row in rows]
+    whole = read_judgments(model, tokenizer, prompts, "pointwise", batch_size=4)
+    top = TopLayersLM(model, 2)
+    on_top = read_judgments(top, tokenizer, prompts, "pointwise", batch_size=4)
+    assert top.prefix.computed_tokens < sum(len(tokenizer(p)["input_ids"]) + 1 for p in prompts), "starts shared"
+    for a, b in zip(whole, on_top, strict=True):
+        assert a.raw == b.raw and a.parsed.failed == b.parsed.failed
+        assert b.parsed.score1 == pytest.approx(a.parsed.score1, abs=1e-4)
+    pairs = [p.model_copy(update={"question_id": f"q{i // 3}"}) for i, p in enumerate(arithmetic_pairs(9))]
+    judge = JudgeParams(mode="logprob", batch_size=4)
+    assert val_agreement(pairs, tokenizer, "pointwise", judge, frozen_layers=2)(model) == pytest.approx(
+        val_agreement(pairs, tokenizer, "pointwise", judge)(model), nan_ok=True
+    )
