@@ -53,6 +53,9 @@ def merge_overrides(text: str, overrides: dict, origin: Path = PARAMS_FILE) -> t
 
     ruamel = YAML()
     ruamel.preserve_quotes = True
+    ruamel.width = 4096  # never wrap a long line the file has
+    ruamel.indent(mapping=2, sequence=4, offset=2)  # list items as params.yaml writes them: "  - item"
+    ruamel.representer.add_representer(type(None), _null)  # `null` stays `null`, not an empty value
     try:
         document = ruamel.load(text)
     except YAMLError as exc:
@@ -70,8 +73,28 @@ def _merge(target, overrides: dict, prefix: str, changed: list[str]) -> None:
         if isinstance(value, dict) and isinstance(target.get(key), dict):
             _merge(target[key], value, f"{name}.", changed)
         elif target.get(key) != value:
-            target[key] = value
+            target[key] = _styled(value, target.get(key))
             changed.append(name)
+
+
+def _styled(value, old):
+    """``value`` written in the style the file wrote ``old`` in: a list or mapping that was ``[a, b]`` or
+    ``{k: v}`` stays on one line; the items of a block list keep their first item's style."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, list):
+        new = CommentedSeq(_styled(item, old[0] if isinstance(old, list) and old else None) for item in value)
+    elif isinstance(value, dict):
+        new = CommentedMap((k, _styled(v, None)) for k, v in value.items())
+    else:
+        return value
+    if getattr(old, "fa", None) is not None and old.fa.flow_style():
+        new.fa.set_flow_style()
+    return new
+
+
+def _null(representer, _value):
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
 def _set(tree: dict, keys: list[str], value) -> None:

@@ -1,7 +1,8 @@
 """An OpenAI-compatible chat-completions server over a local judge model, bound to 127.0.0.1.
 
-Only what a judge client needs: ``POST /v1/chat/completions`` (non-streaming, n=1, with ``logprobs`` and
-``top_logprobs`` up to 20 when asked: the raw model distribution, as vLLM reports it) and ``GET /v1/models``.
+Only what a judge client needs: ``POST /v1/chat/completions`` (n=1, with ``logprobs`` and ``top_logprobs``
+up to 20 when asked: the raw model distribution, as vLLM reports it; ``stream: true`` answers in OpenAI's
+server-sent chunks, which most chat front ends ask for) and ``GET /v1/models``.
 Errors use OpenAI's shape (``{"error": {"message", "type", "param", "code"}}``)
 so OpenAI clients report them properly. One deviation: a request without ``temperature`` is decoded
 greedily (OpenAI's default is 1.0), because a judge that samples by default is not reproducible.
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
@@ -76,6 +77,12 @@ class ChatMessage(BaseModel):
         return {"role": self.role, "content": content}
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    include_usage: bool = False
+
+
 class ChatRequest(BaseModel):
     """The fields we honour; any other OpenAI field (user, response_format, ...) is ignored."""
 
@@ -90,7 +97,8 @@ class ChatRequest(BaseModel):
     stop: str | list[str] | None = None
     seed: int = 0
     n: Literal[1] = 1
-    stream: Literal[False] = False
+    stream: bool = False
+    stream_options: StreamOptions | None = None
     logprobs: bool = False
     top_logprobs: int | None = Field(None, ge=0, le=MAX_TOP_LOGPROBS)
 
@@ -198,7 +206,50 @@ async def answer(request: Request, model_name: str, limits: Limits, fingerprint:
         return failure_response(exc)
     if done is None:
         return error_response(CLIENT_GONE, "the client closed the connection before the completion was ready")
+    if chat.stream:
+        usage = chat.stream_options is not None and chat.stream_options.include_usage
+        return StreamingResponse(
+            stream_chunks(done, model_name, fingerprint, usage),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache"},
+        )
     return completion_response(done, model_name, fingerprint)
+
+
+def stream_chunks(done: Completion, model_name: str, fingerprint: str | None, include_usage: bool):
+    """The completion as OpenAI's server-sent events: ``chat.completion.chunk`` objects -- the role, then
+    the text token by token (each with its logprobs when asked; the whole text at once when its tokens do not
+    spell it exactly), then the finish reason, the usage when ``stream_options.include_usage`` asks for
+    it -- and ``data: [DONE]``. The completion is generated before the first event: the events carry it in
+    the shape a streaming client reads, they do not make the first token come sooner."""
+    head = {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model_name,
+        "system_fingerprint": fingerprint,
+    }
+
+    def event(delta: dict, logprobs=None, finish: str | None = None, **extra) -> str:
+        choice = {"index": 0, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
+        return f"data: {json.dumps({**head, 'choices': [choice], **extra})}\n\n"
+
+    yield event({"role": "assistant", "content": ""})
+    tokens = list(done.logprobs or ())
+    if tokens and "".join(t.token for t in tokens) == done.text:
+        for token in tokens:
+            yield event({"content": token.token}, {"content": logprob_content([token])})
+    elif done.text or tokens:
+        yield event({"content": done.text}, None if done.logprobs is None else {"content": logprob_content(tokens)})
+    yield event({}, finish=done.finish_reason)
+    if include_usage:
+        usage = {
+            "prompt_tokens": done.prompt_tokens,
+            "completion_tokens": done.completion_tokens,
+            "total_tokens": done.prompt_tokens + done.completion_tokens,
+        }
+        yield f"data: {json.dumps({**head, 'choices': [], 'usage': usage})}\n\n"
+    yield "data: [DONE]\n\n"
 
 
 def parse_request(body: bytes, model_name: str, limits: Limits) -> ChatRequest | JSONResponse:

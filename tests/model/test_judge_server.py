@@ -110,12 +110,42 @@ def test_concurrent_requests_each_get_their_own_answer(server, tiny_model):
     assert answers == [local_greedy(tiny_model, messages, 5) for messages in prompts]
 
 
+def test_a_streamed_completion_is_openai_chunks_that_spell_the_same_answer(server, tiny_model):
+    """`stream: true`, as chat front ends send it: server-sent `chat.completion.chunk` events whose deltas
+    join to the non-streamed answer, with logprobs per chunk when asked, the usage when asked, then [DONE]."""
+    body = {
+        "model": NAME,
+        "messages": HELLO,
+        "max_tokens": 8,
+        "stream": True,
+        "logprobs": True,
+        "top_logprobs": 2,
+        "stream_options": {"include_usage": True},
+    }
+    with httpx.stream("POST", f"{server}/chat/completions", json=body) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = [line.removeprefix("data: ") for line in response.iter_lines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(event) for event in events[:-1]]
+    assert {chunk["object"] for chunk in chunks} == {"chat.completion.chunk"}
+    assert len({chunk["id"] for chunk in chunks}) == 1
+    choices = [chunk["choices"][0] for chunk in chunks if chunk["choices"]]
+    assert choices[0]["delta"]["role"] == "assistant"
+    text = "".join(choice["delta"].get("content") or "" for choice in choices)
+    assert text == local_greedy(tiny_model, HELLO, 8)
+    assert choices[-1]["finish_reason"] in ("stop", "length")
+    tokens = [t for choice in choices if choice["logprobs"] for t in choice["logprobs"]["content"]]
+    assert tokens and all(len(t["top_logprobs"]) == 2 for t in tokens)
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] > 0
+
+
 @pytest.mark.parametrize(
     ("content", "status", "says"),
     [
         (b'{"model": "tiny-judge", "messages": [', 400, "not valid JSON"),
         (json.dumps({"model": NAME}).encode(), 400, "messages"),
-        (json.dumps({"model": NAME, "messages": HELLO, "stream": True}).encode(), 400, "stream"),
+        (json.dumps({"model": NAME, "messages": HELLO, "n": 2}).encode(), 400, "n"),
         (json.dumps({"model": NAME, "messages": HELLO, "max_tokens": 5000}).encode(), 400, "at most 1024 tokens"),
         (
             json.dumps(
