@@ -6,7 +6,6 @@ and the allowed values or type.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal, get_args, get_origin
@@ -24,6 +23,7 @@ from pydantic import (
 )
 
 from components import vocabulary
+from components.key_vars import check_key_var
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -101,9 +101,7 @@ class OpenAITeacherParams(Section):
     @field_validator("api_key_env")
     @classmethod
     def _a_name_not_a_key(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-            raise ValueError("must name an environment variable (e.g. OPENAI_API_KEY), not hold the key itself")
-        return value
+        return check_key_var(value)  # a key variable's name, never the key, nor HOME or a cloud secret
 
 
 class HFTeacherParams(Section):
@@ -327,6 +325,9 @@ class AuditParams(Section):
 class ReportParams(Section):
     bootstrap: int = Field(1000, ge=0)
     seed: int = 13
+    # How much lower a candidate's test agreement may be, at the low end of the paired 95% CI of
+    # (candidate - champion), and still take the title (components/champion.py).
+    promotion_margin: float = Field(0.02, ge=0, le=1)
 
 
 class Params(Section):

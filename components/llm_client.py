@@ -36,8 +36,10 @@ from pathlib import Path
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from components.key_vars import check_key_var
 from components.keyed_jsonl import KeyedJsonl, digest
 from components.progress import track
+from components.redaction import redact, redact_url
 
 Messages = list[dict[str, str]]
 RETRY_STATUS = frozenset({429}) | frozenset(range(500, 600))
@@ -94,6 +96,7 @@ class LLMClient:
     def __post_init__(self) -> None:
         headers = {}
         if self.api_key_env:
+            check_key_var(self.api_key_env)  # params, --api-key-env and deployment overrides alike
             key = os.environ.get(self.api_key_env)
             if not key:
                 raise ValueError(f"the API key variable {self.api_key_env} is not set in the environment")
@@ -129,7 +132,7 @@ class LLMClient:
     def describe(self) -> dict:
         """The settings worth logging as run params (the key's variable name, never the key)."""
         return {
-            "base_url": self.base_url,
+            "base_url": redact_url(self.base_url),
             "model": self.model,
             "api_key_env": self.api_key_env or "",
             "temperature": self.temperature,
@@ -301,7 +304,7 @@ class LLMClient:
     def _redact(self, text: str) -> str:
         """Error text without the key, in case an endpoint or a proxy echoes the request headers."""
         secret = self._http.headers.get("Authorization", "").removeprefix("Bearer ")
-        return text.replace(secret, "***") if secret else text
+        return redact(text.replace(secret, "***") if secret else text)
 
 
 def response_key(base_url: str, body: dict, fingerprint: str | None = None) -> str:

@@ -15,6 +15,8 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from components.redaction import redact
+
 PARENT_ENV = "JUDGEOPS_PARENT_RUN_ID"
 EXPERIMENT_ENV = "JUDGEOPS_EXPERIMENT"
 DEFAULT_EXPERIMENT = "judgeops"
@@ -213,7 +215,7 @@ def _flatten(values: dict, prefix: str = "") -> dict:
 
 
 def _short(value) -> str:
-    text = str(value)
+    text = redact(str(value))  # a URL's credentials never reach a param or a tag
     return text if len(text) <= 500 else text[:497] + "..."
 
 

@@ -24,6 +24,7 @@ from prefect.context import FlowRunContext
 
 from components.config import PARAMS_FILE
 from components.pipeline_run import parent_tags, run_name
+from components.redaction import redact
 from components.reporting.run_summary import mlflow_artifact_url
 from components.stages.registry import STAGES
 from components.tracking import PARENT_ENV, experiment_id, git_rev, mark_killed, parent_run, tracking_uri
@@ -58,8 +59,10 @@ def _run_workspace(profile: str, overrides: dict | None):
                 + (f", its MLflow run {dead['mlflow_run_id']} marked KILLED" if killed else "")
             )
         print(
-            f"profile {profile!r}, overrides {used.overrides}: {len(used.changed)} params changed from "
-            f"the {used.base} params.yaml {used.changed}"
+            redact(
+                f"profile {profile!r}, overrides {used.overrides}: {len(used.changed)} params changed from "
+                f"the {used.base} params.yaml {used.changed}"
+            )
         )
         if used.set_aside:
             print(

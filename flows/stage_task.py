@@ -21,6 +21,8 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.exceptions import MissingContextError
 
+from components.redaction import redact
+
 ROOT = Path(__file__).resolve().parents[1]
 ERROR_PREFIX = "judgeops: error:"
 KILL_GRACE_S = 10
@@ -97,8 +99,8 @@ def run_command(command: list[str], stage: str, env: dict, timeout_s: float) -> 
 
     def pump() -> None:
         for line in process.stdout:
-            tail.append(line.rstrip())
-            logger.info(line.rstrip())
+            tail.append(redact(line.rstrip()))  # a URL's credentials never reach the flow's log
+            logger.info(tail[-1])
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()

@@ -27,6 +27,7 @@ from components.judges.score_reading import Reading, check_format, usable_mode
 from components.judges.templates import get_template
 from components.judges.top_logprobs import LINE_TOKENS, TOP_K, read_top_logprobs
 from components.llm_client import ChatError, ChatResult, LLMClient
+from components.redaction import redact_url
 from components.schemas import Judgment, Pair
 from components.vocabulary import JUDGE_MODES
 
@@ -148,7 +149,7 @@ class OpenAIJudge:
             log.warning(
                 "%s: the endpoint %s sent no logprobs; judging score_first (the score line as written) instead",
                 self.name,
-                self.client.base_url,
+                redact_url(self.client.base_url),
             )
         return Reading(answer.text, parse(output, answer.text))
 

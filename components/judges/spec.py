@@ -7,7 +7,8 @@
   variable named by ``api_key_env`` (never from the spec, so it never lands in logs or MLflow). The URL is
   what follows the last ``@`` that starts ``http://`` or ``https://``, so MODEL may hold ``@`` itself:
   ``openai:judge@champion@http://127.0.0.1:8000/v1`` is the model ``judge@champion`` (what ``judgeops serve
-  --model models:/judge@champion`` serves)
+  --model models:/judge@champion`` serves). The URL may carry credentials (``http://user:password@host/v1``):
+  they are redacted wherever the spec or the URL is written (components.redaction)
 - ``vllm:PATH``: a local model served in-process by vLLM (GPU machines, ``judgeops[vllm]``; untested here)
 - ``scripted:NAME``: a scripted judge with a known bias, to check the audit itself
 """
@@ -21,8 +22,11 @@ from components.config import Params
 from components.judges.base import Judge
 from components.judges.factory import PIPELINE_JUDGES, hf_judge, make_judge
 from components.judges.model_ref import ACCEPTED, UnknownModelRef, resolve_model, slug
+from components.redaction import redact
 
-OPENAI_SPEC = re.compile(r"openai:(?P<model>.+)@(?P<url>https?://[^@]*)")  # greedy: the URL follows the last @http
+OPENAI_SPEC = re.compile(
+    r"openai:(?P<model>.+)@(?P<url>https?://(?:[^@/]*@)?[^@]*)"
+)  # greedy: the URL follows the last @http
 
 
 def judge_from_spec(spec: str, params: Params, api_key_env: str | None = None) -> Judge:
@@ -73,7 +77,7 @@ def openai_target(spec: str) -> tuple[str, str]:
     found = OPENAI_SPEC.fullmatch(spec)
     if found is None:
         raise ValueError(
-            f"an openai judge is openai:MODEL@BASE_URL with BASE_URL starting http:// or https://, got {spec!r}"
+            f"an openai judge is openai:MODEL@BASE_URL with BASE_URL starting http:// or https://, got {redact(spec)!r}"
         )
     return found["model"], found["url"]
 

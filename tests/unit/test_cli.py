@@ -174,8 +174,8 @@ MISTAKES = [
     ("judge without data", ["--judge", "scripted:oracle"], "--judge and --data go together"),
     (
         "missing API key variable",
-        ["--judge", "openai:gpt-test@http://127.0.0.1:9/v1", "--data", "pairs.jsonl", "--api-key-env", "JUDGEOPS_NO"],
-        "JUDGEOPS_NO is not set",
+        ["--judge", "openai:gpt-test@http://127.0.0.1:9/v1", "--data", "pairs.jsonl", "--api-key-env", "NO_SUCH_KEY"],
+        "NO_SUCH_KEY is not set",
     ),
     ("bad probe name", ["--judge", "scripted:oracle", "--data", "pairs.jsonl", "--probes", "positon"], "'positon'"),
     ("--out is a file", ["--judge", "scripted:oracle", "--data", "pairs.jsonl", "--out", "pairs.jsonl"], "is a file"),
@@ -187,7 +187,7 @@ def test_every_user_mistake_in_audit_is_one_line_and_a_non_zero_exit(
     tmp_path, monkeypatch, capsys, mistake, args, says
 ):
     in_project(tmp_path, monkeypatch)
-    monkeypatch.delenv("JUDGEOPS_NO", raising=False)
+    monkeypatch.delenv("NO_SUCH_KEY", raising=False)
     write_jsonl(tmp_path / "pairs.jsonl", audit_pairs(6))
     monkeypatch.setattr(sys, "argv", ["judgeops", "audit", *args])
     with pytest.raises(SystemExit) as exited:
