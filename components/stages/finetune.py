@@ -139,6 +139,7 @@ def run(params: Params, tracker) -> dict:
         "final_loss": result.losses[-1] if result.losses else float("nan"),
         "final_eval_loss": result.eval_loss if result.eval_loss is not None else float("nan"),
         "train_tokens": result.tokens,
+        "train_tokens_fed": result.fed_tokens,
         "tokens_per_s": round(result.tokens_per_s, 1),
         "bf16": int(result.bf16),
         "peak_rss_mb": round(result.peak_rss_mb, 1),

@@ -106,8 +106,9 @@ class FrozenPrefix:
             self._cache[sequence] = states[i, : len(sequence)].to("cpu", self.dtype).clone()
         self.computed_tokens += sum(len(s) for s in sequences)
 
-    def _compute_packed(self, rows: list[dict], budget: int = 2048) -> None:
-        """Whole groups (questions) at a time, packed into rows of about ``budget`` tokens."""
+    def _compute_packed(self, rows: list[dict], budget: int = 512) -> None:
+        """Whole groups (questions) at a time, packed into rows of about ``budget`` unpacked tokens: about one
+        question a row, since attention in a packed row costs its whole length squared, masked or not."""
         groups: dict[str, list[dict]] = {}
         for row in rows:
             groups.setdefault(row.get("group", ""), []).append(row)

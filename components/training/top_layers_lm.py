@@ -27,7 +27,7 @@ MIN_SHARED = 16
 class TopLayersLM(WholeRowsCausalLM):
     """``model`` as logprob mode calls it, computing only its top ``count`` layers per call."""
 
-    def __init__(self, model, count: int, budget: int = 2048):
+    def __init__(self, model, count: int, budget: int = 512):  # about a question a row: frozen.py says why
         self.model, self.count, self.budget = model, count, budget
         self.prefix = FrozenPrefix(model, count, packed=True)
         self.device = next(model.parameters()).device

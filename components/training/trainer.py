@@ -72,6 +72,7 @@ class TrainResult:
     bf16: bool
     peak_rss_mb: float
     curve: list[dict] = field(default_factory=list)  # one row per eval step: step, tokens and the eval metrics
+    fed_tokens: int = 0  # what the trained layers ran on: padding included, a packed question start once
 
     @property
     def tokens_per_s(self) -> float:
@@ -155,6 +156,7 @@ def train(
         "eval_loss": None,
         "losses": [],
         "tokens": 0,
+        "fed_tokens": 0,
         "seconds": 0.0,
         "curve": [],
     }
@@ -193,6 +195,7 @@ def train(
             )
         state["losses"].append(loss)
         state["tokens"] += tokens_in(rows)
+        state["fed_tokens"] = state.get("fed_tokens", 0) + int(batch["input_ids"].numel())
         state["seconds"] = time.perf_counter() - began
         if progress is not None:
             progress.append({"step": step, "loss": loss, "tokens": tokens_in(rows)})
@@ -228,6 +231,7 @@ def train(
         tokens=state["tokens"],
         seconds=state["seconds"],
         bf16=runtime.bf16,
+        fed_tokens=state.get("fed_tokens", 0),
         peak_rss_mb=peak_rss_mb(),
         curve=state.get("curve", []),
     )

@@ -167,6 +167,8 @@ def test_packed_training_trains_the_adapters_it_would_have_trained_unpacked(four
         results[packed] = (result, {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad})
     assert len(training_units(pairs, "pointwise")) > 8
     assert results[True][0].steps == results[False][0].steps == 3
+    assert results[True][0].tokens == results[False][0].tokens, "the same examples"
+    assert results[True][0].fed_tokens < results[False][0].fed_tokens, "on fewer tokens"
     for a, b in zip(results[False][0].losses, results[True][0].losses, strict=True):
         assert a == pytest.approx(b, rel=1e-4)
     for name, weight in results[False][1].items():
