@@ -35,6 +35,7 @@ NAN = float("nan")
 KEY_TAG = "judgeops.pipeline_run"
 KEY_ENV = "JUDGEOPS_PIPELINE_RUN"  # set it to group stages started some other way under one parent
 DESCRIPTION_TAG = "mlflow.note.content"  # what the MLflow UI shows as a run's or experiment's description
+KIND_TAG = "mlflow.experimentKind"  # the MLflow UI's view of an experiment: its runs table, or GenAI traces
 EXPERIMENT_DESCRIPTION = (
     "judgeops pipeline runs. Each top-level run is one pipeline run (`dvc repro`, `make run`, `dvc exp run` "
     "or the Prefect flow), named after its profile or DVC experiment, the params.yaml hash, the git rev and "
@@ -162,9 +163,12 @@ def leave(run_id: str, status: str) -> None:
 
 
 def describe_experiment(client, experiment: str) -> None:
-    """Give the experiment its description (shown above its runs table) unless it has one."""
-    if DESCRIPTION_TAG not in client.get_experiment(experiment).tags:
-        client.set_experiment_tag(experiment, DESCRIPTION_TAG, EXPERIMENT_DESCRIPTION)
+    """Give the experiment its description (shown above its runs table) and make the MLflow UI open it on its
+    runs table (a model-training experiment, not a GenAI one with traces), unless someone set them already."""
+    tags = client.get_experiment(experiment).tags
+    for key, value in ((DESCRIPTION_TAG, EXPERIMENT_DESCRIPTION), (KIND_TAG, "custom_model_development")):
+        if key not in tags:
+            client.set_experiment_tag(experiment, key, value)
 
 
 @contextmanager

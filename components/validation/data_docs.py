@@ -7,6 +7,7 @@ gate's results, so nothing from an earlier validation in the same process leaks 
 from __future__ import annotations
 
 import html
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +52,21 @@ def build_data_docs(gate: GateResult, folder: Path, run_name: str = "validate") 
     make_offline(folder)
     index = folder / "index.html"
     index.write_text(_index(folder, rows, run_name), encoding="utf-8")
+    link_back(folder)
     return index
+
+
+def link_back(folder: Path) -> None:
+    """Put a link back to the site's index at the top of every page under it but the index."""
+    for page in folder.rglob("*.html"):
+        if page == folder / "index.html":
+            continue
+        target = Path(*[".."] * (len(page.relative_to(folder).parts) - 1), "index.html").as_posix()
+        text = page.read_text(encoding="utf-8")
+        link = f"<p class='judgeops-back'><a href='{target}'>&larr; Data Docs index</a></p>"
+        if "judgeops-back" not in text:
+            text, found = re.subn(r"(<body[^>]*>)", lambda m, link=link: m.group(1) + link, text, count=1)
+            page.write_text(text if found else link + text, encoding="utf-8")
 
 
 def _index(folder: Path, rows: list[tuple], run_name: str) -> str:

@@ -79,3 +79,13 @@ def test_the_report_links_the_data_docs():
     target = re.search(r"\]\(([^)]+)\)", line).group(1)
     assert paths.REPORTS / target == paths.DATA_DOCS / "index.html"
     assert f'href="{target}"' in to_html(line, paths.REPORTS)
+
+
+def test_every_detail_page_links_back_to_the_index(docs):
+    _, index = docs
+    pages = [page for page in index.parent.rglob("*.html") if page != index]
+    assert pages
+    for page in pages:
+        back = re.findall(r"href='([^']*index\.html)'>&larr; Data Docs index", page.read_text())
+        assert back, f"{page} has no link back to the index"
+        assert (page.parent / back[0]).resolve() == index.resolve()

@@ -86,6 +86,7 @@ def test_each_dvc_repro_gets_one_parent_run_with_its_stages_nested(project):
 
     experiment = mlflow.get_experiment(parents[0].info.experiment_id)
     assert "pipeline run" in experiment.tags["mlflow.note.content"]
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"  # opens on the runs table
 
 
 def test_a_failed_stage_fails_its_pipeline_run_and_a_stage_run_by_hand_has_no_parent(project):
