@@ -21,7 +21,20 @@ from typing import Literal
 from components.io import InputError, OnError, iter_json_lines
 from components.schemas import Answer, Pair, Question, ScoredAnswer
 
-KINDS = ("pandalm", "judgelm", "mt_bench", "alignbench", "critiquellm", "jsonl", "hf")
+KINDS = (
+    "pandalm",
+    "judgelm",
+    "mt_bench",
+    "alignbench",
+    "critiquellm",
+    "jsonl",
+    "hf",
+    "llmbar",
+    "evalbiasbench",
+    "judgebench",
+    "autoj",
+    "mtbench_human",
+)
 Holds = Literal["pairs", "questions", "scored"]
 ANSWER_FIELDS = frozenset(
     {"answer", "answer1", "answer2", "answer1_body", "answer2_body", "response", "response1", "response_1", "model_id"}
