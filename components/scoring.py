@@ -16,6 +16,10 @@ scale and the gold's may differ (a 1-10 judge against 1-5 human scores): neither
 correlations are scale-free (Pearson is unchanged by a linear rescaling, Spearman and Kendall by any
 monotone one). A prediction with no readable score is a parse failure, counted and left out of the
 correlations; CritiqueLLM's own script scores such an output 5, adding points no judge gave.
+
+A benchmark's released judge outputs as PRED -- LLMBar's evaluator ``result.json``, JudgeBench's judge-output
+JSONL -- are scored by that benchmark's own rule, reproducing its published figures, with ours beside them
+(components/benchmarks).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from components.benchmarks import released_kind, render_released, score_released
 from components.data.importers import find_swapped_twins
 from components.data.importers.critiquellm import import_critiquellm
 from components.data.importers.judgelm import gold_label_fields
@@ -136,6 +141,9 @@ def score_files(
     bootstrap intervals (grouped by question) under ``ci``. Against pointwise gold the predictions are
     scores (``score_field``) and the metrics are correlations (``score_pointwise``; ``failures`` and the
     intervals apply to verdicts only)."""
+    released = released_kind(pred_path) if gold_format == "auto" else None
+    if released:  # a benchmark's own judge outputs: its published rule, ours beside it
+        return score_released(released, gold_path, pred_path, n_resamples)
     gold = load_gold(gold_path, gold_format)
     if isinstance(gold, ScoredGold):
         return score_pointwise(gold, load_scores(pred_path, id_field, score_field), gold_path, pred_path)
@@ -295,6 +303,8 @@ def score_pointwise(gold: ScoredGold, scores: dict, gold_path: Path | str, pred_
 def render_table(metrics: dict) -> str:
     """The headline metrics (with their intervals when present), then the confusion matrix, as text;
     for pointwise gold the correlations at each level."""
+    if metrics.get("mode") == "published":
+        return render_released(metrics)
     console = Console(file=io.StringIO(), width=100, color_system=None)
     if metrics.get("mode") == "pointwise":
         console.print(_correlation_table(metrics))
