@@ -22,10 +22,15 @@ from components.schemas import Judgment, Pair, mirror
 
 
 def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: int, calibration: str = "none") -> dict:
-    """Agreement of one judge with the gold labels on the original order (JudgeLM's protocol), and its
+    """Agreement of one judge with the gold labels on the original order (JudgeLM's protocol), right in both
+    orders (``cis["both_orders"]``, overall and per category: an imported set's subset), and its
     raw position consistency over both orders of every pair (the audit's position probe reports
     the same rate, with a CI, on its ``max_items`` pairs). With ``calibration`` "swap_average" the
-    verdicts from both orders' averaged scores are scored too, under ``calibrated``, beside the raw ones."""
+    verdicts from both orders' averaged scores are scored too, under ``calibrated``, beside the raw ones.
+    Pairs without a gold verdict (MT-Bench human votes with no majority) are left out and counted
+    (``unlabelled``)."""
+    unlabelled = sum(p.verdict is None for p in test)
+    test = [p for p in test if p.verdict is not None]  # MT-Bench votes without a majority: no gold to agree with
     by_id = {j.pair_id: j for j in judgments if j.order == "original"}
     swapped = {j.pair_id: j for j in judgments if j.order == "swapped"}
     missing = [p.id for p in test if p.id not in by_id or p.id not in swapped]
@@ -34,9 +39,13 @@ def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: 
     gold = [p.verdict for p in test]
     originals = [by_id[p.id] for p in test]
     pred = [j.verdict for j in originals]
-    per_category = defaultdict(list)
-    for pair, verdict in zip(test, pred, strict=True):
+    both = [
+        pred_v == p.verdict and swapped[p.id].verdict == mirror(p.verdict) for p, pred_v in zip(test, pred, strict=True)
+    ]
+    per_category, per_category_both = defaultdict(list), defaultdict(list)
+    for pair, verdict, right in zip(test, pred, both, strict=True):
         per_category[pair.category].append(verdict == pair.verdict)
+        per_category_both[pair.category].append(right)
     groups = [p.question_id for p in test]
     calibrated = None
     if calibration == "swap_average":
@@ -51,8 +60,13 @@ def evaluate(test: list[Pair], judgments: list[Judgment], resamples: int, seed: 
         "cis": {
             **pairwise_cis(gold, pred, groups=groups, n_resamples=resamples, seed=seed),
             "cohen_kappa": kappa_ci(gold, pred, groups, resamples, seed),
+            "both_orders": with_ci(
+                both, lambda rights: sum(rights) / len(rights), groups, n_resamples=resamples, seed=seed
+            ),
         },
         "per_category": {c: (sum(v) / len(v), len(v)) for c, v in sorted(per_category.items())},
+        "per_category_both": {c: (sum(v) / len(v), len(v)) for c, v in sorted(per_category_both.items())},
+        "unlabelled": unlabelled,
         "judgments": originals,
         "calibration": agreement_by_margin(test, originals),
         "calibrated": calibrated,

@@ -167,10 +167,16 @@ def human_section(human: dict[str, dict]) -> str:
             "`judgeops import pandalm ../shared/data/pandalm/testset-v1.json --out data/human/pandalm.jsonl`, "
             "then `dvc exp run -S 'judge.human_eval=[data/human/pandalm.jsonl]'`."
         )
-    rows = []
+    rows, subsets, unlabelled = [], [], []
     for set_name, by_judge in human.items():
         for name, ev in by_judge.items():
             m, ci = ev["metrics"], ev["cis"]["accuracy"]
+            both = ev["cis"].get("both_orders")
+            if ev.get("unlabelled"):
+                unlabelled.append(f"{set_name}: {ev['unlabelled']} pairs without a majority label left out")
+            for subset, (share, count) in ev.get("per_category", {}).items():
+                both_share = ev.get("per_category_both", {}).get(subset, (None, 0))[0]
+                subsets.append([set_name, subset, name, count, share, "" if both_share is None else both_share])
             calibrated = ev["calibrated"]["metrics"]["accuracy"] if ev["calibrated"] else ""
             rows.append(
                 [
@@ -180,17 +186,37 @@ def human_section(human: dict[str, dict]) -> str:
                     f"{ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]",
                     m["f1_macro"],
                     m["cohen_kappa"],
+                    f"{both['value']:.3f} [{both['low']:.3f}, {both['high']:.3f}]" if both else "",
                     f"{m['parse_failures']}/{m['n']}",
                     ev["consistency"]["consistency"],
                     calibrated,
                 ]
             )
-    headers = ["set", "judge", "pairs", "agreement", "F1 (macro)", "kappa", "failures", "consistency", "swap-averaged"]
-    return (
-        "Agreement with the human majority on the original order (out of domain for a judge trained on "
-        "the oracle's families: no reference, open-ended tasks). Brackets: 95% bootstrap over questions.\n\n"
-        + table(headers, rows)
+    headers = [
+        "set",
+        "judge",
+        "pairs",
+        "agreement",
+        "F1 (macro)",
+        "kappa",
+        "both orders",
+        "failures",
+        "consistency",
+        "swap-averaged",
+    ]
+    text = (
+        "Agreement with the human majority (or the objectively checked label) on the original order, and right in "
+        "both orders "
+        "(out of domain for a judge trained on the oracle's families: no reference, open-ended tasks; a judge "
+        "near chance here is near 0.5, and EvalBiasBench's label is always the first answer, so only 'both "
+        "orders' means anything there). Brackets: 95% bootstrap over questions.\n\n" + table(headers, rows)
     )
+    if len(subsets) > len(rows):  # some set has subsets (LLMBar's, a bias type, a source, a scenario)
+        subset_headers = ["set", "subset", "judge", "pairs", "agreement", "both orders"]
+        text += "\n\nPer subset of each set:\n\n" + table(subset_headers, subsets)
+    if unlabelled:
+        text += "\n\n" + "; ".join(dict.fromkeys(unlabelled)) + "."
+    return text
 
 
 def correlation_table(evaluations: dict) -> str:
