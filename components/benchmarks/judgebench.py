@@ -75,7 +75,7 @@ def score_judgebench(gold_path: Path | str, output_path: Path | str, n_resamples
             raise RecordError(output_path, line, "pair_id", f"duplicate id {pair_id!r}")
         seen.add(pair_id)
         pair = gold[pair_id]
-        if "label" in record and LABELS.get(record["label"]) != pair.verdict:
+        if "label" in record and (not isinstance(record["label"], str) or LABELS.get(record["label"]) != pair.verdict):
             raise RecordError(output_path, line, "label", f"{record['label']!r} disagrees with {gold_path}")
         decisions, problem = parse_judgments(record.get("judgments"))
         if problem:
@@ -94,13 +94,13 @@ def score_judgebench(gold_path: Path | str, output_path: Path | str, n_resamples
     swapped = [DECISIONS.get(d[1]) if d and len(d) > 1 else None for _, d in rows]
     two_games = [i for i, (_, d) in enumerate(rows) if d and len(d) == 2]
     ours = _ours(truth, original, swapped, two_games)
-    groups = {}
+    groups, paired = {}, set(two_games)
     for prefix, members in sorted(by_prefix.items()):
         sub = _ours(
             [truth[i] for i in members],
             [original[i] for i in members],
             [swapped[i] for i in members],
-            [k for k, i in enumerate(members) if i in set(two_games)],
+            [k for k, i in enumerate(members) if i in paired],
         )
         groups[prefix] = {
             "n": len(members),
