@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Optional
@@ -423,12 +424,21 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so every cleanup runs: open MLflow runs end KILLED, files close."""
 
 
-_terminated: list[int] = []
+_terminated: list[float] = []  # when each SIGTERM arrived (time.monotonic)
+# A SIGTERM this soon after the first is the same teardown signalled twice (the flow signals the stage's
+# process group, then the group's watchdog does): it must not cut the first one's cleanup short.
+REPEAT_S = 1.0
 
 
 def _terminate(signum, frame) -> None:
-    _terminated.append(signum)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup short
+    now = time.monotonic()
+    if _terminated:
+        if now - _terminated[0] < REPEAT_S:
+            return
+        # A second SIGTERM, sent on purpose: the cleanup is taking too long. End now, as SIGTERM would.
+        os.write(2, b"terminated again: exiting without waiting for the cleanup\n")
+        os._exit(128 + signal.SIGTERM)
+    _terminated.append(now)
     raise Terminated()
 
 
@@ -448,12 +458,27 @@ def main() -> None:
             raise
         what = "terminated" if _terminated else "interrupted"
         typer.echo(f"{what}: finished records are kept; rerun to resume", err=True)
-        sys.exit(128 + (signal.SIGTERM if _terminated else signal.SIGINT))
+        _exit_now(128 + (signal.SIGTERM if _terminated else signal.SIGINT))
     except Exception as exc:  # expected failure kinds get one clean line, anything else a traceback
         if not _expected(exc):
             raise
         typer.echo(f"judgeops: error: {redact(str(exc))}", err=True)
         sys.exit(1)
+
+
+def _exit_now(code: int) -> None:
+    """Exit after an interrupt, once the cleanups have run (MLflow runs ended KILLED, files closed), without
+    the interpreter's teardown: abandoned API requests' threads and the garbage collection of a loaded
+    model would otherwise hold the exit up for as long as a request or the collection takes."""
+    if "pytest" in sys.modules:  # in-process (tests): leave as any command does
+        sys.exit(code)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _expected(exc: Exception) -> bool:

@@ -19,17 +19,21 @@ Shared by the ``openai`` judge and the ``openai`` teacher, so both get the same 
 - the API key is read from the environment variable *named* in the config and lives only in the HTTP
   client's headers (which httpx masks in reprs); any error text that echoes it is redacted.
 
-Concurrency is a thread pool in ``chat_many`` (httpx's client is thread-safe): one code path, no
-separate async twin.
+Concurrency is a pool of threads in ``chat_many`` (httpx's client is thread-safe): one code path, no
+separate async twin. An interrupt (Ctrl-C, or SIGTERM, which the CLI raises as one) cancels the work: no
+queued request is sent and no retry is made after it, and the command does not wait for the requests
+already in flight (at most ``concurrency``) -- their daemon threads are abandoned, so the process exits
+at once instead of paying for the whole queue.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import socket
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +111,7 @@ class LLMClient:
         self.usage = dict.fromkeys(USAGE_FIELDS, 0)
         self.calls = {"requests": 0, "retries": 0, "cached": 0, "failed": 0}
         self._fingerprint: list[str | None] = []  # asked once: [] until then
+        self._cancelled = threading.Event()  # set by an interrupt: nothing more is sent
 
     def served_fingerprint(self) -> str | None:
         """The fingerprint of the weights behind ``model`` as the endpoint states it -- ``system_fingerprint``
@@ -179,7 +184,7 @@ class LLMClient:
                 self.calls["failed"] += 1
             raise
         result = _result(answer, cached=False)
-        if accept is None or accept(result):
+        if (accept is None or accept(result)) and not self._cancelled.is_set():
             self._answers.put(key, {"model": self.model, **answer})
         with self._lock:
             for name in USAGE_FIELDS:
@@ -201,11 +206,57 @@ class LLMClient:
             except ChatError as error:
                 return error
 
-        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
-            desc = f"{self.model} at {httpx.URL(self.base_url).host}"  # never the whole URL: it may hold a secret
-            done = track(pool.map(one, unique.values()), desc, len(unique), unit="requests")
+        desc = f"{self.model} at {httpx.URL(self.base_url).host}"  # never the whole URL: it may hold a secret
+        try:
+            done = track(self._in_order(one, list(unique.values())), desc, len(unique), unit="requests")
             answers = dict(zip(unique, done, strict=True))
+        except BaseException:  # Ctrl-C, SIGTERM: cancel what is queued, do not wait for what is in flight
+            self.cancel()
+            raise
         return [answers[key] for key in keys]
+
+    def cancel(self) -> None:
+        """Send nothing more: queued requests and retries are dropped (each ends as a ChatError), and the
+        requests in flight are cut off (their sockets shut down), so no thread is left blocked on a slow
+        answer -- one that would hold the connection pool's locks while the process exits."""
+        self._cancelled.set()
+        pool = getattr(getattr(self._http, "_transport", None), "_pool", None)
+        for connection in list(getattr(pool, "connections", None) or []):
+            stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+            sock = getattr(stream, "_sock", None)
+            try:
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _in_order(self, work: Callable, items: list) -> Iterator:
+        """``work(item)`` for each item on at most ``concurrency`` daemon threads, yielded in input order.
+        Unlike ThreadPoolExecutor's, these threads are not joined at exit: an interrupted command ends
+        without waiting for the requests in flight."""
+        futures = [Future() for _ in items]
+        queue = iter(range(len(items)))
+        lock = threading.Lock()
+
+        def worker() -> None:
+            while not self._cancelled.is_set():
+                with lock:
+                    index = next(queue, None)
+                if index is None:
+                    return
+                if not futures[index].set_running_or_notify_cancel():
+                    continue
+                try:
+                    futures[index].set_result(work(items[index]))
+                except BaseException as error:  # noqa: BLE001 -- handed to the caller, who re-raises it
+                    futures[index].set_exception(error)
+            for future in futures:  # cancelled: nothing waits on the rest
+                future.cancel()
+
+        for n in range(min(max(1, self.concurrency), len(items))):
+            threading.Thread(target=worker, name=f"llm-client-{n}", daemon=True).start()
+        for future in futures:
+            yield future.result()
 
     def close(self) -> None:
         self._http.close()
@@ -254,6 +305,8 @@ class LLMClient:
         return min(self.max_backoff_s, max(delay, retry_after or 0.0))
 
     def _post(self, body: dict) -> dict:
+        if self._cancelled.is_set():
+            raise ChatError("cancelled: the command was interrupted")
         with self._lock:
             self.calls["requests"] += 1
         try:
