@@ -325,6 +325,9 @@ class AuditParams(Section):
 class ReportParams(Section):
     bootstrap: int = Field(1000, ge=0)
     seed: int = 13
+    # How much lower a candidate's test agreement may be, at the low end of the paired 95% CI of
+    # (candidate - champion), and still take the title (components/champion.py).
+    promotion_margin: float = Field(0.02, ge=0, le=1)
 
 
 class Params(Section):

@@ -37,7 +37,12 @@ def test_tiny_profile_through_dvc(project):
         for end in ("", "_low", "_high"):
             assert f"finetuned.{name}{end}" in parent.data.metrics
     assert "promoted" not in parent.data.metrics and parent.data.params["test_pairs"] == str(headline["test_pairs"])
-    assert all(key in headline for key in ("finetuned.pearson.sample", "finetuned.kendall.system"))
+    correlations = ("finetuned.pearson.sample", "finetuned.kendall.system")
+    # a tiny random judge may state no score at all, and then there is nothing to correlate
+    if headline["finetuned.parse_failure_rate"] < 1:
+        assert all(key in headline and key in parent.data.metrics for key in correlations)
+    else:
+        assert not any(key in headline for key in correlations)
     assert "report/report.html" in [a.path for a in MlflowClient().list_artifacts(parent.info.run_id, "report")]
     assert str(MlflowClient().get_model_version_by_alias("judge", "champion").version) == "1"
     assert "agreement" in MlflowClient().get_model_version("judge", "1").description
