@@ -128,10 +128,21 @@ def audit(
         help="Comma-separated answer-source prefixes written by the judge's own model family, for the "
         "self_enhancement probe (default: audit.self_sources; unset, only our own judges' family is known)",
     ),
+    fail_on: str = typer.Option(
+        "never",
+        "--fail-on",
+        help="never | flagged: exit 1, one line per flagged probe, when a probe's 95% CI is wholly past its line",
+    ),
 ) -> None:
     """Bias probes: on every pipeline judge (the stage), or on any judge and dataset you name."""
+    if fail_on not in ("never", "flagged"):
+        raise ValueError(f"--fail-on {fail_on!r}: expected never or flagged")
     if judge_spec is None and data is None and probes is None and self_sources is None:
         _stage("audit")
+        if fail_on == "flagged":
+            from components import paths
+
+            _fail_on_flagged(json.loads((paths.AUDIT / "results.json").read_text()))
         return
     if judge_spec is None or data is None:
         raise ValueError("--judge and --data go together (neither runs the pipeline's audit stage)")
@@ -158,6 +169,22 @@ def audit(
         for name in ("results.json", "summary.md", "judgments.jsonl"):  # what it wrote, never the whole --out
             tracker.artifact(out / name, "audit")
     typer.echo(render_markdown(results))
+    if fail_on == "flagged":
+        _fail_on_flagged([r.to_dict() for r in results])
+
+
+def _fail_on_flagged(results: list[dict]) -> None:
+    """Exit 1 with one line per flagged probe (components/audit/stats.py ``evidence``: its 95% CI wholly
+    past its line); "not significant" and "too few items" never fail."""
+    flagged = [r for r in results if r.get("flagged")]
+    for r in flagged:
+        typer.echo(
+            f"FLAGGED {r['judge']} {r['probe']}: {r['metric']} {r['value']:.3f} "
+            f"(95% CI {r['low']:.3f}-{r['high']:.3f}, {r.get('n', 0)} items)",
+            err=True,
+        )
+    if flagged:
+        raise typer.Exit(1)
 
 
 def _audit_params(cfg, probes: str | None, self_sources: str | None = None):
@@ -402,12 +429,28 @@ def summary() -> None:
         )
     for key in sorted(k for k in headline if k.startswith("human.") and k.endswith(".accuracy")):
         typer.echo(f"human      {key.removeprefix('human.').removesuffix('.accuracy')}: agreement {headline[key]:.3f}")
+    card_file = paths.REPORTS / "judge_card.json"
+    if card_file.exists():
+        decision = json.loads(card_file.read_text()).get("decision") or {}
+        if decision:
+            state = "promoted" if decision.get("promoted") else "not promoted"
+            typer.echo(f"champion   v{decision.get('version', '?')} {state}: {decision.get('why', '')}")
+        typer.echo(f"card:     {card_file.resolve()} (judgeops card models:/judge@champion)")
     typer.echo(f"report:   {(paths.REPORTS / 'report.md').resolve()} (and report.html)")
     typer.echo(f"MLflow:   {tracking_uri()}  (make ui -> http://127.0.0.1:5000)")
     for alias in ("candidate", "champion"):
         found = alias_version(alias)
         if found:
             typer.echo(f"judge:    models:/judge@{alias} = version {found['version']}")
+
+
+def _register_card_commands() -> None:
+    from components.card.commands import register
+
+    register(app)  # judgeops card, promote, gate
+
+
+_register_card_commands()
 
 
 @app.command()

@@ -47,3 +47,31 @@ def tiny_model(tiny_model_dir):
     from components.models import load_causal_lm
 
     return load_causal_lm(tiny_model_dir)
+
+
+@pytest.fixture
+def mlflow_store(tmp_path, monkeypatch) -> Path:
+    """An empty MLflow tracking store and model registry (SQLite) in ``tmp_path``, the working folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    return tmp_path
+
+
+@pytest.fixture
+def registered_judge(mlflow_store):
+    """A trivial pyfunc model registered as version 1 of ``judge`` with the ``candidate`` alias: enough
+    registry for the judge card and promotion (no weights)."""
+    import mlflow.pyfunc
+
+    from components.tracking import register, stage_run
+
+    class Echo(mlflow.pyfunc.PythonModel):
+        def predict(self, context, model_input, params=None):
+            return model_input
+
+    def make(alias: str = "candidate", tags: dict | None = None) -> str:
+        with stage_run("finetune") as tracker:
+            info = tracker.mlflow.pyfunc.log_model(name="judge", python_model=Echo())
+        return register(info.model_uri, tags or {"base_model": "smollm2"}, alias)
+
+    return make

@@ -1,8 +1,9 @@
 """Stage report: headline metrics with CIs for each judge, its scores read per answer (the
-correct-vs-wrong AUC and a table per answer source), plots, the audit summary, provenance, and the
-champion decision for the newly registered judge. Its MLflow run also holds every test pair's
-judgments as a table (``judgments/test_pairs.json``: gold, each judge's verdicts in both orders, agreement,
-consistency, failures), which MLflow's UI filters and compares.
+correct-vs-wrong AUC and a table per answer source), plots, the audit summary, provenance, the
+champion decision for the newly registered judge (the promotion gate, components/champion.py) and that
+version's judge card (components/card: its registry description, artifacts, reports/judge_card.*). Its
+MLflow run also holds every test pair's judgments as a table (``judgments/test_pairs.json``: gold, each
+judge's verdicts in both orders, agreement, consistency, failures), which MLflow's UI filters and compares.
 
 This module only gathers and hands on: it reads the upstream stages' files, scores each judge
 (components.evaluation; per answer, components.answer_quality), asks for the champion decision
@@ -12,6 +13,7 @@ This module only gathers and hands on: it reads the upstream stages' files, scor
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from components import paths
 from components.config import PARAMS_FILE, Params
@@ -54,6 +56,9 @@ STAGE = Stage(
         *(str(paths.metrics_file(stage)) for stage in TIMED),
         str(PARAMS_FILE),  # its sha256 is in the provenance section
         "components/answer_quality.py",
+        "components/audit/__init__.py",  # the card states each probe by the audit's own rule and lines
+        "components/audit/base.py",
+        "components/card",
         "components/champion.py",
         "components/evaluation.py",
         "components/reporting",
@@ -61,12 +66,21 @@ STAGE = Stage(
         "components/judges/__init__.py",
         "components/judges/calibration.py",
         "components/judges/model_ref.py",
+        "components/judges/base.py",  # the card names the template's kind (pointwise or pairwise)
+        "components/judges/parsers.py",
+        "components/judges/templates.py",
+        "components/models.py",  # the base model's description and weights fingerprint on the card
         "components/subsets.py",
         "components/profiles.py",
         "components/schemas.py",
         "components/workspace.py",
     ),
-    outs=(Out("reports/report.md", cache=False), Out("reports/report.html", cache=False)),
+    outs=(
+        Out("reports/report.md", cache=False),
+        Out("reports/report.html", cache=False),
+        Out("reports/judge_card.json", cache=False),
+        Out("reports/judge_card.md", cache=False),
+    ),
     metrics=(Out("reports/headline.json", cache=False),),
     plots=tuple(
         Out(f"reports/plots/{name}.png", cache=False)
@@ -78,7 +92,8 @@ STAGE = Stage(
 def run(params: Params, tracker) -> dict:
     # scipy, sklearn, matplotlib, mlflow: only when it runs
     from components.answer_quality import answer_quality, flat_metrics
-    from components.champion import promote, recorded_judge
+    from components.card.store import figures_of
+    from components.champion import gate_figures, promote, recorded_judge
     from components.evaluation import agreement_gain, evaluate, headline_metrics, judgment_rows
     from components.reporting.html import to_html
     from components.reporting.markdown import Findings, render
@@ -99,10 +114,13 @@ def run(params: Params, tracker) -> dict:
     tracker.table(judgment_rows(test, judged), JUDGMENTS_TABLE)
     human = human_evaluations(params)
     engine = params.judge.engine if params.judge.engine == "torch" else f"ct2:{params.judge.ct2_compute_type}"
-    decision = promote(
-        evaluations["finetuned"], recorded_judge(paths.JUDGE_MODEL), file_md5(paths.split_file("test")), engine
-    )
+    recorded = recorded_judge(paths.JUDGE_MODEL)
+    test_md5 = file_md5(paths.split_file("test"))
+    figures = gate_figures(test, evaluations["finetuned"], audit, test_md5, recorded.get("base_model", ""))
+    decision = promote(figures, recorded, engine, cfg.promotion_margin, cfg.bootstrap, cfg.seed, figures_of)
     gain = agreement_gain(test, evaluations["finetuned"], evaluations["base"], cfg.bootstrap, cfg.seed)
+    card = judge_card(params, test, evaluations, answers, gain, human, audit, recorded, decision, figures)
+    _publish_card(card, decision, tracker)
     findings = Findings(
         teacher=params.generate.teacher,
         test_pairs=len(test),
@@ -130,6 +148,72 @@ def run(params: Params, tracker) -> dict:
     }
     write_json(paths.REPORTS / "headline.json", metrics)
     return metrics
+
+
+def judge_card(params, test, evaluations, answers, gain, human, audit, recorded, decision, figures) -> dict:
+    """The judge card of the version models/judge records (components/card/build.py)."""
+    from components.answer_quality import answer_scores, correct_vs_wrong_auc
+    from components.card.build import build_card, families, kappa_ci, quality_entry
+    from components.judges.templates import get_template
+    from components.models import describe, weights_fingerprint
+    from components.tracking import git_rev
+
+    cfg = params.report
+    template = recorded.get("template", params.finetune.template)
+    base = describe(paths.BASE_MODEL) if (paths.BASE_MODEL / "judgeops_model.json").exists() else {}
+    what = {
+        "base_model": recorded.get("base_model", base.get("source", "")),
+        "base_fingerprint": weights_fingerprint(paths.BASE_MODEL) if paths.BASE_MODEL.is_dir() else "",
+        "base_parameters": base.get("parameters"),
+        "kind": get_template(template).kind,
+        "recipe": params.finetune.model_dump(mode="json"),
+        "judge_settings": recorded.get("judge", {}),
+    }
+    splits = {}
+    for name in ("train", "val", "test"):
+        file = paths.split_file(name)
+        if file.exists():
+            splits[name] = {"pairs": sum(1 for line in file.open() if line.strip()), "md5": file_md5(file)}
+    data = {
+        "teacher": params.generate.teacher,
+        "families": families(test),
+        "splits": splits,
+        "train_data_md5": recorded.get("train_data_md5", ""),
+        "git_rev": git_rev(),
+    }
+    teacher_answers = [replace(a, judge=a.teacher) for a in answer_scores(test, [])]
+    quality = {name: quality_entry(ev, kappa_ci(test, ev, cfg.bootstrap, cfg.seed)) for name, ev in evaluations.items()}
+    quality.update(
+        gain=gain,
+        auc={name: found["auc"] for name, found in answers.items()},
+        by_source={name: found["rows"] for name, found in answers.items()},
+        teacher_auc=correct_vs_wrong_auc(teacher_answers),
+        human={
+            set_name: {name: quality_entry(ev) for name, ev in by_judge.items()} for set_name, by_judge in human.items()
+        },
+    )
+    return build_card(
+        version=str(recorded.get("registered_version", "unregistered")),
+        recorded=recorded,
+        what=what,
+        data=data,
+        quality=quality,
+        audit=[r for r in audit if r.get("judge") == "finetuned"],
+        audit_params=params.audit,
+        decision={k: v for k, v in decision.items() if k != "checks"} | {"checks": decision.get("checks", [])},
+        gate_figures=figures,
+    )
+
+
+def _publish_card(card: dict, decision: dict, tracker) -> None:
+    """reports/judge_card.json and .md always; on the registered version only when the decision tagged it
+    (figures from another engine describe the engine, not the version)."""
+    from components.card.store import publish, write
+
+    if decision.get("tagged"):
+        publish(card, paths.REPORTS, tracker)
+    else:
+        write(card, paths.REPORTS)
 
 
 def human_evaluations(params: Params) -> dict[str, dict]:

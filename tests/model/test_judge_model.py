@@ -69,10 +69,8 @@ def store(judge_folder, tiny_model_dir):
         patch.setenv("MLFLOW_TRACKING_URI", uri)
         with stage_run("finetune") as tracker:
             logged = log_judge(tracker, judge_folder, tiny_model_dir, {"template": "pointwise"}, alias="candidate")
-        decision = promote(
-            {"metrics": {"accuracy": 0.5}, "consistency": {"consistency": 1.0}},
-            {"registered_version": logged["version"]},
-        )
+        figures = {"agreement": 0.5, "consistency": 1.0, "test_data_md5": "", "base_model": "", "flagged": []}
+        decision = promote(figures, {"registered_version": logged["version"]})
     assert decision["promoted"] and logged["version"] == "1"
     print(f"log_judge took {logged['seconds']:.1f} s")
     return {"uri": uri, "project": project, "logged": logged}

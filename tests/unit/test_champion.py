@@ -1,58 +1,138 @@
-"""Champion promotion: a candidate takes the title only with higher agreement and no lower consistency, on
-the same test pairs and base model as the champion's (one line of champions: a smoke run never takes the
-title); the version promoted and tagged is the one models/judge records, not whatever holds `candidate`."""
+"""Champion promotion as a gate: a candidate takes the title only when, on the same test pairs and base model
+as the champion's (one line of champions: a smoke run never takes the title), its agreement is not worse
+beyond noise (paired bootstrap CI of the difference above -margin), no audit probe is newly flagged and its
+parse-failure rate is not higher; the version promoted and tagged is the one models/judge records, not
+whatever holds `candidate`; a forced promotion is recorded."""
 
 from __future__ import annotations
+
+import math
+from functools import partial
 
 import pytest
 
 import components.champion as champion
-from components.champion import decide
+from components.champion import decide, paired_difference
 
 
-def holder(
-    version: str = "1",
-    agreement: float | None = 0.7,
-    consistency: float | None = 0.8,
-    test_data: str = "t1",
-    base_model: str = "smollm2",
-) -> dict:
-    tags = {"test_data_md5": test_data} if test_data else {}
-    if base_model:
-        tags["base_model"] = base_model
-    if agreement is not None:
-        tags["test_agreement"] = str(agreement)
-    if consistency is not None:
-        tags["test_consistency"] = str(consistency)
-    return {"version": version, "tags": tags}
+def pairs(correct: list[int]) -> dict:
+    """pair id -> [question id, correct]: two pairs per question."""
+    return {f"p{i:03d}": [f"q{i // 2}", c] for i, c in enumerate(correct)}
+
+
+def figures(correct, flagged=(), failures=0.0, test_data="t1", base_model="smollm2") -> dict:
+    return {
+        "test_data_md5": test_data,
+        "base_model": base_model,
+        "agreement": sum(correct) / len(correct),
+        "consistency": 0.9,
+        "parse_failure_rate": failures,
+        "flagged": list(flagged),
+        "pairs": pairs(correct),
+    }
+
+
+def holder(version="1", correct=None, flagged=(), failures=0.0, test_data="t1", base_model="smollm2", card=True):
+    correct = correct if correct is not None else [1, 0] * 100  # 0.5 agreement
+    mine = figures(correct, flagged, failures, test_data, base_model)
+    tags = {"test_data_md5": test_data, "base_model": base_model, "test_agreement": str(mine["agreement"])}
+    return {"version": version, "tags": tags, "figures": mine if card else None}
+
+
+HALF = [1, 0] * 100
+BETTER = [1, 1, 1, 0] * 50  # 0.75 on the same pairs
+SAME = HALF
+SLIGHTLY_WORSE = [1, 0] * 99 + [0, 0]  # 0.495: within noise of 0.5
+
+
+def test_no_champion_yet():
+    assert decide("2", figures(HALF), None)["promoted"]
+
+
+def test_the_candidate_already_the_champion_changes_nothing():
+    decision = decide("1", figures(BETTER), holder())
+    assert not decision["promoted"] and "already the champion" in decision["why"]
+
+
+def test_a_better_candidate_passes_every_check():
+    decision = decide("2", figures(BETTER), holder())
+    assert decision["promoted"] and "passes every check" in decision["why"]
+    assert [c["check"] for c in decision["checks"]] == ["agreement", "audit", "parse_failures"]
+    assert decision["checks"][0]["difference"]["low"] > 0
+
+
+def test_a_candidate_within_noise_of_the_champion_passes_the_agreement_check():
+    """Not worse beyond noise: the paired CI of the difference reaches below 0 but not below -margin... or
+    lies above it; a slightly lower point figure alone does not block."""
+    decision = decide("2", figures(SLIGHTLY_WORSE), holder(), margin=0.05, resamples=500)
+    assert decision["checks"][0]["passed"], decision["why"]
+    assert decision["checks"][0]["difference"]["value"] < 0
+
+
+def test_a_candidate_worse_beyond_noise_keeps_candidate():
+    worse = [1, 0, 0, 0] * 50  # 0.25 on the same pairs
+    decision = decide("2", figures(worse), holder())
+    assert (
+        not decision["promoted"]
+        and "agreement difference -0.250" in decision["why"]
+        and "reaches -0.02" in (decision["why"])
+    )
+
+
+def test_a_candidate_that_wins_on_agreement_but_is_newly_flagged_stays_candidate():
+    decision = decide("2", figures(BETTER, flagged=["verbosity"]), holder())
+    assert not decision["promoted"]
+    assert "newly flagged by the audit: verbosity" in decision["why"]
+    assert decision["checks"][0]["passed"]  # it did win on agreement
+
+
+def test_a_probe_the_champion_was_flagged_on_too_is_not_new():
+    assert decide("2", figures(BETTER, flagged=["position"]), holder(flagged=["position"]))["promoted"]
+
+
+def test_a_higher_parse_failure_rate_blocks():
+    decision = decide("2", figures(BETTER, failures=0.05), holder(failures=0.01))
+    assert not decision["promoted"] and "parse failures 5.0% > the champion's 1.0%" in decision["why"]
+
+
+def test_a_champion_without_a_card_is_compared_on_its_agreement_figure_and_tags():
+    current = holder(card=False)
+    current["tags"].update(audit_flagged="none", parse_failure_rate="0.0")
+    assert decide("2", figures(BETTER), current)["promoted"]
+    decision = decide("2", figures(SLIGHTLY_WORSE), current)
+    assert not decision["promoted"] and "recorded no per-pair verdicts" in decision["why"]
+    current["tags"]["audit_flagged"] = "position"
+    assert decide("2", figures(BETTER, flagged=["position"]), current)["promoted"]
 
 
 @pytest.mark.parametrize(
-    ("agreement", "consistency", "current", "promoted", "why"),
+    ("current", "why"),
     [
-        (0.1, 0.1, None, True, "there was no champion yet"),
-        (0.9, 0.9, holder(version="2"), False, "the candidate is already the champion"),
-        (0.75, 0.8, holder(), True, "agreement 0.750 > 0.700 and consistency 0.800 >= 0.800"),
-        (0.75, 0.79, holder(), False, "champion v1 keeps the title"),  # agrees more, but by position
-        (0.7, 0.9, holder(), False, "promotion needs higher agreement"),  # equal agreement is no better
-        (0.65, 0.9, holder(), False, "candidate agreement 0.650 vs 0.700"),
-        (0.99, 0.99, holder(agreement=None, consistency=None, test_data=""), False, "vs nan"),  # by hand: kept
-        (0.99, 0.99, holder(test_data="t0"), False, "another line (test split t0, base model smollm2; this"),
-        (0.99, 0.99, holder(test_data=""), False, "another line (test split not recorded"),
-        (0.99, 0.99, holder(base_model="tiny"), False, "base model tiny; this candidate: t1, smollm2"),
+        (holder(test_data="t0"), "another line (test split t0, base model smollm2; this"),
+        (holder(base_model="tiny"), "base model tiny; this candidate: t1, smollm2"),
+        (holder(test_data=""), "another line (test split not recorded"),
+        ({"version": "1", "tags": {}, "figures": None}, "registered by hand"),
     ],
 )
-def test_the_rule(agreement, consistency, current, promoted, why):
-    decision = decide("2", agreement, consistency, current, "t1", "smollm2")
-    assert decision["promoted"] is promoted and decision["version"] == "2"
-    assert why in decision["why"]
+def test_one_line_of_champions_and_hand_registered_champions_keep_the_title(current, why):
+    decision = decide("2", figures([1] * 200), current)
+    assert not decision["promoted"] and why in decision["why"]
+
+
+def test_the_paired_difference_is_over_the_shared_pairs_by_question():
+    diff = paired_difference(figures(BETTER), figures(HALF), resamples=200, seed=1)
+    assert diff["pairs"] == 200 and diff["value"] == pytest.approx(0.25)
+    assert diff["low"] <= 0.25 <= diff["high"]
+    assert paired_difference(figures(BETTER), {"pairs": {}}, 200, 1) is None
+    assert math.isnan(paired_difference(figures(BETTER), figures(HALF), 0, 1)["low"])
 
 
 @pytest.fixture
 def registry(monkeypatch):
-    """The MLflow model registry as a dict: alias -> version with its tags."""
-    champion_tags = {"test_agreement": "0.7", "test_consistency": "0.8", "test_data_md5": "t1", "base_model": "smollm2"}
+    """The MLflow model registry as dicts: alias -> version, version -> tags, version -> card figures."""
+    champion_tags = {"test_agreement": "0.5", "test_consistency": "0.8", "test_data_md5": "t1", "base_model": "smollm2"}
     versions = {"1": champion_tags, "2": {"base_model": "smollm2"}, "3": {"base_model": "tiny"}}
+    cards = {"1": figures(HALF)}
     aliases = {"champion": "1", "candidate": "2"}
 
     def alias_version(alias):
@@ -62,11 +142,8 @@ def registry(monkeypatch):
     monkeypatch.setattr(champion, "alias_version", alias_version)
     monkeypatch.setattr(champion, "set_alias", aliases.__setitem__)
     monkeypatch.setattr(champion, "set_version_tags", lambda version, tags: versions[version].update(tags))
+    monkeypatch.setattr(champion, "promote", partial(champion.promote, figures_of=cards.get))
     return versions, aliases
-
-
-def evaluation(agreement: float, consistency: float) -> dict:
-    return {"metrics": {"accuracy": agreement}, "consistency": {"consistency": consistency}}
 
 
 V2 = {"registered_version": "2", "base_model": "smollm2"}  # models/judge's judgeops_judge.json
@@ -74,58 +151,44 @@ V2 = {"registered_version": "2", "base_model": "smollm2"}  # models/judge's judg
 
 def test_a_better_candidate_gets_the_alias_and_keeps_its_figures_as_tags(registry):
     versions, aliases = registry
-    assert champion.promote(evaluation(0.75, 0.85), V2, "t1")["promoted"]
-    assert aliases["champion"] == "2"
-    assert versions["2"] == {
-        "test_agreement": 0.75,
-        "test_consistency": 0.85,
-        "test_data_md5": "t1",
-        "base_model": "smollm2",
-    }
+    decision = champion.promote(figures(BETTER), V2)
+    assert decision["promoted"] and decision["tagged"] and aliases["champion"] == "2"
+    assert versions["2"]["test_agreement"] == 0.75 and versions["2"]["test_data_md5"] == "t1"
 
 
-def test_a_worse_candidate_is_tagged_but_the_alias_stays(registry):
+def test_a_newly_flagged_candidate_is_tagged_but_the_alias_stays(registry):
     versions, aliases = registry
-    decision = champion.promote(evaluation(0.75, 0.5), V2, "t1")
+    decision = champion.promote(figures(BETTER, flagged=["injection"]), V2)
     assert not decision["promoted"] and aliases["champion"] == "1" and versions["2"]["test_agreement"] == 0.75
 
 
 def test_a_smoke_run_after_the_default_never_takes_the_title(registry):
-    """The tiny profile: another base model and another test split, with figures that look better."""
     versions, aliases = registry
     aliases["candidate"] = "3"
-    decision = champion.promote(evaluation(0.99, 1.0), {"registered_version": 3, "base_model": "tiny"}, "t-tiny")
+    smoke = figures([1] * 200, test_data="t-tiny", base_model="tiny")
+    decision = champion.promote(smoke, {"registered_version": 3, "base_model": "tiny"})
     assert not decision["promoted"] and aliases["champion"] == "1" and "another line" in decision["why"]
-    assert versions["3"]["test_agreement"] == 0.99 and versions["1"]["test_agreement"] == "0.7"
-
-
-def test_a_candidate_on_another_split_of_the_same_base_does_not_take_the_title_either(registry):
-    versions, aliases = registry
-    decision = champion.promote(evaluation(0.99, 1.0), V2, "t2")
-    assert not decision["promoted"] and aliases["champion"] == "1" and "nothing compared the two" in decision["why"]
+    assert versions["3"]["test_agreement"] == 1.0 and versions["1"]["test_agreement"] == "0.5"
 
 
 def test_the_version_models_judge_records_is_tagged_not_the_candidate_alias(registry):
-    """`candidate` moved on (another run registered v3) while models/judge still holds v2."""
     versions, aliases = registry
     aliases["candidate"] = "3"
-    decision = champion.promote(evaluation(0.75, 0.85), V2, "t1")
+    decision = champion.promote(figures(BETTER), V2)
     assert decision["promoted"] and decision["version"] == "2" and aliases["champion"] == "2"
-    assert versions["3"] == {"base_model": "tiny"} and versions["2"]["test_agreement"] == 0.75
+    assert versions["3"] == {"base_model": "tiny"}
 
 
 def test_figures_from_another_engine_neither_tag_nor_promote(registry):
-    """`dvc exp run -S judge.engine=ct2` reruns judge and report on the champion's own weights."""
     versions, aliases = registry
-    recorded = {"registered_version": "1", "base_model": "smollm2"}
-    decision = champion.promote(evaluation(0.6, 0.9), recorded, "t1", engine="ct2:int8")
-    assert not decision["promoted"] and "engine ct2:int8" in decision["why"]
-    assert versions["1"]["test_agreement"] == "0.7" and aliases["champion"] == "1"
+    decision = champion.promote(figures(BETTER), {"registered_version": "1", "base_model": "smollm2"}, "ct2:int8")
+    assert not decision["promoted"] and "engine ct2:int8" in decision["why"] and "tagged" not in decision
+    assert versions["1"]["test_agreement"] == "0.5" and aliases["champion"] == "1"
 
 
 def test_without_a_recorded_version_nothing_changes(registry):
     versions, aliases = registry
-    decision = champion.promote(evaluation(0.9, 0.9), {"base_model": "smollm2"}, "t1")
+    decision = champion.promote(figures(BETTER), {"base_model": "smollm2"})
     assert not decision["promoted"] and "records no registered version" in decision["why"]
     assert aliases == {"champion": "1", "candidate": "2"} and versions["2"] == {"base_model": "smollm2"}
 
