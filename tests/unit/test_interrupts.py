@@ -74,7 +74,7 @@ def start(script: str, tmp_path, *args: str) -> subprocess.Popen:
     )
 
 
-def wait_for(check, command: subprocess.Popen, seconds: float = 120) -> None:
+def wait_for(check, command: subprocess.Popen, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while not check():
         assert command.poll() is None, command.communicate(timeout=30)[0].decode(errors="replace")[-2000:]
