@@ -20,7 +20,9 @@ SHARED_DEPS = (
     "components/stages/registry.py",
     "components/config.py",
     "components/io.py",
+    "components/key_vars.py",
     "components/paths.py",
+    "components/redaction.py",
     "components/tracking.py",
     "components/vocabulary.py",
 )

@@ -130,4 +130,4 @@ def test_only_a_transient_failure_is_retryable():
 
 def test_outside_a_flow_run_nothing_is_published(tmp_path):
     fake_workspace(tmp_path)
-    assert publish_results(tmp_path, ["report", "audit"]) == []
+    assert publish_results(tmp_path, ["report", "audit"], "http://127.0.0.1:5000/#/runs") == []

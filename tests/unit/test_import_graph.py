@@ -51,9 +51,11 @@ def test_no_subpackage_imports_one_that_imports_it():
 
 
 def test_config_sits_below_every_registry():
-    """Config checks params.yaml against components.vocabulary, never against the registries themselves."""
-    assert imported_modules(REPO / "components" / "config.py") == {"components.vocabulary"}
+    """Config checks params.yaml against components.vocabulary (and key variable names against
+    components.key_vars), never against the registries themselves; both import nothing of ours."""
+    assert imported_modules(REPO / "components" / "config.py") == {"components.vocabulary", "components.key_vars"}
     assert not imported_modules(REPO / "components" / "vocabulary.py")
+    assert not imported_modules(REPO / "components" / "key_vars.py")
 
 
 @pytest.mark.parametrize(

@@ -90,6 +90,7 @@ def test_the_stage_run_in_mlflow_holds_the_declared_params_only(tmp_path, monkey
     expected = {
         "report.bootstrap",
         "report.seed",
+        "report.promotion_margin",
         "generate.teacher",
         "judge.calibration",
         "judge.human_eval",
