@@ -140,6 +140,9 @@ class CountingJudge(HFJudge):
     def _load(self) -> None:
         self.tokenizer = self.tokenizer or PromptTokenizer()
 
+    def _load_tokenizer(self) -> None:  # a judgment's cache key is its prompt, which needs only the tokenizer
+        self._load()
+
     def _read(self, prompts: list[str]) -> list[Reading]:
         self.reads += prompts
         return [Reading("7", parse("pointwise", "7")) for _ in prompts]
