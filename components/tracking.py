@@ -143,11 +143,14 @@ def stage_run(stage: str, params: dict | None = None):
 
 
 @contextmanager
-def parent_run(name: str, params: dict | None = None, tags: dict | None = None, files: tuple = ()):
-    """The flow's run; yields its id for the stages to nest under. ``tags`` and ``files`` (logged
-    under ``inputs/``) record what the run used."""
+def parent_run(
+    name: str, params: dict | None = None, tags: dict | None = None, files: tuple = (), flow: str | None = None
+):
+    """The flow's run, named ``name``; yields its id for the stages to nest under. Tag ``judgeops.flow``
+    names the flow (``flow``, else ``name``); ``tags`` and ``files`` (logged under ``inputs/``) record
+    what the run used."""
     mlflow = _mlflow()
-    tags = {"judgeops.flow": name, **{k: _short(v) for k, v in (tags or {}).items()}}
+    tags = {"judgeops.flow": flow or name, **{k: _short(v) for k, v in (tags or {}).items()}}
     with _run(mlflow, experiment_id=experiment_id(), run_name=name, tags=tags) as run:
         tracker = Tracker(mlflow, run)
         if params:

@@ -141,6 +141,7 @@ def judge_pipeline(
             {"profile": profile, "overrides": used.overrides, "stages": stages, "params_base": used.base},
             tags=_parent_tags(used, "prefect flow judge-pipeline"),
             files=(PARAMS_FILE,),
+            flow="judge-pipeline",
         ) as run_id:
             publish_mlflow_run(run_id, tracking_uri())
             env = venv_env(_provenance(used, run_id))
@@ -176,6 +177,7 @@ def judge_audit(
             {"judge": judge, "data": data, "profile": profile, "overrides": used.overrides},
             tags=_parent_tags(used, "prefect flow judge-audit"),
             files=(PARAMS_FILE,),
+            flow="judge-audit",
         ) as run_id:
             publish_mlflow_run(run_id, tracking_uri())
             out = f"audit-results/{run_id}"

@@ -20,14 +20,14 @@ _waited: list[bool] = []
 
 
 @functools.wraps(_judge_shard)
-def judge_shard(judge, items):
+def judge_shard(judge, items, *rest):
     with open(os.environ["JUDGEOPS_SHARD_LOG"], "a") as log:
         row = {"pid": os.getpid(), "judge": judge.name, "items": [[item.pair.id, item.order] for item in items]}
         log.write(json.dumps(row) + "\n")
     if not _waited:
         _waited.append(True)
         time.sleep(float(os.environ.get("JUDGEOPS_SHARD_DELAY", "0")))
-    return _judge_shard(judge, items)
+    return _judge_shard(judge, items, *rest)
 
 
 shards.judge_shard = judge_shard
