@@ -7,7 +7,7 @@ import contextlib
 import pytest
 import torch
 
-from components.models import build_tiny, load_causal_lm
+from components.models import load_causal_lm
 from components.training.collate import collate, encode
 from components.training.examples import make_example
 from components.training.frozen import Bf16Weights, FrozenPrefix, top_only
@@ -16,13 +16,6 @@ from components.training.trainer import TrainConfig, prepare, train
 from tests.factories import arithmetic_pairs
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def four_layers(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("four_layers")
-    build_tiny(folder, hidden_size=64, layers=4, seed=0)
-    return folder
 
 
 def batch_of(tokenizer, pairs):

@@ -8,7 +8,7 @@ import random
 import pytest
 import torch
 
-from components.models import build_tiny, load_causal_lm
+from components.models import load_causal_lm
 from components.training.collate import IGNORE, collate, encode, tokens_in
 from components.training.examples import epoch_examples, make_example, training_units
 from components.training.frozen import FrozenPrefix, top_only
@@ -18,13 +18,6 @@ from components.training.trainer import TrainConfig, prepare, train
 from tests.factories import arithmetic_pairs, make_pair
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def four_layers(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("four_layers")
-    build_tiny(folder, hidden_size=64, layers=4, seed=0)
-    return folder
 
 
 def question_rows(tokenizer, with_reference=(True, True, True, True, False)):
