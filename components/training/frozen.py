@@ -20,6 +20,8 @@ from contextlib import contextmanager
 
 import torch
 
+from components.training.packing import block_mask, group_runs, layout
+
 
 def unwrapped(model):
     """The transformers model under any peft or DDP wrapping."""
@@ -108,22 +110,11 @@ class FrozenPrefix:
 
     def _compute_packed(self, rows: list[dict], budget: int = 512) -> None:
         """Whole groups (questions) at a time, packed into rows of about ``budget`` unpacked tokens: about one
-        question a row, since attention in a packed row costs its whole length squared, masked or not."""
-        groups: dict[str, list[dict]] = {}
-        for row in rows:
-            groups.setdefault(row.get("group", ""), []).append(row)
-        chunk: list[dict] = []
-        for members in groups.values():
-            if chunk and sum(len(r["input_ids"]) for r in chunk + members) > budget:
-                self._compute_one_packed(chunk)
-                chunk = []
-            chunk += members
-        if chunk:
-            self._compute_one_packed(chunk)
+        question a row (``group_runs``)."""
+        for run in group_runs(rows, budget):
+            self._compute_one_packed([rows[i] for i in run])
 
     def _compute_one_packed(self, rows: list[dict]) -> None:
-        from components.training.packing import block_mask, layout  # packing imports nothing from here
-
         pieces = layout(rows)
         ids = torch.tensor([[t for p in pieces for t in rows[p.row]["input_ids"][p.start : p.end]]])
         positions = torch.tensor([[t for p in pieces for t in range(p.start, p.end)]])

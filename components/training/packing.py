@@ -106,6 +106,21 @@ def block_mask(pieces: list[Piece]) -> torch.Tensor:
     )
 
 
+def group_runs(encoded: list[dict], budget: int) -> list[list[int]]:
+    """Row indices in runs of whole groups (questions) of about ``budget`` unpacked tokens each, a group never
+    split (one alone may exceed it): the packed rows to run when a row of every group would be too long, since
+    attention in a packed row costs its whole length squared, masked or not."""
+    runs, run, size = [], [], 0
+    for members in _groups(encoded).values():
+        tokens = sum(len(encoded[i]["input_ids"]) for i in members)
+        if run and size + tokens > budget:
+            runs.append(run)
+            run, size = [], 0
+        run += members
+        size += tokens
+    return runs + [run] if run else runs
+
+
 def _groups(encoded: list[dict]) -> dict[str, list[int]]:
     groups: dict[str, list[int]] = {}
     for i, row in enumerate(encoded):

@@ -18,7 +18,7 @@ import torch
 from components.judges.whole_rows import WholeRowsCausalLM
 from components.training.collate import IGNORE
 from components.training.frozen import FrozenPrefix, top_only
-from components.training.packing import layout, pack
+from components.training.packing import group_runs, layout, pack
 
 MIN_SHARED = 16
 """Tokens rows must share at their start to be packed as one question."""
@@ -39,7 +39,7 @@ class TopLayersLM(WholeRowsCausalLM):
         _group_by_shared_start(entries)
         self.prefix.attach(entries)
         logits = [None] * len(entries)
-        for chunk in _chunks(entries, self.budget):
+        for chunk in group_runs(entries, self.budget):
             for index, found in zip(chunk, self._run([entries[i] for i in chunk], keep), strict=True):
                 logits[index] = found
         return torch.stack(logits).numpy()
@@ -78,19 +78,3 @@ def _group_by_shared_start(entries: list[dict]) -> None:
 def _common(a: list[int], b: list[int]) -> int:
     n = min(len(a), len(b))
     return next((i for i in range(n) if a[i] != b[i]), n)
-
-
-def _chunks(entries: list[dict], budget: int) -> list[list[int]]:
-    """Entry indices in runs of whole groups of about ``budget`` tokens (a group alone may exceed it)."""
-    groups: dict[str, list[int]] = {}
-    for i, entry in enumerate(entries):
-        groups.setdefault(entry["group"], []).append(i)
-    chunks, chunk, size = [], [], 0
-    for members in groups.values():
-        tokens = sum(len(entries[i]["input_ids"]) for i in members)
-        if chunk and size + tokens > budget:
-            chunks.append(chunk)
-            chunk, size = [], 0
-        chunk += members
-        size += tokens
-    return chunks + [chunk] if chunk else chunks
