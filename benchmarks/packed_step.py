@@ -5,7 +5,9 @@ weight copies under bf16 autocast where the CPU has native bf16). Arm: ``finetun
 batches of the same size that keep a question's answers together, packed into one row in which each
 question's shared start (chat header, question, reference) is fed once (components/training/packing.py).
 Both arms take the same number of steps per epoch and train the same examples; what differs is the
-tokens a step feeds the top layers.
+tokens a step feeds the top layers. A third arm, packed without LoRA dropout (``finetune.lora_dropout: 0``),
+shows what the dropout masks cost a packed step: on a CPU they are drawn element by element, one per
+adapted linear.
 
 Per arm: the tokens one epoch feeds (counted over the whole epoch, padding included), and the seconds of
 ``--steps`` timed steps, alternated for ``--rounds`` rounds so that a machine whose speed drifts shows it;
@@ -73,7 +75,8 @@ def main() -> None:
     started = time.perf_counter()
     prefix = frozen_prefix(model, config(False))
     arms = {}
-    for name, packed in (("padded", False), ("packed", True)):
+    dropouts = [module for name, module in model.named_modules() if name.endswith("lora_dropout")]
+    for name, packed in (("padded", False), ("packed", True), ("packed, no dropout", True)):
         batches = _batches(pairs, tokenizer, config(packed), prefix).epoch(0)
         shape = pack if packed else collate
         fed = sum(int(shape(rows, tokenizer.pad_token_id)["input_ids"].numel()) for rows in batches)
@@ -83,6 +86,8 @@ def main() -> None:
 
     def seconds_per_step(name: str, first: int, steps: int) -> float:
         batches, shape, _ = arms[name]
+        for holder in dropouts:
+            holder["default"] = torch.nn.Identity() if "no dropout" in name else torch.nn.Dropout(0.05)
         began = time.perf_counter()
         for rows in batches[first : first + steps]:
             with top_only(model, args.layers), copies.swapped() if copies else nullcontext():
@@ -98,14 +103,14 @@ def main() -> None:
     )
     for name, (_, _, fed) in arms.items():
         print(f"  {name}: {fed:,} tokens fed per epoch ({fed / arms['padded'][2]:.2f}x padded)")
-    print(f"{'round':>5}  {'arm':<7} {'s/step':>7} {'s/epoch':>8} {'x padded':>9}")
+    print(f"{'round':>5}  {'arm':<18} {'s/step':>7} {'s/epoch':>8} {'x padded':>9}")
     for round_ in range(1, args.rounds + 1):
         baseline = None
         for name in arms:
             per_step = seconds_per_step(name, 2 + (round_ - 1) * args.steps, args.steps)
             baseline = baseline or per_step
             print(
-                f"{round_:>5}  {name:<7} {per_step:>7.2f} {per_step * steps:>8.0f} {baseline / per_step:>8.2f}x",
+                f"{round_:>5}  {name:<18} {per_step:>7.2f} {per_step * steps:>8.0f} {baseline / per_step:>8.2f}x",
                 flush=True,
             )
 

@@ -43,6 +43,7 @@ class ProbeResult:
     n: int = 0  # the items the value and its CI are measured on
     families: dict[str, int] = field(default_factory=dict)  # task family -> pairs the probe judged
     sample: str = ""  # which pairs the audit read: the whole set, or how it sampled them
+    seconds: float = 0.0  # wall time of building, judging and measuring its items
 
     @classmethod
     def of(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,8 +31,10 @@ def audit_judge(judge: Judge, pairs: Sequence[Pair], cfg: AuditParams, cache: Pa
     results = []
     with Progress(f"audit {judge.name} on {sample}", len(probes), unit="probes", every=0) as progress:
         for probe in probes:
+            started = time.perf_counter()
             results.append(run_probe(probe, judge, pairs, bootstrap, judge_items))
             results[-1].sample = sample
+            results[-1].seconds = round(time.perf_counter() - started, 1)
             progress.set_postfix(f"{probe.name}: {_outcome(results[-1])}")
             progress.update()
     return results
@@ -51,6 +54,7 @@ def summary_metrics(results: Sequence[ProbeResult]) -> dict[str, float]:
             continue
         metrics[f"{result.judge}.{result.probe}.{result.metric}"] = result.value
         metrics[f"{result.judge}.{result.probe}.flagged"] = int(result.flagged)
+        metrics[f"{result.judge}.{result.probe}.seconds"] = result.seconds
     return metrics
 
 
