@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Optional
@@ -486,6 +487,7 @@ def _terminate(signum, frame) -> None:
 
 
 def main() -> None:
+    quiet_dependencies(sys.stderr.isatty())
     logging.basicConfig(level=os.environ.get("JUDGEOPS_LOG", "INFO"), format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "alembic", "mlflow", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -507,6 +509,15 @@ def main() -> None:
             raise
         typer.echo(f"judgeops: error: {redact(str(exc))}", err=True)
         sys.exit(1)
+
+
+def quiet_dependencies(tty: bool) -> None:
+    """Off a terminal (``dvc repro``, a Prefect flow's log, CI), no dependency's bar redrawn with ``\\r`` (the
+    Hugging Face libraries' "Loading weights" arrives as one garbled line; our own progress prints plain lines)
+    and no deprecation warning about an attribute peft reads inside transformers, which no user can act on."""
+    if not tty:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when transformers is first imported
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 
 def _exit_now(code: int) -> None:

@@ -128,7 +128,14 @@ def run(params: Params, tracker) -> dict:
     # The version this judge is, for the report to tag and promote (not whatever holds `candidate` by then).
     meta["registered_version"] = version
     (paths.JUDGE_MODEL / JUDGE_IDENTITY).write_text(json.dumps(meta, indent=2) + "\n")
-    tracker.tags({"train_data_md5": data_hash, "registered_version": version, "model_uri": logged["model_uri"]})
+    tracker.tags(
+        {
+            "train_data_md5": data_hash,
+            "registered_version": version,
+            "model_uri": logged["model_uri"],
+            "bf16": str(result.bf16).lower(),
+        }
+    )
     return {
         "train_pairs": len(train_pairs),
         "steps_run": result.steps,
@@ -141,9 +148,10 @@ def run(params: Params, tracker) -> dict:
         "train_tokens": result.tokens,
         "train_tokens_fed": result.fed_tokens,
         "tokens_per_s": round(result.tokens_per_s, 1),
-        "bf16": int(result.bf16),
+        # Flags and names, not measurements: kept in metrics/finetune.json, tags (not metrics) in MLflow.
+        "bf16": bool(result.bf16),
         "peak_rss_mb": round(result.peak_rss_mb, 1),
-        "registered_version": int(version),
+        "registered_version": str(version),
         "register_seconds": round(logged["seconds"], 1),
     }
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 import torch
 
+from components.progress import track
 from components.training.packing import block_mask, group_runs, layout
 
 
@@ -73,12 +74,20 @@ class FrozenPrefix:
     """Inputs of the first of the top ``count`` layers, by sequence, computed once on first use.
 
     ``packed``: the rows are run as packed rows (components/training/packing.py), so a question's shared
-    start goes through the frozen layers once for all of its answers instead of once for each."""
+    start goes through the frozen layers once for all of its answers instead of once for each.
+    ``progress``: the name of a progress line for the first fill (minutes on SmolLM2; None: silent)."""
 
     def __init__(
-        self, model, count: int, batch_size: int = 16, dtype: torch.dtype = torch.float32, packed: bool = False
+        self,
+        model,
+        count: int,
+        batch_size: int = 16,
+        dtype: torch.dtype = torch.float32,
+        packed: bool = False,
+        progress: str | None = None,
     ):
         self.model, self.count, self.batch_size, self.dtype, self.packed = model, count, batch_size, dtype, packed
+        self.progress = progress
         self._cache: dict[tuple[int, ...], torch.Tensor] = {}
         self.computed_tokens = 0
 
@@ -88,11 +97,16 @@ class FrozenPrefix:
             {tuple(row["input_ids"]): row for row in rows if tuple(row["input_ids"]) not in self._cache}.values()
         )
         if self.packed:
-            self._compute_packed(missing)
+            chunks = [[missing[i] for i in run] for run in group_runs(missing, 512)]  # about a question a row
         else:
             missing.sort(key=lambda row: len(row["input_ids"]))
-            for start in range(0, len(missing), self.batch_size):
-                self._compute([tuple(row["input_ids"]) for row in missing[start : start + self.batch_size]])
+            chunks = [missing[start : start + self.batch_size] for start in range(0, len(missing), self.batch_size)]
+        shown = self.progress if missing else None
+        for chunk in track(chunks, shown, total=len(missing), unit="examples", count=len):
+            if self.packed:
+                self._compute_one_packed(chunk)
+            else:
+                self._compute([tuple(row["input_ids"]) for row in chunk])
         for row in rows:
             row["hidden"] = self._cache[tuple(row["input_ids"])]
 
@@ -108,13 +122,8 @@ class FrozenPrefix:
             self._cache[sequence] = states[i, : len(sequence)].to("cpu", self.dtype).clone()
         self.computed_tokens += sum(len(s) for s in sequences)
 
-    def _compute_packed(self, rows: list[dict], budget: int = 512) -> None:
-        """Whole groups (questions) at a time, packed into rows of about ``budget`` unpacked tokens: about one
-        question a row (``group_runs``)."""
-        for run in group_runs(rows, budget):
-            self._compute_one_packed([rows[i] for i in run])
-
     def _compute_one_packed(self, rows: list[dict]) -> None:
+        """Whole groups (questions), packed into one row (``group_runs`` cut them to about 512 unpacked tokens)."""
         pieces = layout(rows)
         ids = torch.tensor([[t for p in pieces for t in rows[p.row]["input_ids"][p.start : p.end]]])
         positions = torch.tensor([[t for p in pieces for t in range(p.start, p.end)]])

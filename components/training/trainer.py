@@ -180,6 +180,8 @@ def train(
         bf16_weights = Bf16Weights(runtime.unwrap(model), cfg.lora_layers)
     schedule = _batches(pairs, tokenizer, cfg, prefix)
     began = time.perf_counter() - state["seconds"]
+    if prefix is not None and start < cfg.max_steps:
+        next_batch(schedule, start + 1)  # fill the cache (its own progress line) before the steps' rate and ETA
     bar = Progress("finetune", cfg.max_steps, unit="steps", initial=start, disable=not runtime.is_main)
     for step in range(start + 1, cfg.max_steps + 1):
         rows = next_batch(schedule, step)
@@ -246,7 +248,9 @@ def frozen_prefix(model, cfg: TrainConfig) -> FrozenPrefix | None:
             "finetune.frozen_cache needs method lora and lora_layers below the model's layer count: "
             "only layers without an adapter can be computed once"
         )
-    return FrozenPrefix(model, cfg.lora_layers, cfg.batch_size * 2, packed=cfg.pack_questions)
+    return FrozenPrefix(
+        model, cfg.lora_layers, cfg.batch_size * 2, packed=cfg.pack_questions, progress="frozen layers (cached once)"
+    )
 
 
 def peak_rss_mb() -> float:

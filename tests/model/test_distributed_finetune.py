@@ -140,7 +140,7 @@ def test_two_processes_train_the_judge_one_process_trains_on_the_same_global_bat
     assert sorted(f.name for f in last.glob("random_states_*")) == ["random_states_0.pkl", "random_states_1.pkl"]
     (run,) = stage_runs(two)  # rank 1 opened no run of its own
     assert run.data.params["finetune.num_processes"] == "2"
-    assert run.data.metrics["registered_version"] == 1 == together["registered_version"]
+    assert run.data.tags["registered_version"] == "1" == together["registered_version"]
     assert progress(two) == list(range(1, cfg.max_steps + 1)), "one progress line per step, from rank 0"
     curve = json.loads((two / paths.LEARNING_CURVE).read_text())
     assert [row["step"] for row in curve] == [3, 6]

@@ -60,3 +60,6 @@ def test_the_stage_logs_its_splits_and_registers_a_pyfunc_judge(tiny_model_dir, 
     assert recorded["judge"] == judge_settings(params) and recorded["template"] == params.finetune.template
     assert recorded["registered_version"] == str(version.version), "the report promotes the version models/judge is"
     assert metrics["register_seconds"] > 0
+    # flags and names are tags in MLflow (the runs table's metric columns hold measurements only)
+    assert run.data.tags["bf16"] == "false" and run.data.tags["registered_version"] == "1"
+    assert not {"bf16", "registered_version"} & run.data.metrics.keys()

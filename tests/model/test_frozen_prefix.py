@@ -63,6 +63,21 @@ def test_each_distinct_sequence_is_computed_once(four_layers):
     assert all(a["hidden"] is b["hidden"] for a, b in zip(rows, again, strict=True))
 
 
+def test_the_first_fill_says_how_far_it_is_and_a_filled_cache_says_nothing(four_layers, caplog):
+    """The cache fill takes minutes on SmolLM2: a log line counts it, and a rerun over cached rows is silent."""
+    model, tokenizer = load_causal_lm(four_layers)
+    model = prepare(model, TrainConfig(lora_layers=1))
+    rows = batch_of(tokenizer, arithmetic_pairs(3))
+    prefix = FrozenPrefix(model, 1, progress="frozen layers")
+    with caplog.at_level("INFO", logger="components.progress"):
+        prefix.attach(rows)
+        (line,) = [r.getMessage() for r in caplog.records]
+        assert line.startswith(f"frozen layers: {len(rows)}/{len(rows)} examples (100%)") and "done" in line
+        caplog.clear()
+        prefix.attach(batch_of(tokenizer, arithmetic_pairs(3)))
+    assert not caplog.records
+
+
 def test_training_with_the_cache_changes_only_the_top_adapters(four_layers, tmp_path):
     model, tokenizer = load_causal_lm(four_layers)
     cfg = TrainConfig(

@@ -364,3 +364,13 @@ def test_a_yaml_syntax_error_in_params_is_one_line_naming_file_line_and_column(
     code, _, err = judgeops(command, monkeypatch, capsys)
     assert code == 1 and "Traceback" not in err
     assert err.strip().splitlines() == [err.strip()] and err.startswith(f"judgeops: error: {message}"), err
+
+
+def test_off_a_terminal_no_dependency_draws_a_bar_and_on_one_the_bars_stay(monkeypatch):
+    from components.cli import quiet_dependencies
+
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
+    quiet_dependencies(tty=True)
+    assert "HF_HUB_DISABLE_PROGRESS_BARS" not in os.environ
+    quiet_dependencies(tty=False)
+    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
