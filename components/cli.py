@@ -517,6 +517,7 @@ def quiet_dependencies(tty: bool) -> None:
     and no deprecation warning about an attribute peft reads inside transformers, which no user can act on."""
     if not tty:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when transformers is first imported
+        os.environ.setdefault("TQDM_DISABLE", "1")  # plain tqdm bars (transformers' GGUF conversion) read it
     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 

@@ -12,7 +12,7 @@ import logging
 import os
 import subprocess
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from components.redaction import redact
@@ -79,6 +79,10 @@ class Tracker:
         if flat:
             self._mlflow.log_metrics(flat, step=step)
 
+    def step_metrics(self, every: int = 50) -> StepMetrics:
+        """A ``log(step, values)`` callable for a loop's per-step metrics, written in batches (``StepMetrics``)."""
+        return StepMetrics(self._mlflow, self.run_id, every)
+
     def tags(self, values: dict) -> None:
         self._mlflow.set_tags({k: _short(v) for k, v in values.items()})
 
@@ -124,6 +128,9 @@ class NullTracker:
 
     def __getattr__(self, name):
         return lambda *args, **kwargs: None
+
+    def step_metrics(self, every: int = 50):
+        return nullcontext(lambda step, values: None)
 
 
 @contextmanager
@@ -204,6 +211,48 @@ def mark_killed(run_id: str) -> bool:
         return False
     client.set_terminated(run_id, "KILLED")
     return True
+
+
+class StepMetrics:
+    """Per-step metrics sent to the tracking store ``every`` steps at a time, each with its own step and time.
+
+    One write per step cost 100-200 ms on the SQLite store of a 2-core machine (a transaction and an fsync
+    for four numbers): two to three minutes of a 1,080-step training run. Batched, the same history costs
+    a write per ``every`` steps. Use it as a context manager: what is pending is written on the way out,
+    a crash included (a run killed outright loses at most ``every`` steps of MLflow history; the trainer's
+    own progress file keeps every step)."""
+
+    MAX_BATCH = 1000  # MLflow's limit on metrics per log_batch call
+
+    def __init__(self, mlflow, run_id: str, every: int = 50):
+        from mlflow.entities import Metric
+
+        self._client, self._metric = mlflow.MlflowClient(), Metric
+        self.run_id, self.every = run_id, every
+        self._pending: list = []
+        self._steps = 0
+
+    def __call__(self, step: int, values: dict) -> None:
+        import time
+
+        now = int(time.time() * 1000)
+        for key, value in _flatten(values, "").items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+                self._pending.append(self._metric(key, float(value), now, step))
+        self._steps += 1
+        if self._steps >= self.every or len(self._pending) >= self.MAX_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        for start in range(0, len(self._pending), self.MAX_BATCH):
+            self._client.log_batch(self.run_id, metrics=self._pending[start : start + self.MAX_BATCH])
+        self._pending, self._steps = [], 0
+
+    def __enter__(self) -> StepMetrics:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.flush()
 
 
 def _flatten(values: dict, prefix: str = "") -> dict:

@@ -95,16 +95,8 @@ def run(params: Params, tracker) -> dict:
     _drop_stale(workdir)
     frozen_layers = cfg.lora_layers if cfg.frozen_cache else None
     evaluate = val_agreement(val_pairs, tokenizer, cfg.template, params.judge, frozen_layers) if val_pairs else None
-    result = train(
-        model,
-        tokenizer,
-        train_pairs,
-        tcfg,
-        workdir,
-        evaluate,
-        log=lambda step, m: tracker.metrics(m, step=step),
-        val_pairs=val_pairs,
-    )
+    with tracker.step_metrics() as step_log:
+        result = train(model, tokenizer, train_pairs, tcfg, workdir, evaluate, log=step_log, val_pairs=val_pairs)
     if not main:
         return {"steps_run": result.steps}
 

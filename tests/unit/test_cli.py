@@ -369,8 +369,9 @@ def test_a_yaml_syntax_error_in_params_is_one_line_naming_file_line_and_column(
 def test_off_a_terminal_no_dependency_draws_a_bar_and_on_one_the_bars_stay(monkeypatch):
     from components.cli import quiet_dependencies
 
-    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
+    for name in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
+        monkeypatch.delenv(name, raising=False)
     quiet_dependencies(tty=True)
-    assert "HF_HUB_DISABLE_PROGRESS_BARS" not in os.environ
+    assert "HF_HUB_DISABLE_PROGRESS_BARS" not in os.environ and "TQDM_DISABLE" not in os.environ
     quiet_dependencies(tty=False)
-    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == os.environ["TQDM_DISABLE"] == "1"
