@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -45,8 +46,24 @@ def gate(
     human: list[str] = typer.Option([], help="NAME=MIN: minimum agreement on a human-labelled set; repeatable"),
     probe: list[str] = typer.Option([], help="NAME=LINE: read a probe's CI against this line; repeatable"),
     allow_flagged: bool = typer.Option(False, "--allow-flagged", help="Do not fail on flagged probes"),
+    against_card: Optional[str] = typer.Option(
+        None,
+        "--against-card",
+        help="Drift check: measure --judge again on this card's test pairs and probes (models:/judge@ALIAS, "
+        "models:/judge/N or N); exit 1 when a figure falls outside the card's 95% CI",
+    ),
+    judge_spec: Optional[str] = typer.Option(
+        None, "--judge", help="With --against-card: the live judge (openai:MODEL@URL, PATH, scripted:NAME, ...)"
+    ),
+    data: Path = typer.Option(
+        Path("data/generated/test.jsonl"), help="With --against-card: the card's test split (its md5 is checked)"
+    ),
+    api_key_env: Optional[str] = typer.Option(None, help="Environment variable holding an openai judge's key"),
 ) -> None:
-    """Check a registered judge's card against thresholds; exit 1 with one line per failed check."""
+    """Check a registered judge's card against thresholds; exit 1 with one line per failed check. With
+    --against-card, measure a live judge again and exit 1 when a figure moved beyond the card's CIs."""
+    if against_card is not None:
+        return drift(against_card, judge_spec, data, api_key_env)
     from components.card.gate import Thresholds, check
     from components.card.store import load
 
@@ -67,6 +84,36 @@ def gate(
     if failed:
         raise typer.Exit(1)
     typer.echo(f"PASS judge v{found.get('version', '?')}: every check passed")
+
+
+def drift(ref: str, judge_spec: str | None, data: Path, api_key_env: str | None) -> None:
+    """``gate --against-card``: one line per figure (MOVED, held or n/a); exit 1 when any moved."""
+    from components.card.drift import check_test_split, remeasure
+    from components.card.store import load
+    from components.config import load_params
+    from components.io import file_md5, read_records
+    from components.judges.spec import judge_from_spec
+    from components.schemas import Pair
+
+    if judge_spec is None:
+        raise ValueError("--against-card needs --judge: the live judge to measure again (e.g. openai:MODEL@URL)")
+    if not data.is_file():
+        raise FileNotFoundError(f"--data {data}: no such file (the card's test split: `dvc repro generate`)")
+    found = load(ref)
+    check_test_split(found, file_md5(data), str(data))
+    params = load_params()
+    judge = judge_from_spec(judge_spec, params, api_key_env)
+    figures = remeasure(
+        found, judge, read_records(data, Pair).records, params.audit, params.report.bootstrap, params.report.seed
+    )
+    for figure in figures:
+        typer.echo(figure.line())
+    moved = [figure.name for figure in figures if figure.moved]
+    who = f"{judge_spec} against judge v{found.get('version', '?')}'s card"
+    if moved:
+        typer.echo(f"FAIL {who}: moved beyond the card's 95% CI: {', '.join(moved)}")
+        raise typer.Exit(1)
+    typer.echo(f"PASS {who}: no figure moved beyond its 95% CI")
 
 
 def promote_by_hand(version: str, why: str) -> dict:

@@ -10,7 +10,7 @@ import math
 import pytest
 from typer.testing import CliRunner
 
-from components.card.build import build_card
+from components.card.build import build_card, probe_entry
 from components.card.gate import Thresholds, check
 from components.card.render import MAX_DESCRIPTION, description, markdown
 from components.cli import app
@@ -189,3 +189,46 @@ def test_audit_fail_on_flagged_exits_1_on_a_biased_judge_and_0_on_an_unbiased_on
     fair = runner.invoke(app, [*args, "--judge", "scripted:oracle", "--out", "b"])
     assert fair.exit_code == 0, fair.output
     assert runner.invoke(app, [*args[:-1], "sometimes", "--judge", "scripted:oracle"]).exit_code != 0
+
+
+def test_the_drift_check_passes_the_same_judge_and_names_what_moved_on_another(registered_judge, tmp_path):
+    """`judgeops gate --against-card`: a live judge measured again on the card's test pairs and probes."""
+    import shutil
+
+    from components.card.store import publish
+    from components.io import file_md5
+
+    shutil.copy(REPO / "params.yaml", "params.yaml")
+    write_jsonl("pairs.jsonl", audit_pairs(36))
+    version = registered_judge()
+    measured = card(version=version)  # as an oracle's card reads: every figure at 1, position consistent
+    measured["quality"]["finetuned"].update(
+        agreement=ci(1.0, 0.95, 1.0), cohen_kappa=ci(1.0, 0.9, 1.0), f1_macro=ci(1.0, 0.9, 1.0)
+    )
+    measured["audit"] = [probe_entry(probe("position", 1.0, 0.95, 1.0, "ok", metric="consistency"), AuditParams())]
+    measured["data"]["splits"]["test"]["md5"] = file_md5("pairs.jsonl")
+    publish(measured, tmp_path / "reports")
+    args = ["gate", "--against-card", version, "--data", "pairs.jsonl"]
+
+    same = runner.invoke(app, [*args, "--judge", "scripted:oracle"])
+    assert same.exit_code == 0, same.output
+    assert "held test agreement: now 1.000, card 1.000 (95% CI 0.950-1.000)" in same.output
+    assert "held probe position (consistency): now 1.000" in same.output and "PASS scripted:oracle" in same.output
+
+    other = runner.invoke(app, [*args, "--judge", "scripted:always_first"])
+    assert other.exit_code == 1, other.output
+    moved = [line for line in other.output.splitlines() if line.startswith("MOVED")]
+    assert [line.split(":")[0] for line in moved] == [
+        "MOVED test agreement",
+        "MOVED kappa",
+        "MOVED macro F1",
+        "MOVED probe position (consistency)",
+    ]
+    assert "FAIL scripted:always_first against judge v1's card" in other.output
+
+    write_jsonl("other.jsonl", audit_pairs(12))
+    elsewhere = runner.invoke(
+        app, ["gate", "--against-card", version, "--data", "other.jsonl", "--judge", "scripted:oracle"]
+    )
+    assert elsewhere.exit_code != 0 and "is not the test split" in str(elsewhere.exception)
+    assert "needs --judge" in str(runner.invoke(app, args).exception)
