@@ -454,6 +454,15 @@ def _register_card_commands() -> None:
 _register_card_commands()
 
 
+def _register_benchmark_commands() -> None:
+    from components.benchmarks.commands import register
+
+    register(app)  # judgeops evaluate
+
+
+_register_benchmark_commands()
+
+
 @app.command()
 def templates() -> None:
     """List the registered judge prompt templates."""

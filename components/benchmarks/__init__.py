@@ -4,6 +4,7 @@
 LLMBar's evaluator ``result.json`` (components/benchmarks/llmbar.py) or JudgeBench's judge-output JSONL
 (components/benchmarks/judgebench.py). Each reports the benchmark's rule under ``published`` and our tie-aware
 rule (parse failures kept apart and counted wrong, ties a verdict of their own) under ``ours``.
+``judgeops evaluate`` (commands.py, figures.py) judges a set afresh with any judge: the same figures for every set.
 """
 
 from __future__ import annotations
