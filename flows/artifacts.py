@@ -1,8 +1,9 @@
 """Prefect artifacts for a flow run, so its page tells the story without opening a file: a link to the
 MLflow parent run (published as soon as the run exists, so a failed run has it too), then the headline
-table, a link to the report on the MLflow UI and the audit flags (with CIs), from the files this run's
-stages wrote. Keys are fixed, so the Prefect UI keeps each one's history across runs. Outside a flow run
-(the flow's function called directly, as tests do) there is nothing to attach them to, and nothing is published."""
+table, a link to the report on the MLflow UI, the judge card with the promotion decision, and the audit
+flags (with CIs), from the files this run's stages wrote. Keys are fixed, so the Prefect UI keeps each one's
+history across runs. Outside a flow run (the flow's function called directly, as tests do) there is nothing
+to attach them to, and nothing is published."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def publish_mlflow_run(run_id: str, tracking_uri: str) -> None:
 
 
 def publish_results(root: Path, stages: list[str], report_url: str) -> list[str]:
-    """The headline and report (when this run ran the report stage) and the audit flags (when it ran
+    """The headline, report and judge card (when this run ran the report stage) and the audit flags (when it ran
     the audit stage): a stage left out may have left files from an older run. The report is linked where a
     browser opens it from the Prefect UI, ``report_url``: the MLflow UI's view of the parent run's artifact
     ``report/report.html`` (the report stage's wrapper logs it there). Returns the keys published."""
@@ -54,6 +55,14 @@ def publish_results(root: Path, stages: list[str], report_url: str) -> list[str]
             description=f"The full report, also in the workspace: {report} and {report.with_suffix('.md')}",
         )
         published += ["headline", "report"]
+        card = root / paths.REPORTS / "judge_card.md"
+        if card.is_file():
+            create_markdown_artifact(
+                key="judge-card",
+                markdown=card.read_text(),
+                description="The registered judge's card: what it is, how good, what fools it, the promotion decision",
+            )
+            published.append("judge-card")
     audit = root / paths.AUDIT / "results.json"
     if "audit" in stages and audit.is_file():
         publish_audit_flags(audit_result_flags(json.loads(audit.read_text())))

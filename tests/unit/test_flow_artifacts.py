@@ -42,6 +42,8 @@ def fake_workspace(root):
         "finetuned.parse_failure_rate": 0.0,
     }
     (root / "reports" / "headline.json").write_text(json.dumps(headline))
+    card = "# Judge card: judge v3\n\n**Promotion:** not promoted -- newly flagged: verbosity\n"
+    (root / "reports" / "judge_card.md").write_text(card)
     (root / "data" / "audit").mkdir(parents=True)
     audit = [
         {"judge": "finetuned", "probe": "format", "metric": "max_flip_rate", "value": 0.54, "low": 0.41, "high": 0.66}
@@ -70,7 +72,8 @@ def test_a_run_publishes_headline_links_and_audit_flags(harness, tmp_path):
         return get_run_context().flow_run.id
 
     found = artifacts_of(pipeline(["report", "audit"]))
-    assert set(found) == {"mlflow-run", "headline", "report", "audit-flags"}
+    assert set(found) == {"mlflow-run", "headline", "report", "judge-card", "audit-flags"}
+    assert "**Promotion:** not promoted -- newly flagged: verbosity" in found["judge-card"].data
     assert found["headline"].type == "markdown" and "0.717 [0.633, 0.808]" in found["headline"].data
     assert found["mlflow-run"].data == "[MLflow parent run 0123abcd](http://127.0.0.1:5000/#/runs/0123abcd)"
     # a link a browser opens from the Prefect UI (a file:// link it will not): the MLflow UI's artifact view
