@@ -607,3 +607,32 @@ def test_the_openai_judge_in_logprob_mode_through_the_server_judges_as_the_local
     ]
     assert len(tens) >= 6
     assert [got for got, _ in tens] == pytest.approx([want for _, want in tens], rel=1e-3)
+
+
+def test_the_openai_sdk_streams_and_completes_against_the_server(server, tiny_model):
+    """What a chat front end does, through OpenAI's own Python client: list the models, complete, and stream
+    with logprobs; the streamed deltas spell the completed answer, every chunk with the completion's fingerprint."""
+    from openai import OpenAI
+
+    client = OpenAI(base_url=server, api_key="unused", max_retries=0)
+    assert [model.id for model in client.models.list()] == [NAME]
+    done = client.chat.completions.create(model=NAME, messages=HELLO, max_tokens=8)
+    assert done.choices[0].message.content == local_greedy(tiny_model, HELLO, 8)
+    stream = client.chat.completions.create(
+        model=NAME,
+        messages=HELLO,
+        max_tokens=8,
+        stream=True,
+        logprobs=True,
+        top_logprobs=2,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+    assert text == done.choices[0].message.content
+    tokens = [
+        t for chunk in chunks if chunk.choices and chunk.choices[0].logprobs for t in chunk.choices[0].logprobs.content
+    ]
+    assert tokens and all(len(token.top_logprobs) == 2 for token in tokens)
+    assert chunks[-1].usage.completion_tokens == done.usage.completion_tokens
+    assert {chunk.system_fingerprint for chunk in chunks} == {done.system_fingerprint}
