@@ -218,6 +218,17 @@ def describe_version(version: str, figures: dict, run_id: str, url: str) -> None
     metrics = figures["metrics"]
     for key, value in version_tags(metrics, figures["tags"], run_id).items():
         client.set_model_version_tag(REGISTERED_MODEL, version, key, _short(value))
+    found = client.get_model_version(REGISTERED_MODEL, version)
+    if found.tags.get(
+        "card"
+    ):  # the report stage made the judge card its description: keep it, say where it was measured
+        from components.card.render import description
+
+        text = found.description or ""
+        if not text.startswith(MEASURED_BY):
+            text = f"{MEASURED_BY} {url} (its report is under report/).\n\n{text}"
+        client.update_model_version(REGISTERED_MODEL, version, description=description(text))
+        return
     client.update_model_version(REGISTERED_MODEL, version, description=version_description(metrics, url))
 
 
@@ -232,6 +243,9 @@ def version_tags(metrics: dict, tags: dict, run_id: str) -> dict:
     found["audit_flagged"] = ", ".join(flagged) or "none"
     found["measured_in_run"] = run_id
     return found
+
+
+MEASURED_BY = "Measured by the pipeline run"
 
 
 def version_description(metrics: dict, url: str) -> str:
@@ -254,7 +268,7 @@ def version_description(metrics: dict, url: str) -> str:
     )
     return (
         f"Fine-tuned judge. On the pipeline's test split, against the teacher: {measured} (95% bootstrap CIs "
-        f"over questions). Measured by the pipeline run {url} (its report is under report/); the version's "
+        f"over questions). {MEASURED_BY} {url} (its report is under report/); the version's "
         "source run is the finetune stage that logged it, nested in that pipeline run."
     )
 

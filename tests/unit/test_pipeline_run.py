@@ -179,6 +179,30 @@ def test_the_registered_version_is_described_with_its_figures_and_measuring_run(
     assert version.tags["audit_flagged"] == "verbosity" and version.tags["measured_in_run"] == "abc123"
 
 
+def test_a_version_with_a_judge_card_keeps_the_card_as_its_description_and_gains_the_run(project):
+    """The report stage publishes the card before the pipeline run closes: its summary must not replace it."""
+    from mlflow import MlflowClient
+
+    from components.pipeline_run import describe_version
+    from components.reporting.run_summary import parent_figures
+    from components.tracking import REGISTERED_MODEL, _mlflow
+
+    _mlflow()
+    client = MlflowClient()
+    client.create_registered_model(REGISTERED_MODEL)
+    client.create_model_version(REGISTERED_MODEL, "file:///nowhere", run_id=None)
+    card = "# Judge card: judge v1\n\n## Known limits\n"
+    client.update_model_version(REGISTERED_MODEL, "1", description=card)
+    client.set_model_version_tag(REGISTERED_MODEL, "1", "card", "card/judge_card.json")
+    for _ in range(2):  # a rerun adds the line once
+        describe_version("1", parent_figures(HEADLINE, AUDIT), "abc123", "http://127.0.0.1:5000/#/runs/abc123")
+    shown = client.get_model_version(REGISTERED_MODEL, "1").description
+    assert (
+        shown
+        == f"Measured by the pipeline run http://127.0.0.1:5000/#/runs/abc123 (its report is under report/).\n\n{card}"
+    )
+
+
 def test_audit_rows_state_the_ci_and_not_run_plainly():
     from components.reporting.run_summary import audit_result_flags
 
