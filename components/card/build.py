@@ -56,13 +56,15 @@ def threshold(probe: str, audit_params) -> tuple[float, bool]:
 def probe_entry(result: dict, audit_params) -> dict:
     """One audit probe's result (``ProbeResult.to_dict()``) as the card states it."""
     line, lower_is_worse = threshold(result["probe"], audit_params)
+    # Flip probes say what a variant changed (before -> after); self_enhancement, the gold verdict against the
+    # judge's (gold -> verdict, in an order).
     examples = [
         {
             "pair_id": ex.get("pair_id", ""),
-            "variant": ex.get("variant", ""),
-            "verdict_before": ex.get("verdict_before"),
-            "verdict_after": ex.get("verdict_after"),
-            "raw_after": _quote(ex.get("raw_after", "")),
+            "variant": ex.get("variant", ex.get("order", "")),
+            "verdict_before": ex.get("verdict_before", ex.get("gold")),
+            "verdict_after": ex.get("verdict_after", ex.get("verdict")),
+            "raw_after": _quote(ex.get("raw_after", ex.get("raw", ""))),
         }
         for ex in (result.get("flipped") or [])[:EXAMPLES]
     ]

@@ -232,3 +232,20 @@ def test_the_drift_check_passes_the_same_judge_and_names_what_moved_on_another(r
     )
     assert elsewhere.exit_code != 0 and "is not the test split" in str(elsewhere.exception)
     assert "needs --judge" in str(runner.invoke(app, args).exception)
+
+
+def test_self_enhancement_examples_read_as_gold_against_the_judges_verdict():
+    from components.card.build import probe_entry
+
+    found = probe("self_enhancement", 0.2, 0.1, 0.3, "flagged", True, metric="error_asymmetry")
+    found["flipped"] = [
+        {"pair_id": "p1", "order": "swapped", "own_side": 1, "gold": 2, "verdict": 1, "raw": "[1] 9\n[2] 3"}
+    ]
+    (example,) = probe_entry(found, AuditParams())["examples"]
+    assert example == {
+        "pair_id": "p1",
+        "variant": "swapped",
+        "verdict_before": 2,
+        "verdict_after": 1,
+        "raw_after": "[1] 9 [2] 3",
+    }
