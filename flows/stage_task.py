@@ -27,6 +27,22 @@ ROOT = Path(__file__).resolve().parents[1]
 ERROR_PREFIX = "judgeops: error:"
 KILL_GRACE_S = 10
 WATCHDOG = Path(__file__).resolve().with_name("watchdog.py")
+# What `dvc repro` prints after every stage about committing dvc.lock: once per stage, seven times a flow run,
+# and never the flow's business (the workspace's dvc.lock is the user's to commit).
+DVC_HINTS = frozenset(
+    {
+        "To track the changes with git, run:",
+        "git add dvc.lock",
+        "To enable auto staging, run:",
+        "dvc config core.autostage true",
+        "Use `dvc push` to send your updates to remote storage.",
+    }
+)
+
+
+def logged(line: str) -> bool:
+    """Whether a line of a stage's output goes to the flow's log: not blank, not one of DVC's git hints."""
+    return bool(line.strip()) and line.strip() not in DVC_HINTS
 
 
 class StageError(RuntimeError):
@@ -100,7 +116,8 @@ def run_command(command: list[str], stage: str, env: dict, timeout_s: float) -> 
     def pump() -> None:
         for line in process.stdout:
             tail.append(redact(line.rstrip()))  # a URL's credentials never reach the flow's log
-            logger.info(tail[-1])
+            if logged(tail[-1]):
+                logger.info(tail[-1])
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()

@@ -17,7 +17,7 @@ from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.artifacts import publish_mlflow_run, publish_results
-from flows.stage_task import RETRIES, StageError, TransientStageError, retry_transient, run_command
+from flows.stage_task import RETRIES, StageError, TransientStageError, logged, retry_transient, run_command
 
 pytestmark = pytest.mark.slow
 
@@ -134,3 +134,16 @@ def test_only_a_transient_failure_is_retryable():
 def test_outside_a_flow_run_nothing_is_published(tmp_path):
     fake_workspace(tmp_path)
     assert publish_results(tmp_path, ["report", "audit"], "http://127.0.0.1:5000/#/runs") == []
+
+
+def test_a_stage_log_keeps_the_stage_and_drops_dvcs_git_hints_and_blank_lines():
+    output = ["Running stage 'judge':", "", "To track the changes with git, run:", "\tgit add dvc.lock", "  "]
+    output += [
+        "To enable auto staging, run:",
+        "\tdvc config core.autostage true",
+        "INFO judgeops: judge finished in 65.0 s",
+    ]
+    assert [line for line in output if logged(line)] == [
+        "Running stage 'judge':",
+        "INFO judgeops: judge finished in 65.0 s",
+    ]
