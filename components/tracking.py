@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import time
 import warnings
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -71,11 +72,7 @@ class Tracker:
         self._mlflow.log_params(flat)
 
     def metrics(self, values: dict, step: int | None = None, prefix: str = "") -> None:
-        flat = {
-            k: float(v)
-            for k, v in _flatten(values, prefix).items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
-        }
+        flat = _measurements(values, prefix)
         if flat:
             self._mlflow.log_metrics(flat, step=step)
 
@@ -233,12 +230,8 @@ class StepMetrics:
         self._steps = 0
 
     def __call__(self, step: int, values: dict) -> None:
-        import time
-
         now = int(time.time() * 1000)
-        for key, value in _flatten(values, "").items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-                self._pending.append(self._metric(key, float(value), now, step))
+        self._pending += [self._metric(key, value, now, step) for key, value in _measurements(values).items()]
         self._steps += 1
         if self._steps >= self.every or len(self._pending) >= self.MAX_BATCH:
             self.flush()
@@ -253,6 +246,15 @@ class StepMetrics:
 
     def __exit__(self, *exc) -> None:
         self.flush()
+
+
+def _measurements(values: dict, prefix: str = "") -> dict[str, float]:
+    """The flattened values that are measurements: numbers, not flags (bools) and not NaN."""
+    return {
+        k: float(v)
+        for k, v in _flatten(values, prefix).items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+    }
 
 
 def _flatten(values: dict, prefix: str = "") -> dict:
