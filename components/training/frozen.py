@@ -101,16 +101,14 @@ class FrozenPrefix:
         else:
             missing.sort(key=lambda row: len(row["input_ids"]))
             chunks = [missing[start : start + self.batch_size] for start in range(0, len(missing), self.batch_size)]
-        shown = self.progress if missing else None
-        for chunk in track(chunks, shown, total=len(missing), unit="examples", count=len):
-            if self.packed:
-                self._compute_one_packed(chunk)
-            else:
-                self._compute([tuple(row["input_ids"]) for row in chunk])
+        compute = self._compute_one_packed if self.packed else self._compute
+        for chunk in track(chunks, self.progress if missing else None, total=len(missing), unit="examples", count=len):
+            compute(chunk)
         for row in rows:
             row["hidden"] = self._cache[tuple(row["input_ids"])]
 
-    def _compute(self, sequences: list[tuple[int, ...]]) -> None:
+    def _compute(self, rows: list[dict]) -> None:
+        sequences = [tuple(row["input_ids"]) for row in rows]
         width = max(len(s) for s in sequences)
         ids = torch.zeros((len(sequences), width), dtype=torch.long)
         mask = torch.zeros((len(sequences), width), dtype=torch.long)
