@@ -161,19 +161,23 @@ def limits(card: dict) -> list[str]:
     auc = ci_dict(quality.get("auc", {}).get("finetuned"))
     if not math.isnan(auc["value"]):
         span = f"correct-vs-wrong AUC {auc['value']:.2f} (95% CI {_f(auc['low'])}-{_f(auc['high'])})"
-        if auc["high"] < 0.5:
-            found.append(f"ranks wrong answers above correct ones: {span}")
-        elif math.isnan(auc["low"]) or auc["low"] <= 0.5:
-            found.append(f"cannot tell right from wrong answers: {span} includes 0.5")
+        found += _against_line(
+            auc,
+            0.5,
+            f"ranks wrong answers above correct ones: {span}",
+            f"cannot tell right from wrong answers: {span} includes 0.5",
+        )
     else:
         found.append("its correct-vs-wrong AUC was not measured (no correct and wrong answers in the test split)")
     gain = ci_dict(quality.get("gain"))
     if not math.isnan(gain["value"]):
         span = f"agreement gain {gain['value']:+.3f} (95% CI {gain['low']:+.3f} to {gain['high']:+.3f})"
-        if gain["high"] < 0:
-            found.append(f"agrees with the teacher less than its base model does: {span}")
-        elif math.isnan(gain["low"]) or gain["low"] <= 0:
-            found.append(f"not shown to agree with the teacher better than its base model: {span} includes 0")
+        found += _against_line(
+            gain,
+            0.0,
+            f"agrees with the teacher less than its base model does: {span}",
+            f"not shown to agree with the teacher better than its base model: {span} includes 0",
+        )
     kappa = ci_dict(tuned.get("cohen_kappa"))
     if not math.isnan(kappa["value"]) and kappa["value"] < LOW_KAPPA:
         found.append(f"agreement with the teacher is barely above chance: kappa {kappa['value']:.2f} < {LOW_KAPPA}")
@@ -211,6 +215,16 @@ def limits(card: dict) -> list[str]:
     if card.get("what", {}).get("kind") == "pointwise":
         found.append("position consistency says little about a pointwise judge (see what it is)")
     return found
+
+
+def _against_line(interval: dict, line: float, below: str, reaching: str) -> list[str]:
+    """``below`` when the 95% CI lies wholly below ``line``, ``reaching`` when it reaches it (or has no low end),
+    nothing when it lies wholly above: a figure that should clear a line (chance, no gain)."""
+    if interval["high"] < line:
+        return [below]
+    if math.isnan(interval["low"]) or interval["low"] <= line:
+        return [reaching]
+    return []
 
 
 def families(pairs) -> dict[str, int]:

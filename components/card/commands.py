@@ -103,9 +103,7 @@ def drift(ref: str, judge_spec: str | None, data: Path, api_key_env: str | None)
     check_test_split(found, file_md5(data), str(data))
     params = load_params()
     judge = judge_from_spec(judge_spec, params, api_key_env)
-    figures = remeasure(
-        found, judge, read_records(data, Pair).records, params.audit, params.report.bootstrap, params.report.seed
-    )
+    figures = remeasure(found, judge, read_records(data, Pair).records, params.audit)
     for figure in figures:
         typer.echo(figure.line())
     moved = [figure.name for figure in figures if figure.moved]

@@ -2,11 +2,12 @@
 and say which figures moved beyond the card's 95% CIs -- the check a team runs when a provider changes
 the model behind a name, or a judge is re-served from another build.
 
-The judge is judged on the same pairs (the file's md5 must be the card's test split's), in both orders,
-and audited with the probes the card ran. A figure has moved when its new point value lies outside the
-card's interval: the card's CI already holds the noise of the original measurement, so the new value is
-read against it rather than against a second CI. Figures the card could not state (a skipped probe, an
-interval it has no bounds for) are said to be not comparable, never passed silently.
+The judge is judged on the same pairs (the file's md5 must be the card's test split's), in their original
+order as the card's agreement was, and audited with the probes the card ran. A figure has moved when its
+new point value lies outside the card's interval: the card's CI already holds the noise of the original
+measurement, so the new value is read against it rather than against a second CI. Figures the card could
+not state (a skipped probe, an interval it has no bounds for) are said to be not comparable, never passed
+silently.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from components.judges.base import Judge, both_orders
+from components.card.render import number
+from components.judges.base import Judge, JudgeItem
 from components.schemas import Pair
 
 QUALITY = (("agreement", "test agreement"), ("cohen_kappa", "kappa"), ("f1_macro", "macro F1"))
@@ -43,8 +45,9 @@ class Figure:
 
     def line(self) -> str:
         """``MOVED test agreement: now 0.500, card 0.858 (95% CI 0.775-0.925)``."""
-        card = f"card {_f(self.card.get('value'))} (95% CI {_f(self.card.get('low'))}-{_f(self.card.get('high'))})"
-        return f"{self.status} {self.name}: now {_f(self.now)}, {card}"
+        value, low, high = (number(self.card.get(key)) for key in ("value", "low", "high"))
+        card = f"card {value} (95% CI {low}-{high})"
+        return f"{self.status} {self.name}: now {number(self.now)}, {card}"
 
 
 def check_test_split(card: dict, digest: str, data: str) -> None:
@@ -58,13 +61,15 @@ def check_test_split(card: dict, digest: str, data: str) -> None:
         )
 
 
-def remeasure(card: dict, judge: Judge, pairs: Sequence[Pair], audit_params, resamples: int, seed: int) -> list[Figure]:
+def remeasure(card: dict, judge: Judge, pairs: Sequence[Pair], audit_params) -> list[Figure]:
     """The card's quality figures and probes, measured again on ``judge``, beside the card's intervals."""
     from components.audit.suite import audit_judge
-    from components.evaluation import evaluate
+    from components.metrics import pairwise_metrics
 
-    evaluation = evaluate(list(pairs), judge.judge(both_orders(pairs)), resamples, seed)
-    metrics = evaluation["metrics"]
+    labelled = [pair for pair in pairs if pair.verdict is not None]
+    # The card's quality figures are read on the original order (its consistency is not compared): one order.
+    judged = judge.judge([JudgeItem(pair) for pair in labelled])
+    metrics = pairwise_metrics([pair.verdict for pair in labelled], [j.verdict for j in judged])
     stated = card.get("quality", {}).get("finetuned", {})
     now = {"agreement": metrics["accuracy"], "cohen_kappa": metrics["cohen_kappa"], "f1_macro": metrics["f1_macro"]}
     figures = [Figure(label, stated.get(key, {}), float(now[key])) for key, label in QUALITY]
@@ -78,7 +83,3 @@ def remeasure(card: dict, judge: Judge, pairs: Sequence[Pair], audit_params, res
             value = math.nan if found.skipped else float(found.value)
             figures.append(Figure(f"probe {p['probe']} ({p['metric']})", p, value))
     return figures
-
-
-def _f(value) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{float(value):.3f}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from components.audit.base import FLAGGED
 from components.audit.stats import evidence
+from components.card.render import number
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def check(card: dict, limits: Thresholds) -> list[str]:
     if limits.max_parse_failures is not None:
         rate = tuned.get("parse_failure_rate", math.nan)
         if math.isnan(rate) or rate > limits.max_parse_failures:
-            failed.append(f"{who}: parse failures {_show(rate)} > {limits.max_parse_failures:g}")
+            failed.append(f"{who}: parse failures {number(rate)} > {limits.max_parse_failures:g}")
     human = quality.get("human", {})
     for name, minimum in limits.human.items():
         found = human.get(name, {}).get("finetuned")
@@ -63,8 +64,8 @@ def check(card: dict, limits: Thresholds) -> list[str]:
             if status == FLAGGED:
                 side = "below" if p["lower_is_worse"] else "above"
                 failed.append(
-                    f"{who}: probe {name} flagged: {p['metric']} {_show(p['value'])} "
-                    f"(95% CI {_show(p['low'])}-{_show(p['high'])}) wholly {side} {line:g}"
+                    f"{who}: probe {name} flagged: {p['metric']} {number(p['value'])} "
+                    f"(95% CI {number(p['low'])}-{number(p['high'])}) wholly {side} {line:g}"
                 )
     return failed
 
@@ -73,8 +74,4 @@ def _at_least(failed: list[str], who: str, what: str, value: float, minimum: flo
     if minimum is None:
         return
     if value is None or math.isnan(value) or value < minimum:
-        failed.append(f"{who}: {what} {_show(value)} < {minimum:g}")
-
-
-def _show(value) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:.3f}"
+        failed.append(f"{who}: {what} {number(value)} < {minimum:g}")

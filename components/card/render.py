@@ -42,7 +42,7 @@ def markdown(card: dict) -> str:
         if q:
             lines.append(
                 f"| {name} | {_ci(q['agreement'])} | {_ci(q['cohen_kappa'])} | {_ci(q['f1_macro'])} | "
-                f"{_pct(q['parse_failure_rate'])} | {_num(q['consistency'])} |"
+                f"{_pct(q['parse_failure_rate'])} | {number(q['consistency'])} |"
             )
     gain = quality.get("gain")
     if gain:
@@ -52,13 +52,14 @@ def markdown(card: dict) -> str:
         parts = [f"{name} {_ci(value)}" for name, value in auc.items()]
         teacher = quality.get("teacher_auc")
         if teacher:
-            parts.append(f"teacher {_num(teacher.get('value', math.nan))}")
+            parts.append(f"teacher {number(teacher.get('value', math.nan))}")
         lines += ["", "Correct-vs-wrong AUC (0.5: chance): " + "; ".join(parts) + "."]
     rows = quality.get("by_source", {}).get("finetuned", [])
     if rows:
         lines += ["", "| answers | n | teacher | judge | MAE |", "|---|---|---|---|---|"]
         lines += [
-            f"| {r['kind']} | {r['n']} | {_num(r['teacher'])} | {_num(r['judge'])} | {_num(r['mae'])} |" for r in rows
+            f"| {r['kind']} | {r['n']} | {number(r['teacher'])} | {number(r['judge'])} | {number(r['mae'])} |"
+            for r in rows
         ]
     human = quality.get("human", {})
     lines += [""]
@@ -78,7 +79,7 @@ def markdown(card: dict) -> str:
         status = f"skipped: {p['skipped']}" if p["skipped"] else status
         side = "<" if p["lower_is_worse"] else ">"
         lines.append(
-            f"| {p['probe']} | {p['metric']} | {_ci(p)} | {side} {_num(p['threshold'])} | {p['n']} | {status} |"
+            f"| {p['probe']} | {p['metric']} | {_ci(p)} | {side} {number(p['threshold'])} | {p['n']} | {status} |"
         )
     for p in card.get("audit", []):
         for ex in p.get("examples", []):
@@ -98,7 +99,8 @@ def description(text: str) -> str:
     return cut[: cut.rfind("\n")] + note
 
 
-def _num(value) -> str:
+def number(value) -> str:
+    """A figure as the card and the gates print it: three decimals, "n/a" for a missing one (None or NaN)."""
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
 
 
