@@ -219,9 +219,8 @@ def describe_version(version: str, figures: dict, run_id: str, url: str) -> None
     for key, value in version_tags(metrics, figures["tags"], run_id).items():
         client.set_model_version_tag(REGISTERED_MODEL, version, key, _short(value))
     found = client.get_model_version(REGISTERED_MODEL, version)
-    if found.tags.get(
-        "card"
-    ):  # the report stage made the judge card its description: keep it, say where it was measured
+    # The report stage made the judge card its description (and tagged it "card"): keep it, say where it was measured.
+    if found.tags.get("card"):
         from components.card.render import description
 
         text = found.description or ""
