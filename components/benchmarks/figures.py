@@ -9,45 +9,39 @@ subset (a pair's ``category``: LLMBar subset, JudgeBench source, EvalBiasBench b
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 
 from components.schemas import Judgment, Pair, mirror
-
-RATES = ("agreement", "both_orders", "positional_agreement", "parse_failure_rate")
 
 
 def set_figures(pairs: Sequence[Pair], judgments: Sequence[Judgment], resamples: int, seed: int) -> dict:
     """Flat figures: ``agreement``, ``agreement_low``, ``agreement_high``, ... ``cohen_kappa``, ``f1_macro``,
     ``pairs``, ``unlabelled`` (pairs with no gold verdict, left out), and ``subset.NAME.agreement``,
-    ``subset.NAME.both_orders``, ``subset.NAME.pairs`` for each subset."""
-    from components.evaluation import kappa_ci
-    from components.metrics import pairwise_cis, with_ci
+    ``subset.NAME.both_orders``, ``subset.NAME.pairs`` for each subset. Agreement, kappa, macro F1 and
+    both-orders are the report's own (``evaluation.evaluate``); positional agreement and parse failures are
+    added here, with CIs the same way."""
+    from components.evaluation import evaluate
+    from components.metrics import with_ci
 
     labelled = [p for p in pairs if p.verdict is not None]
-    first = {j.pair_id: j for j in judgments if j.order == "original"}
-    second = {j.pair_id: j for j in judgments if j.order == "swapped"}
-    missing = [p.id for p in labelled if p.id not in first or p.id not in second]
-    if missing:
-        raise ValueError(f"{len(missing)} pairs lack a judgment in one order or both, e.g. {missing[:5]}")
     figures: dict = {"pairs": len(labelled), "unlabelled": len(pairs) - len(labelled)}
     if not labelled:
         return figures
-    gold = [p.verdict for p in labelled]
-    pred = [first[p.id].verdict for p in labelled]
+    evaluation = evaluate(list(pairs), list(judgments), resamples, seed)  # raises when an order is missing
+    swapped = {j.pair_id: j for j in judgments if j.order == "swapped"}
+    rows = [_row(original, swapped[original.pair_id]) for original in evaluation["judgments"]]
     groups = [p.question_id for p in labelled]
-    rows = [_row(p, first[p.id], second[p.id]) for p in labelled]
-    cis = pairwise_cis(gold, pred, groups=groups, n_resamples=resamples, seed=seed)
+    cis = evaluation["cis"]
     intervals = {
         "agreement": cis["accuracy"],
         "f1_macro": cis["f1_macro"],
-        "cohen_kappa": kappa_ci(gold, pred, groups, resamples, seed),
+        "cohen_kappa": cis["cohen_kappa"],
+        "both_orders": cis["both_orders"],
         **{
             rate: with_ci(
                 rows, lambda sample, r=rate: _mean(row[r] for row in sample), groups, n_resamples=resamples, seed=seed
             )
-            for rate in RATES
-            if rate != "agreement"
+            for rate in ("positional_agreement", "parse_failure_rate")
         },
     }
     for name, interval in intervals.items():
@@ -56,27 +50,19 @@ def set_figures(pairs: Sequence[Pair], judgments: Sequence[Judgment], resamples:
             interval["low"],
             interval["high"],
         )
-    by_subset = defaultdict(list)
-    for pair, row in zip(labelled, rows, strict=True):
-        by_subset[pair.category or "(none)"].append(row)
-    for subset, found in sorted(by_subset.items()):
-        figures[f"subset.{subset}.pairs"] = len(found)
-        figures[f"subset.{subset}.agreement"] = _mean(row["agreement"] for row in found)
-        figures[f"subset.{subset}.both_orders"] = _mean(row["both_orders"] for row in found)
+    for category, (agreement, n) in evaluation["per_category"].items():
+        subset = f"subset.{category or '(none)'}"
+        figures[f"{subset}.pairs"] = n
+        figures[f"{subset}.agreement"] = agreement
+        figures[f"{subset}.both_orders"] = evaluation["per_category_both"][category][0]
     return figures
 
 
-def _row(pair: Pair, original: Judgment, swapped: Judgment) -> dict:
-    """One pair's facts as 0/1: right in the original order, right in both, the verdict mirrored on the swap
-    (two failures do not mirror), and a parse failure in either order."""
-    right = original.verdict == pair.verdict
+def _row(original: Judgment, swapped: Judgment) -> dict:
+    """One pair's facts as 0/1: the verdict mirrored on the swap (two failures do not mirror), and a parse
+    failure in either order."""
     mirrored = original.verdict is not None and swapped.verdict == mirror(original.verdict)
-    return {
-        "agreement": float(right),
-        "both_orders": float(right and swapped.verdict == mirror(pair.verdict)),
-        "positional_agreement": float(mirrored),
-        "parse_failure_rate": float(original.failed or swapped.failed),
-    }
+    return {"positional_agreement": float(mirrored), "parse_failure_rate": float(original.failed or swapped.failed)}
 
 
 def _mean(values) -> float:
