@@ -85,32 +85,17 @@ def probe_entry(result: dict, audit_params) -> dict:
     }
 
 
-def quality_entry(evaluation: dict, kappa: dict | None = None) -> dict:
-    """A judge's test figures (``evaluation.evaluate``'s output): agreement, kappa and macro F1 with CIs,
-    parse-failure rate and raw position consistency."""
+def quality_entry(evaluation: dict) -> dict:
+    """A judge's test figures (``evaluation.evaluate``'s output): agreement, kappa and macro F1 with the CIs
+    evaluate computed, parse-failure rate and raw position consistency."""
     m, cis = evaluation["metrics"], evaluation["cis"]
     return {
         "agreement": ci_dict(cis.get("accuracy")),
-        "cohen_kappa": ci_dict(kappa or {"value": m.get("cohen_kappa", math.nan)}),
+        "cohen_kappa": ci_dict(cis.get("cohen_kappa") or {"value": m.get("cohen_kappa", math.nan)}),
         "f1_macro": ci_dict(cis.get("f1_macro")),
         "parse_failure_rate": float(m.get("parse_failure_rate", math.nan)),
         "consistency": float(evaluation.get("consistency", {}).get("consistency", math.nan)),
     }
-
-
-def kappa_ci(test, evaluation: dict, resamples: int, seed: int) -> dict:
-    """Cohen's kappa against the gold verdicts with a question-level bootstrap interval."""
-    from components.metrics import pairwise_metrics, with_ci
-
-    items = [(p.verdict, j.verdict) for p, j in zip(test, evaluation["judgments"], strict=True)]
-    if not items:
-        return ci_dict(None)
-
-    def kappa(sample):
-        gold, pred = zip(*sample, strict=True)
-        return pairwise_metrics(list(gold), list(pred))["cohen_kappa"]
-
-    return with_ci(items, kappa, [p.question_id for p in test], n_resamples=resamples, seed=seed)
 
 
 def build_card(

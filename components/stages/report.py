@@ -153,12 +153,11 @@ def run(params: Params, tracker) -> dict:
 def judge_card(params, test, evaluations, answers, gain, human, audit, recorded, decision, figures) -> dict:
     """The judge card of the version models/judge records (components/card/build.py)."""
     from components.answer_quality import answer_scores, correct_vs_wrong_auc
-    from components.card.build import build_card, families, kappa_ci, quality_entry
+    from components.card.build import build_card, families, quality_entry
     from components.judges.templates import get_template
     from components.models import describe, weights_fingerprint
     from components.tracking import git_rev
 
-    cfg = params.report
     template = recorded.get("template", params.finetune.template)
     base = describe(paths.BASE_MODEL) if (paths.BASE_MODEL / "judgeops_model.json").exists() else {}
     what = {
@@ -182,7 +181,7 @@ def judge_card(params, test, evaluations, answers, gain, human, audit, recorded,
         "git_rev": git_rev(),
     }
     teacher_answers = [replace(a, judge=a.teacher) for a in answer_scores(test, [])]
-    quality = {name: quality_entry(ev, kappa_ci(test, ev, cfg.bootstrap, cfg.seed)) for name, ev in evaluations.items()}
+    quality = {name: quality_entry(ev) for name, ev in evaluations.items()}
     quality.update(
         gain=gain,
         auc={name: found["auc"] for name, found in answers.items()},
