@@ -167,13 +167,23 @@ def train(
     if runtime.is_main:
         _forget_after(workdir / "progress.jsonl", start)
     progress = Appender(workdir / "progress.jsonl") if runtime.is_main else None
+    model.train()
+    prefix = frozen_prefix(runtime.unwrap(model), cfg)
     eval_set = (
-        EvalSet(val_pairs, tokenizer, cfg.template, cfg.output_format, cfg.max_tokens, cfg.batch_size)
+        EvalSet(
+            val_pairs,
+            tokenizer,
+            cfg.template,
+            cfg.output_format,
+            cfg.max_tokens,
+            cfg.batch_size,
+            score_line=cfg.target == "score_line",
+            prefix=prefix,
+            packed=cfg.pack_questions,
+        )
         if val_pairs
         else None
     )
-    model.train()
-    prefix = frozen_prefix(runtime.unwrap(model), cfg)
     # one process under bf16 autocast: the top layers' frozen matrices are cast once, not every step
     bf16_weights = None
     if prefix and runtime.bf16 and isinstance(runtime, Local):

@@ -193,3 +193,28 @@ def test_the_val_pass_on_the_top_layers_reads_what_the_whole_model_reads(four_la
     assert val_agreement(pairs, tokenizer, "pointwise", judge, frozen_layers=2)(model) == pytest.approx(
         val_agreement(pairs, tokenizer, "pointwise", judge)(model), nan_ok=True
     )
+
+
+def test_the_val_loss_on_the_top_layers_packed_is_the_whole_models_loss_on_the_trained_target(four_layers):
+    """components/training/evaluation.py: with the frozen-prefix cache the val loss runs a step's forward (the
+    top layers on cached, packed rows) and gives the whole model's padded loss; it is the loss of what the
+    steps train (a pairwise judge's score line alone under ``target: score_line``, not a reason never trained)."""
+    from components.training.evaluation import EvalSet
+    from components.training.runtime import Local
+
+    model, tokenizer = adapted(four_layers, layers=2)
+    pairs = [p.model_copy(update={"question_id": f"q{i // 3}"}) for i, p in enumerate(arithmetic_pairs(9))]
+    runtime = Local(False)
+
+    def val_loss(**options) -> float:
+        return EvalSet(pairs, tokenizer, "pointwise", "pointwise", 1024, 4, **options).loss(model, runtime)
+
+    whole = val_loss(score_line=True)
+    prefix = FrozenPrefix(model, 2, packed=True)
+    packed = EvalSet(pairs, tokenizer, "pointwise", "pointwise", 1024, 4, score_line=True, prefix=prefix, packed=True)
+    assert packed.loss(model, runtime) == pytest.approx(whole, rel=1e-5)
+    assert len(packed.batches()) < len(pairs), "a packed row holds several questions"
+    assert "hidden" in packed.batches()[0], "the top layers run on the bottom layers' cached outputs"
+    assert val_loss(score_line=True, prefix=FrozenPrefix(model, 2)) == pytest.approx(whole, rel=1e-5)
+    pairwise = [EvalSet(pairs, tokenizer, "judgelm", "judgelm", 1024, 4, score_line=s) for s in (True, False)]
+    assert pairwise[0].rows[0]["input_ids"] != pairwise[1].rows[0]["input_ids"], "the reason is not the target"
