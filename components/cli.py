@@ -129,6 +129,10 @@ def audit(
         help="Comma-separated answer-source prefixes written by the judge's own model family, for the "
         "self_enhancement probe (default: audit.self_sources; unset, only our own judges' family is known)",
     ),
+    evalbiasbench: Optional[Path] = typer.Option(
+        None,
+        help="Pairs from `judgeops import evalbiasbench`: adds the evalbiasbench probe on them (audit.evalbiasbench)",
+    ),
     fail_on: str = typer.Option(
         "never",
         "--fail-on",
@@ -138,7 +142,7 @@ def audit(
     """Bias probes: on every pipeline judge (the stage), or on any judge and dataset you name."""
     if fail_on not in ("never", "flagged"):
         raise ValueError(f"--fail-on {fail_on!r}: expected never or flagged")
-    if judge_spec is None and data is None and probes is None and self_sources is None:
+    if judge_spec is None and data is None and probes is None and self_sources is None and evalbiasbench is None:
         _stage("audit")
         if fail_on == "flagged":
             from components import paths
@@ -155,7 +159,7 @@ def audit(
     from components.tracking import stage_run
 
     params = load_params()
-    cfg = _audit_params(params.audit, probes, self_sources)
+    cfg = _audit_params(params.audit, probes, self_sources, evalbiasbench)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a folder for results.json, summary.md and judgments.jsonl")
     if not data.is_file():
@@ -188,23 +192,30 @@ def _fail_on_flagged(results: list[dict]) -> None:
         raise typer.Exit(1)
 
 
-def _audit_params(cfg, probes: str | None, self_sources: str | None = None):
-    """params.yaml's audit section, with ``--probes`` (names checked here, before any work) and
-    ``--self-sources`` if given."""
+def _audit_params(cfg, probes: str | None, self_sources: str | None = None, evalbiasbench: Path | None = None):
+    """params.yaml's audit section, with ``--probes`` (names checked here, before any work),
+    ``--self-sources`` and ``--evalbiasbench`` (which also adds its probe) if given."""
+    if evalbiasbench is not None:
+        if not evalbiasbench.is_file():
+            raise FileNotFoundError(f"--evalbiasbench {evalbiasbench}: no such file")
+        cfg = cfg.model_copy(update={"evalbiasbench": str(evalbiasbench)})
     if self_sources is not None:
         named = [source.strip() for source in self_sources.split(",") if source.strip()]
         if not named:
             raise ValueError("--self-sources names no source prefix (e.g. --self-sources model:)")
         cfg = cfg.model_copy(update={"self_sources": named})
-    if probes is None:
-        return cfg
-    from components.vocabulary import PROBES
+    if probes is not None:
+        from components.vocabulary import PROBES
 
-    names = [name.strip() for name in probes.split(",") if name.strip()]
-    unknown = [name for name in names if name not in PROBES]
-    if unknown or not names:
-        raise ValueError(f"unknown probe {', '.join(map(repr, unknown)) or '(none given)'}; known: {', '.join(PROBES)}")
-    return cfg.model_copy(update={"probes": names})
+        names = [name.strip() for name in probes.split(",") if name.strip()]
+        unknown = [name for name in names if name not in PROBES]
+        if unknown or not names:
+            known = ", ".join(PROBES)
+            raise ValueError(f"unknown probe {', '.join(map(repr, unknown)) or '(none given)'}; known: {known}")
+        cfg = cfg.model_copy(update={"probes": names})
+    if evalbiasbench is not None and "evalbiasbench" not in cfg.probes:  # naming the file asks for its probe
+        cfg = cfg.model_copy(update={"probes": [*cfg.probes, "evalbiasbench"]})
+    return cfg
 
 
 def finetune() -> None:

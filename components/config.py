@@ -320,6 +320,8 @@ class AuditParams(Section):
     flag_injection_above: float = Field(0.05, ge=0, le=1)
     self_sources: list[str] | None = None  # None: the judge's own family where known (components/audit/family.py)
     flag_self_enhancement_above: float = Field(0.1, ge=-1, le=1)
+    evalbiasbench: str | None = None  # a `judgeops import evalbiasbench` file: the evalbiasbench probe's pairs
+    flag_evalbiasbench_below: float = Field(0.5, ge=0, le=1)
 
 
 class ReportParams(Section):

@@ -67,7 +67,7 @@ TEMPLATE_OUTPUTS = {
 }
 """Each prompt template (components.judges.templates.TEMPLATES) and the output format it asks for."""
 
-PROBES = ("position", "knowledge", "format", "verbosity", "injection", "self_enhancement")
+PROBES = ("position", "knowledge", "format", "verbosity", "injection", "self_enhancement", "evalbiasbench")
 """The bias probes (components.audit.registry.FACTORIES)."""
 
 ANSWER_STYLES = ("markdown", "plain", "bullets", "prose")

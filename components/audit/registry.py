@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from components.audit.base import Probe
+from components.audit.evalbiasbench import EvalBiasBenchProbe
 from components.audit.format import FormatProbe
 from components.audit.injection import InjectionProbe
 from components.audit.knowledge import KnowledgeProbe
@@ -27,6 +28,7 @@ FACTORIES: dict[str, Callable[[AuditParams], Probe]] = {
         own_sources=None if cfg.self_sources is None else tuple(cfg.self_sources),
         flag_above=cfg.flag_self_enhancement_above,
     ),
+    "evalbiasbench": lambda cfg: EvalBiasBenchProbe(path=cfg.evalbiasbench, flag_below=cfg.flag_evalbiasbench_below),
 }
 PROBES = tuple(FACTORIES)
 

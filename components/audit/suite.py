@@ -33,7 +33,7 @@ def audit_judge(judge: Judge, pairs: Sequence[Pair], cfg: AuditParams, cache: Pa
         for probe in probes:
             started = time.perf_counter()
             results.append(run_probe(probe, judge, pairs, bootstrap, judge_items))
-            results[-1].sample = sample
+            results[-1].sample = results[-1].sample or sample  # a probe with its own set names it
             results[-1].seconds = round(time.perf_counter() - started, 1)
             progress.set_postfix(f"{probe.name}: {_outcome(results[-1])}")
             progress.update()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from components import paths
 from components.config import Params
-from components.io import read_jsonl, write_json, write_text
+from components.io import file_md5, read_jsonl, write_json, write_text
 from components.judges.factory import PIPELINE_JUDGE_PARAMS, cache_file, make_judge
 from components.schemas import Pair
 from components.stages.contract import Out, Stage
@@ -36,6 +36,9 @@ def run(params: Params, tracker) -> dict:
     from components.audit.suite import audit_judge, render_markdown, summary_metrics  # scipy: only when it runs
 
     pairs = read_jsonl(paths.split_file("test"), Pair)
+    named = params.audit.evalbiasbench
+    if named and "evalbiasbench" in params.audit.probes:  # a user's file, named by a param: its digest on record
+        tracker.dataset(named, "evalbiasbench", "testing", file_md5(named))
     results = []
     for name in params.audit.judges:
         results += audit_judge(make_judge(name, params), pairs, params.audit, cache_file(name))

@@ -28,7 +28,9 @@ from tests.factories import audit_pairs
 
 PAIRS = audit_pairs(72)  # every probe measures at least stats.MIN_ITEMS items; the family balance holds
 BOOTSTRAP = Bootstrap(resamples=200, seed=0)
-CFG = AuditParams(probes=list(PROBES), self_sources=["model:"])  # scripted judges: the user names the family
+# The probes built from the pairs given (evalbiasbench judges its own set: tests/unit/test_evalbiasbench_probe.py)
+SPLIT_PROBES = [probe for probe in PROBES if probe != "evalbiasbench"]
+CFG = AuditParams(probes=SPLIT_PROBES, self_sources=["model:"])  # scripted judges: the user names the family
 EXPECTED = {
     "oracle": set(),
     "always_first": {"position"},
@@ -54,7 +56,7 @@ def results() -> dict:
 
 def test_every_scripted_judge_and_every_probe_is_covered():
     assert set(EXPECTED) == set(SCRIPTED)
-    assert set(PROBES) == {"position", "knowledge", "format", "verbosity", "injection", "self_enhancement"}
+    assert set(SPLIT_PROBES) == {"position", "knowledge", "format", "verbosity", "injection", "self_enhancement"}
 
 
 @pytest.mark.parametrize("judge", sorted(EXPECTED))
@@ -303,7 +305,7 @@ def test_make_scripted_by_name():
 
 
 def test_registry_makes_every_probe_from_audit_params_and_params_yaml_runs_them_all():
-    assert [probe.name for probe in make_probes(CFG)] == list(PROBES)
+    assert [probe.name for probe in make_probes(CFG)] == SPLIT_PROBES
     assert sorted(load_params(REPO / "params.yaml").audit.probes) == sorted(PROBES)
     with pytest.raises(ValueError, match="unknown template 'nope'; known: judgeops"):  # refused by config first
         make_probes(AuditParams(probes=["format"], format_templates=["nope"]))

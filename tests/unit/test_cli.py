@@ -144,7 +144,8 @@ def test_audit_an_api_judge_with_the_default_params_runs_the_format_probe(tmp_pa
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     results = {r["probe"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())}
-    assert [name for name, r in results.items() if r["skipped"]] == ["self_enhancement"]
+    # skipped: its family is unknown; and the published traps, no file named by default
+    assert [name for name, r in results.items() if r["skipped"]] == ["self_enhancement", "evalbiasbench"]
     assert "model family is unknown" in results["self_enhancement"]["skipped"], "an API judge's family is not ours"
     assert results["format"]["details"]["variants"]["template=judgelm"]["n"] > 0
     assert any("[The Start of Assistant 1's Answer]" in text for text in asked), "re-templated as judgelm"
