@@ -9,17 +9,21 @@ subset (a pair's ``category``: LLMBar subset, JudgeBench source, EvalBiasBench b
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 from components.schemas import Judgment, Pair, mirror
 
 
-def set_figures(pairs: Sequence[Pair], judgments: Sequence[Judgment], resamples: int, seed: int) -> dict:
+def set_figures(
+    pairs: Sequence[Pair], judgments: Sequence[Judgment], resamples: int, seed: int, evaluation: dict | None = None
+) -> dict:
     """Flat figures: ``agreement``, ``agreement_low``, ``agreement_high``, ... ``cohen_kappa``, ``f1_macro``,
     ``pairs``, ``unlabelled`` (pairs with no gold verdict, left out), and ``subset.NAME.agreement``,
     ``subset.NAME.both_orders``, ``subset.NAME.pairs`` for each subset. Agreement, kappa, macro F1 and
     both-orders are the report's own (``evaluation.evaluate``); positional agreement and parse failures are
-    added here, with CIs the same way."""
+    added here, with CIs the same way. ``evaluation``: ``evaluate``'s result for these pairs and judgments with
+    the same resamples and seed, where the caller has it (the report stage), instead of computing it again."""
     from components.evaluation import evaluate
     from components.metrics import with_ci
 
@@ -27,7 +31,8 @@ def set_figures(pairs: Sequence[Pair], judgments: Sequence[Judgment], resamples:
     figures: dict = {"pairs": len(labelled), "unlabelled": len(pairs) - len(labelled)}
     if not labelled:
         return figures
-    evaluation = evaluate(list(pairs), list(judgments), resamples, seed)  # raises when an order is missing
+    if evaluation is None:
+        evaluation = evaluate(list(pairs), list(judgments), resamples, seed)  # raises when an order is missing
     swapped = {j.pair_id: j for j in judgments if j.order == "swapped"}
     rows = [_row(original, swapped[original.pair_id]) for original in evaluation["judgments"]]
     groups = [p.question_id for p in labelled]
@@ -51,11 +56,17 @@ def set_figures(pairs: Sequence[Pair], judgments: Sequence[Judgment], resamples:
             interval["high"],
         )
     for category, (agreement, n) in evaluation["per_category"].items():
-        subset = f"subset.{category or '(none)'}"
+        subset = f"subset.{_metric_safe(category)}"
         figures[f"{subset}.pairs"] = n
         figures[f"{subset}.agreement"] = agreement
         figures[f"{subset}.both_orders"] = evaluation["per_category_both"][category][0]
     return figures
+
+
+def _metric_safe(category: str | None) -> str:
+    """A subset's name as an MLflow metric name may hold it (letters, digits, _ - . / and spaces): a set's own
+    category names (an Auto-J scenario, a JudgeBench source) may hold anything."""
+    return re.sub(r"[^\w./ -]", "_", category) if category else "none"
 
 
 def _row(original: Judgment, swapped: Judgment) -> dict:

@@ -56,6 +56,7 @@ STAGE = Stage(
         *(str(paths.metrics_file(stage)) for stage in TIMED),
         str(PARAMS_FILE),  # its sha256 is in the provenance section
         "components/answer_quality.py",
+        "components/benchmarks/figures.py",  # one MLflow run per human-labelled set and judge
         "components/audit/__init__.py",  # the card states each probe by the audit's own rule and lines
         "components/audit/base.py",
         "components/card",
@@ -113,6 +114,7 @@ def run(params: Params, tracker) -> dict:
     answers = {name: answer_quality(test, judgments, cfg.bootstrap, cfg.seed) for name, judgments in judged.items()}
     tracker.table(judgment_rows(test, judged), JUDGMENTS_TABLE)
     human = human_evaluations(params)
+    log_set_runs(params, human)
     engine = params.judge.engine if params.judge.engine == "torch" else f"ct2:{params.judge.ct2_compute_type}"
     recorded = recorded_judge(paths.JUDGE_MODEL)
     test_md5 = file_md5(paths.split_file("test"))
@@ -233,6 +235,26 @@ def human_evaluations(params: Params) -> dict[str, dict]:
             for name in PIPELINE_JUDGES
         }
     return found
+
+
+def log_set_runs(params: Params, human: dict[str, dict]) -> None:
+    """One MLflow run per human-labelled set and pipeline judge, named ``SET · JUDGE`` with the metric names
+    `judgeops evaluate` gives any judge on any set (components/benchmarks/figures.py), so MLflow's compare view
+    lines the pipeline's judges up beside a served or API judge evaluated on the same set."""
+    from components.benchmarks.figures import set_figures
+    from components.tracking import stage_run
+
+    for path in params.judge.human_eval:
+        name = paths.human_eval_name(path)
+        pairs = spread(read_jsonl(path, Pair), params.judge.human_eval_max_pairs)
+        for judge in PIPELINE_JUDGES:
+            judgments = read_jsonl(paths.human_judgments_file(path, judge), Judgment)
+            cfg = params.report
+            figures = set_figures(pairs, judgments, cfg.bootstrap, cfg.seed, evaluation=human[name][judge])
+            settings = {"judge": judge, "data": str(path), "data_md5": file_md5(path), "set": name, "pairs": len(pairs)}
+            with stage_run("evaluate", settings) as tracker:
+                tracker.tags({"mlflow.runName": f"{name} · {judge}"})
+                tracker.metrics(figures)
 
 
 def wall_times() -> list[list]:

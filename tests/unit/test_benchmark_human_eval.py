@@ -65,3 +65,42 @@ def test_imported_sets_get_both_orders_and_per_subset_rows(tmp_path, monkeypatch
     assert "both orders" in text and "Per subset" in text
     assert f"| evalbiasbench | length bias | {PIPELINE_JUDGES[0]} | 4 | 1.000 | 0.000 |" in text
     assert "mtbench: 1 pairs without a majority label left out" in text
+
+
+def test_each_set_and_pipeline_judge_is_an_mlflow_run_with_the_evaluate_commands_metric_names(tmp_path, monkeypatch):
+    """The report logs one run per set and judge, named and measured as `judgeops evaluate` logs any judge on any
+    set, so MLflow's compare view puts the pipeline's judges beside a served or API judge on the same set."""
+    import mlflow
+
+    from components.benchmarks.figures import set_figures
+    from components.io import read_jsonl
+    from components.judges.scripted import Oracle
+    from components.schemas import Judgment
+    from components.stages.report import log_set_runs
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    (tmp_path / "biasbench.json").write_text(
+        json.dumps({"length bias": _bias_rows("length bias", 6), "concreteness": _bias_rows("concreteness", 6)})
+    )
+    pairs = import_any("evalbiasbench", tmp_path / "biasbench.json").pairs
+    renamed = {"category": "tips (cooking) & more"}  # a name MLflow would refuse in a metric: made safe, no crash
+    pairs = [pair.model_copy(update=renamed) for pair in pairs[:2]] + pairs[2:]
+    write_jsonl(tmp_path / "evalbiasbench.jsonl", pairs)
+    judges = {"finetuned": Oracle(), "base": AlwaysFirst()}
+    for name, judge in judges.items():
+        judge_set(judge, name, pairs, paths.human_judgments_file("evalbiasbench.jsonl", name))
+    params = load_params(REPO / "params.yaml")
+    judge = params.judge.model_copy(update={"human_eval": ["evalbiasbench.jsonl"], "human_eval_max_pairs": None})
+    params = params.model_copy(update={"judge": judge, "report": params.report.model_copy(update={"bootstrap": 20})})
+    human = human_evaluations(params)
+    log_set_runs(params, human)
+    runs = {r.info.run_name: r for r in mlflow.search_runs(search_all_experiments=True, output_format="list")}
+    assert set(runs) == {"evalbiasbench · finetuned", "evalbiasbench · base"}
+    finetuned, base = runs["evalbiasbench · finetuned"].data, runs["evalbiasbench · base"].data
+    assert finetuned.metrics["both_orders"] == 1.0 and base.metrics["both_orders"] == 0.0
+    assert finetuned.params["set"] == "evalbiasbench" and finetuned.tags["judgeops.stage"] == "evaluate"
+    judged = read_jsonl(paths.human_judgments_file("evalbiasbench.jsonl", "base"), Judgment)
+    by_hand = set_figures(pairs, judged, 20, params.report.seed)  # what `judgeops evaluate` computes and logs
+    assert base.metrics == {k: float(v) for k, v in by_hand.items() if v == v}  # NaN (kappa, one label) not logged
+    assert "subset.tips _cooking_ _ more.agreement" in base.metrics
