@@ -19,7 +19,7 @@ correlations; CritiqueLLM's own script scores such an output 5, adding points no
 
 A benchmark's released judge outputs as PRED -- LLMBar's evaluator ``result.json``, JudgeBench's judge-output
 JSONL -- are scored by that benchmark's own rule, reproducing its published figures, with ours beside them
-(components/benchmarks).
+(components/benchmarks/released.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from components.benchmarks import released_kind, render_released, score_released
+from components.benchmarks.released import released_kind, render_released, score_released
 from components.data.importers import find_swapped_twins
 from components.data.importers.critiquellm import import_critiquellm
 from components.data.importers.judgelm import gold_label_fields

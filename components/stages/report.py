@@ -56,6 +56,7 @@ STAGE = Stage(
         *(str(paths.metrics_file(stage)) for stage in TIMED),
         str(PARAMS_FILE),  # its sha256 is in the provenance section
         "components/answer_quality.py",
+        "components/benchmarks/__init__.py",
         "components/benchmarks/figures.py",  # one MLflow run per human-labelled set and judge
         "components/audit/__init__.py",  # the card states each probe by the audit's own rule and lines
         "components/audit/base.py",
