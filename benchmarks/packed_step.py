@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 
 import torch
-from common import REPO, model_folder  # benchmarks/common.py, beside this script
+from common import load_model, model_arguments, split_pairs  # benchmarks/common.py, beside this script
 
-from components.io import read_jsonl
-from components.models import load_causal_lm
-from components.schemas import Pair
 from components.training.collate import collate
 from components.training.examples import Augment
 from components.training.frozen import Bf16Weights, top_only
@@ -36,22 +33,16 @@ from components.training.packing import pack
 from components.training.runtime import Local
 from components.training.trainer import TrainConfig, _batches, _step, frozen_prefix, prepare
 
-TRAIN_SPLIT = REPO / "data" / "generated" / "train.jsonl"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", help="a model folder (default: data/base_model, else SmolLM2 from the wheel)")
-    parser.add_argument("--layers", type=int, default=12, help="adapted top layers (finetune.lora_layers)")
+    model_arguments(parser)
     parser.add_argument("--batch", type=int, default=8, help="answers per step (finetune.batch_size)")
     parser.add_argument("--steps", type=int, default=12, help="timed steps per arm and round")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    if not TRAIN_SPLIT.exists():
-        raise SystemExit(f"{TRAIN_SPLIT} is missing: run `dvc repro generate` first")
-    pairs = read_jsonl(TRAIN_SPLIT, Pair)
-    with ExitStack() as stack:
-        model, tokenizer = load_causal_lm(model_folder(stack, args.model))
+    pairs = split_pairs("train")
+    model, tokenizer = load_model(args.model)
 
     def config(packed: bool) -> TrainConfig:
         return TrainConfig(

@@ -18,35 +18,25 @@ from __future__ import annotations
 
 import argparse
 import time
-from contextlib import ExitStack
 
-from common import REPO, model_folder  # benchmarks/common.py, beside this script
+from common import load_model, model_arguments, split_pairs  # benchmarks/common.py, beside this script
 
-from components.io import read_jsonl
-from components.models import load_causal_lm
-from components.schemas import Pair
 from components.subsets import spread
 from components.training.evaluation import EvalSet
 from components.training.frozen import FrozenPrefix
 from components.training.runtime import Local
 from components.training.trainer import TrainConfig, prepare
 
-VAL_SPLIT = REPO / "data" / "generated" / "val.jsonl"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", help="a model folder (default: data/base_model, else SmolLM2 from the wheel)")
-    parser.add_argument("--layers", type=int, default=12, help="adapted top layers (finetune.lora_layers)")
+    model_arguments(parser)
     parser.add_argument("--batch", type=int, default=8, help="val rows per padded batch (finetune.batch_size)")
     parser.add_argument("--items", type=int, default=120, help="val pairs (finetune.eval_items)")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    if not VAL_SPLIT.exists():
-        raise SystemExit(f"{VAL_SPLIT} is missing: run `dvc repro generate` first")
-    pairs = spread(read_jsonl(VAL_SPLIT, Pair), args.items)
-    with ExitStack() as stack:
-        model, tokenizer = load_causal_lm(model_folder(stack, args.model))
+    pairs = spread(split_pairs("val"), args.items)
+    model, tokenizer = load_model(args.model)
     model = prepare(model, TrainConfig(lora_layers=args.layers, lora_dropout=0.0))
     model.eval()
     runtime = Local(True)

@@ -15,11 +15,11 @@ questions, beside each order's accuracy. Flagged when the overall CI lies wholly
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from components.audit.base import Bootstrap, ProbeResult, ProbeSkipped
+from components.audit.items import by_order
 from components.audit.stats import evidence, evidence_suffix, pct, share, share_ci, with_interval
 from components.io import read_jsonl
 from components.judges.base import JudgeItem, both_orders
@@ -48,13 +48,11 @@ class EvalBiasBenchProbe:
     def measure(
         self, judge: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment], bootstrap: Bootstrap
     ) -> ProbeResult:
-        by_pair: dict[str, dict[str, int | None]] = defaultdict(dict)
-        pairs: dict[str, Pair] = {}
-        for item, judgment in zip(items, judgments, strict=True):
-            by_pair[item.pair.id][item.order] = judgment.verdict
-            pairs[item.pair.id] = item.pair
-        ids = [pid for pid, orders in by_pair.items() if len(orders) == 2]
-        rows = [self._row(pairs[pid], by_pair[pid]) for pid in ids]
+        judged = by_order(items, judgments)
+        ids = list(judged)
+        pairs = {pid: orders["original"].item.pair for pid, orders in judged.items()}
+        verdicts = {pid: {order: found.verdict for order, found in orders.items()} for pid, orders in judged.items()}
+        rows = [self._row(pairs[pid], verdicts[pid]) for pid in ids]
         overall = self._figures(rows, [pairs[pid].question_id for pid in ids], bootstrap)
         by_bias = {}
         for bias in sorted({pairs[pid].category or "(none)" for pid in ids}):
@@ -64,7 +62,7 @@ class EvalBiasBenchProbe:
             )
         details = {**overall, "path": self.path, "by_bias": by_bias}
         misses = [
-            {"pair_id": pid, "bias": pairs[pid].category, "gold": pairs[pid].verdict, **by_pair[pid]}
+            {"pair_id": pid, "bias": pairs[pid].category, "gold": pairs[pid].verdict, **verdicts[pid]}
             for pid, row in zip(ids, rows, strict=True)
             if not row["both"]
         ]

@@ -51,15 +51,32 @@ class Judged:
 def by_variant(probe: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment]) -> dict[str, dict[str, Judged]]:
     """pair id -> variant name -> its judged item, pairs in first-seen order. Raises when the two
     lists do not line up: a probe measured on someone else's judgments must fail loudly."""
+    found: dict[str, dict[str, Judged]] = {}
+    for judged in _lined_up(items, judgments):
+        pair_id, name = untag(judged.item.pair.id, probe)
+        found.setdefault(pair_id, {})[name] = judged
+    return found
+
+
+def by_order(items: Sequence[JudgeItem], judgments: Sequence[Judgment]) -> dict[str, dict[str, Judged]]:
+    """pair id -> {"original": ..., "swapped": ...} for the pairs judged in both orders (``both_orders``
+    items), in first-seen order; a pair missing an order is left out. Raises as ``by_variant`` does."""
+    found: dict[str, dict[str, Judged]] = {}
+    for judged in _lined_up(items, judgments):
+        found.setdefault(judged.item.pair.id, {})[judged.item.order] = judged
+    return {pair_id: orders for pair_id, orders in found.items() if len(orders) == 2}
+
+
+def _lined_up(items: Sequence[JudgeItem], judgments: Sequence[Judgment]) -> list[Judged]:
+    """Each item with its judgment; raises when the two lists do not line up."""
     if len(items) != len(judgments):
         raise ValueError(f"{len(items)} items but {len(judgments)} judgments")
-    found: dict[str, dict[str, Judged]] = {}
+    lined_up = []
     for item, judgment in zip(items, judgments, strict=True):
         if judgment.pair_id != item.pair.id or judgment.order != item.order:
             raise ValueError(f"judgment for {judgment.pair_id}/{judgment.order} is not for item {item.pair.id}")
-        pair_id, name = untag(item.pair.id, probe)
-        found.setdefault(pair_id, {})[name] = Judged(item, judgment)
-    return found
+        lined_up.append(Judged(item, judgment))
+    return lined_up
 
 
 def sentences(text: str) -> list[str]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from components.audit.base import Bootstrap, ProbeResult
+from components.audit.items import by_order
 from components.audit.stats import ci, evidence, evidence_suffix, pct
 from components.judges.base import JudgeItem, both_orders
 from components.metrics import consistency_metrics
@@ -25,14 +26,11 @@ class PositionProbe:
     def measure(
         self, judge: str, items: Sequence[JudgeItem], judgments: Sequence[Judgment], bootstrap: Bootstrap
     ) -> ProbeResult:
-        by_pair: dict[str, dict[str, Judgment]] = {}
-        pairs: dict[str, Pair] = {}
-        for item, judgment in zip(items, judgments, strict=True):
-            by_pair.setdefault(item.pair.id, {})[item.order] = judgment
-            pairs[item.pair.id] = item.pair
-        ids = [pid for pid, orders in by_pair.items() if len(orders) == 2]
+        by_pair = by_order(items, judgments)
+        ids = list(by_pair)
         rows = [(by_pair[pid]["original"].verdict, by_pair[pid]["swapped"].verdict) for pid in ids]
-        return self._result(judge, rows, [pairs[pid].question_id for pid in ids], ids, by_pair, bootstrap)
+        groups = [by_pair[pid]["original"].item.pair.question_id for pid in ids]
+        return self._result(judge, rows, groups, ids, by_pair, bootstrap)
 
     def _result(self, judge, rows, groups, ids, by_pair, bootstrap: Bootstrap) -> ProbeResult:
         summary = consistency_metrics([a for a, _ in rows], [b for _, b in rows])
@@ -43,7 +41,11 @@ class PositionProbe:
             bootstrap,
         )
         flipped = [
-            {"pair_id": pid, "original": by_pair[pid]["original"].raw, "swapped": by_pair[pid]["swapped"].raw}
+            {
+                "pair_id": pid,
+                "original": by_pair[pid]["original"].judgment.raw,
+                "swapped": by_pair[pid]["swapped"].judgment.raw,
+            }
             for pid, (a, b) in zip(ids, rows, strict=True)
             if a is not None and b is not None and b != mirror(a)
         ]

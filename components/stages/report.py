@@ -245,12 +245,12 @@ def log_set_runs(params: Params, human: dict[str, dict]) -> None:
     from components.benchmarks.figures import set_figures
     from components.tracking import stage_run
 
+    cfg = params.report
     for path in params.judge.human_eval:
         name = paths.human_eval_name(path)
         pairs = spread(read_jsonl(path, Pair), params.judge.human_eval_max_pairs)
         for judge in PIPELINE_JUDGES:
             judgments = read_jsonl(paths.human_judgments_file(path, judge), Judgment)
-            cfg = params.report
             figures = set_figures(pairs, judgments, cfg.bootstrap, cfg.seed, evaluation=human[name][judge])
             settings = {"judge": judge, "data": str(path), "data_md5": file_md5(path), "set": name, "pairs": len(pairs)}
             with stage_run("evaluate", settings) as tracker:
