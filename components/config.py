@@ -215,6 +215,7 @@ class FinetuneParams(Section):
     output_format: TargetFormat = "judgelm"
     template: TemplateName = "judgeops"
     max_steps: int = Field(90, ge=1)
+    schedule_steps: int | None = Field(None, ge=1)  # where the linear decay reaches zero (None: max_steps)
     batch_size: int = Field(8, ge=1)
     learning_rate: float = Field(3e-4, gt=0)
     warmup_steps: int = Field(5, ge=0)
@@ -241,6 +242,15 @@ class FinetuneParams(Section):
             raise ValueError(
                 "finetune.num_processes > 1 and finetune.accelerate_config need finetune.launcher: accelerate "
                 "(launcher single trains in this one process)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _schedule_covers_the_run(self):
+        if self.schedule_steps is not None and self.schedule_steps < self.max_steps:
+            raise ValueError(
+                f"finetune.schedule_steps {self.schedule_steps} is below max_steps {self.max_steps}: the learning "
+                "rate would reach zero before the last step (set it to max_steps or more, or null for max_steps)"
             )
         return self
 

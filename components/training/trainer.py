@@ -44,6 +44,7 @@ class TrainConfig:
     template: str = "judgeops"
     output_format: str = "judgelm"
     max_steps: int = 60
+    schedule_steps: int | None = None  # the linear decay's end (None: max_steps); a run may stop before it
     batch_size: int = 8
     learning_rate: float = 3e-4
     warmup_steps: int = 5
@@ -147,7 +148,9 @@ def train(
     torch.manual_seed(cfg.seed)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=0.0)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_then_linear(cfg.warmup_steps, cfg.max_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, _warmup_then_linear(cfg.warmup_steps, cfg.schedule_steps or cfg.max_steps)
+    )
     model, optimizer, scheduler = runtime.prepare(model, optimizer, scheduler)
     trainable = [p for p in model.parameters() if p.requires_grad]
     state = {

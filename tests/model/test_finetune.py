@@ -70,6 +70,40 @@ def test_how_often_val_is_judged_does_not_change_what_is_trained(tiny_model_dir,
         assert torch.equal(every_step[name], value), name
 
 
+def test_a_run_stopped_before_its_schedule_ends_is_that_schedule_s_first_steps(tiny_model_dir, tmp_path):
+    """``schedule_steps`` sets where the learning rate reaches zero; ``max_steps`` where the run stops. Stopping
+    early must give the weights the longer run had at that step (the default keeps its judge that way), with
+    the learning rate not yet decayed to zero."""
+
+    def trained(max_steps: int, schedule_steps: int | None, workdir: Path, snapshot_at: int = 0):
+        model, tokenizer = load_causal_lm(tiny_model_dir)
+        cfg = TrainConfig(
+            max_steps=max_steps, schedule_steps=schedule_steps, checkpoint_every=100, eval_every=100, **FAST
+        )
+        model = prepare(model, cfg)
+        rates: list[float] = []
+        snapshot: dict[str, torch.Tensor] = {}
+
+        def log(step: int, values: dict) -> None:
+            if "learning_rate" in values:
+                rates.append(values["learning_rate"])
+            if step == snapshot_at:
+                snapshot.update({name: p.detach().clone() for name, p in model.named_parameters()})
+
+        train(model, tokenizer, arithmetic_pairs(12), cfg, workdir, log=log)
+        return {name: p.detach().clone() for name, p in model.named_parameters()}, rates, snapshot
+
+    _, six_rates, six_at_four = trained(6, None, tmp_path / "six", snapshot_at=4)
+    stopped, stopped_rates, _ = trained(4, 6, tmp_path / "four-of-six")
+    own, own_rates, _ = trained(4, None, tmp_path / "four")
+
+    assert stopped_rates == six_rates[:4] and stopped_rates[-1] > 0
+    for name, value in stopped.items():
+        assert torch.equal(value, six_at_four[name]), name
+    assert own_rates[-1] == 0.0, "without schedule_steps the decay ends at max_steps"
+    assert any(not torch.equal(own[name], stopped[name]) for name in own), "a shorter schedule trains otherwise"
+
+
 KILLED_RUN = """
 import sys
 from components.io import read_jsonl

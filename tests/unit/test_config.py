@@ -93,6 +93,15 @@ def test_split_fractions_must_sum_to_one():
         parse_params(raw)
 
 
+def test_a_run_longer_than_its_learning_rate_schedule_is_refused_with_the_fix():
+    raw = raw_params()
+    raw["finetune"].update(max_steps=1440, schedule_steps=1080)
+    with pytest.raises(ConfigError, match="schedule_steps 1080 is below max_steps 1440.*null for max_steps"):
+        parse_params(raw)
+    raw["finetune"]["schedule_steps"] = None
+    assert parse_params(raw).finetune.schedule_steps is None
+
+
 def test_a_path_base_model_needs_a_path():
     raw = raw_params()
     raw["base_model"]["kind"] = "path"
